@@ -1,0 +1,164 @@
+package io.evloop.uv;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import jnr.ffi.LibraryLoader;
+import jnr.ffi.LibraryOption;
+
+/**
+ * Finds and loads {@code libevloop}, eagerly: a missing symbol fails here, not at the first
+ * call. Tried in order, every failure kept as a suppressed exception of the final error:
+ * <ol>
+ *   <li>the file named by the system property {@value #PATH_PROPERTY};</li>
+ *   <li>{@code java.library.path};</li>
+ *   <li>the copy bundled in the jar under {@code META-INF/native/<os>-<arch>/}, extracted to a
+ *       fresh folder under {@value #TMPDIR_PROPERTY} (default {@code java.io.tmpdir}) and deleted
+ *       again once loaded.</li>
+ * </ol>
+ */
+public final class NativeLibraryLoader {
+
+    public static final String PATH_PROPERTY = "evloop.native.path";
+    public static final String TMPDIR_PROPERTY = "evloop.native.tmpdir";
+    static final String LIBRARY = "evloop";
+
+    private NativeLibraryLoader() {
+    }
+
+    /** The loaded library, or throws {@link UnsatisfiedLinkError} naming every attempt. */
+    public static LibEvloop library() {
+        if (Holder.LIBRARY != null) {
+            return Holder.LIBRARY;
+        }
+        UnsatisfiedLinkError e = new UnsatisfiedLinkError(Holder.CAUSE.getMessage());
+        e.initCause(Holder.CAUSE);
+        throw e;
+    }
+
+    /** Null when the library loaded, else why not. */
+    public static Throwable unavailabilityCause() {
+        return Holder.CAUSE;
+    }
+
+    /** {@code linux-x86_64}, {@code darwin-aarch64}, ...: the folder name inside META-INF/native. */
+    public static String platform() {
+        String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+        String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
+        String osId = os.startsWith("linux") ? "linux"
+                : os.startsWith("mac") || os.startsWith("darwin") ? "darwin"
+                : os.replaceAll("[^a-z0-9]+", "");
+        String archId = switch (arch) {
+            case "amd64", "x86_64", "x64" -> "x86_64";
+            case "aarch64", "arm64" -> "aarch64";
+            default -> arch.replaceAll("[^a-z0-9_]+", "");
+        };
+        return osId + "-" + archId;
+    }
+
+    private static final class Holder {
+        static final LibEvloop LIBRARY;
+        static final Throwable CAUSE;
+
+        static {
+            LibEvloop lib = null;
+            Throwable cause = null;
+            try {
+                lib = load();
+            } catch (Throwable t) {
+                cause = t;
+            }
+            LIBRARY = lib;
+            CAUSE = cause;
+        }
+    }
+
+    private static LibEvloop load() {
+        List<Throwable> attempts = new ArrayList<>();
+        String explicit = System.getProperty(PATH_PROPERTY);
+        if (explicit != null && !explicit.isBlank()) {
+            try {
+                return loadFile(Paths.get(explicit), "-D" + PATH_PROPERTY);
+            } catch (Throwable t) {
+                attempts.add(t);
+            }
+        }
+        String fileName = System.mapLibraryName(LIBRARY);
+        for (String dir : System.getProperty("java.library.path", "").split(File.pathSeparator)) {
+            Path candidate = dir.isEmpty() ? null : Paths.get(dir, fileName);
+            if (candidate != null && Files.isRegularFile(candidate)) {
+                try {
+                    return loadFile(candidate, "java.library.path");
+                } catch (Throwable t) {
+                    attempts.add(t);
+                }
+            }
+        }
+        try {
+            return loadBundled(fileName);
+        } catch (Throwable t) {
+            attempts.add(t);
+        }
+        UnsatisfiedLinkError error = new UnsatisfiedLinkError(
+                "cannot load the native evloop library for " + platform() + ": "
+                        + attempts.get(attempts.size() - 1).getMessage()
+                        + " (tried " + attempts.size() + " place(s), see the suppressed exceptions;"
+                        + " set -D" + PATH_PROPERTY + "=/path/to/" + fileName
+                        + " to name the file, or -Devloop.native=false to use the Java loop)");
+        attempts.forEach(error::addSuppressed);
+        throw error;
+    }
+
+    private static LibEvloop loadBundled(String fileName) throws IOException {
+        String resource = "/META-INF/native/" + platform() + "/" + fileName;
+        try (InputStream in = NativeLibraryLoader.class.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new UnsatisfiedLinkError("this evloop jar carries no native library for "
+                        + platform() + " (no resource " + resource + "); build it on this platform with"
+                        + " ./build-native.sh, or use the Java loop");
+            }
+            Path base = Paths.get(System.getProperty(TMPDIR_PROPERTY, System.getProperty("java.io.tmpdir")));
+            Path dir = Files.createTempDirectory(base, "evloop-");
+            Path file = dir.resolve(fileName);
+            try {
+                Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+                return loadFile(file, "bundled copy extracted to " + dir);
+            } catch (UnsatisfiedLinkError e) {
+                UnsatisfiedLinkError hint = new UnsatisfiedLinkError(e.getMessage()
+                        + " (if " + base + " is mounted noexec, point -D" + TMPDIR_PROPERTY
+                        + " at a folder that allows executables)");
+                hint.initCause(e);
+                throw hint;
+            } finally {
+                // Once mapped, the file is no longer needed (Linux and macOS keep the mapping).
+                Files.deleteIfExists(file);
+                Files.deleteIfExists(dir);
+            }
+        }
+    }
+
+    private static LibEvloop loadFile(Path file, String source) {
+        if (!Files.isRegularFile(file)) {
+            throw new UnsatisfiedLinkError("no file " + file + " (from " + source + ")");
+        }
+        try {
+            return LibraryLoader.create(LibEvloop.class)
+                    .option(LibraryOption.LoadNow, Boolean.TRUE)
+                    .option(LibraryOption.IgnoreError, Boolean.TRUE)
+                    .failImmediately()
+                    .load(file.toAbsolutePath().toString());
+        } catch (Throwable t) {
+            UnsatisfiedLinkError e = new UnsatisfiedLinkError(
+                    "loading " + file + " (from " + source + ") failed: " + t.getMessage());
+            e.initCause(t);
+            throw e;
+        }
+    }
+}
