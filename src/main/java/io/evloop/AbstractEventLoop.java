@@ -48,6 +48,8 @@ public abstract class AbstractEventLoop implements EventLoop {
     private long armedDeadline = Long.MAX_VALUE;
     private boolean timerArmed;
     private boolean draining;
+    private final java.util.ArrayList<Runnable> endOfTurn = new java.util.ArrayList<>();
+    private final java.util.ArrayList<Runnable> endOfTurnRunning = new java.util.ArrayList<>();
 
     protected AbstractEventLoop(EventLoopOptions options) {
         this.options = Objects.requireNonNull(options, "options");
@@ -207,6 +209,31 @@ public abstract class AbstractEventLoop implements EventLoop {
             wakeup();
         }
         runDueScheduled();
+        runEndOfTurn();
+    }
+
+    /**
+     * Loop thread only: runs {@code action} once, after the tasks of the current turn (a
+     * client uses it to write every command queued during the turn with one syscall).
+     * IO handlers that call it get it run at the end of their turn as well.
+     */
+    public final void runAtEndOfTurn(Runnable action) {
+        if (!inLoopThread()) {
+            throw new IllegalStateException("runAtEndOfTurn() is for the loop thread " + name());
+        }
+        endOfTurn.add(action);
+    }
+
+    /** Loop thread: runs the actions registered with {@link #runAtEndOfTurn}. */
+    protected final void runEndOfTurn() {
+        while (!endOfTurn.isEmpty()) {
+            endOfTurnRunning.addAll(endOfTurn);
+            endOfTurn.clear();
+            for (Runnable action : endOfTurnRunning) {
+                safeRun(action);
+            }
+            endOfTurnRunning.clear();
+        }
     }
 
     /**
@@ -278,6 +305,7 @@ public abstract class AbstractEventLoop implements EventLoop {
             for (Runnable task; (task = tasks.poll()) != null; ) {
                 safeRun(task);
             }
+            runEndOfTurn();
             for (Scheduled s; (s = scheduled.poll()) != null; ) {
                 s.cancel();
             }
