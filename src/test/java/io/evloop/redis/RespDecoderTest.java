@@ -1,0 +1,485 @@
+package io.evloop.redis;
+
+import static java.nio.charset.StandardCharsets.ISO_8859_1;
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.evloop.redis.Reply.ArrayReply;
+import io.evloop.redis.Reply.BulkString;
+import io.evloop.redis.Reply.ErrorReply;
+import io.evloop.redis.Reply.IntegerReply;
+import io.evloop.redis.Reply.SimpleString;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class RespDecoderTest {
+
+    // A stream with every reply type, nil variants, nesting, errors inside arrays and binary bulk.
+    private static final String MIXED = "+OK\r\n"
+            + "-ERR unknown command 'FOO'\r\n"
+            + ":0\r\n:42\r\n:-7\r\n"
+            + ":9223372036854775807\r\n:-9223372036854775808\r\n"
+            + "$5\r\nhello\r\n"
+            + "$0\r\n\r\n"
+            + "$-1\r\n"
+            + "*-1\r\n"
+            + "*0\r\n"
+            + "$6\r\na\r\nb\0c\r\n"
+            + "*3\r\n$3\r\nfoo\r\n$-1\r\n:1\r\n"
+            + "*2\r\n*2\r\n+a\r\n-WRONGTYPE bad\r\n*1\r\n*0\r\n"
+            + "*3\r\n+QUEUED\r\n-EXECABORT x\r\n*-1\r\n"
+            + "+\r\n";
+
+    private static final List<Reply> MIXED_EXPECTED = List.of(
+            new SimpleString("OK"),
+            new ErrorReply("ERR unknown command 'FOO'"),
+            new IntegerReply(0), new IntegerReply(42), new IntegerReply(-7),
+            new IntegerReply(Long.MAX_VALUE), new IntegerReply(Long.MIN_VALUE),
+            bulk("hello"),
+            bulk(""),
+            Reply.NIL,
+            Reply.NIL,
+            ArrayReply.EMPTY,
+            bulk("a\r\nb\0c"),
+            array(bulk("foo"), Reply.NIL, new IntegerReply(1)),
+            array(array(new SimpleString("a"), new ErrorReply("WRONGTYPE bad")), array(ArrayReply.EMPTY)),
+            array(new SimpleString("QUEUED"), new ErrorReply("EXECABORT x"), Reply.NIL),
+            new SimpleString(""));
+
+    private static BulkString bulk(String latin1) {
+        return new BulkString(latin1.getBytes(ISO_8859_1));
+    }
+
+    private static ArrayReply array(Reply... elements) {
+        return new ArrayReply(List.of(elements));
+    }
+
+    private static byte[] bytes(String latin1) {
+        return latin1.getBytes(ISO_8859_1);
+    }
+
+    private static List<Reply> decode(byte[] input) {
+        List<Reply> out = new ArrayList<>();
+        RespDecoder decoder = new RespDecoder();
+        ByteBuffer buffer = ByteBuffer.wrap(input);
+        decoder.feed(buffer, out::add);
+        assertFalse(buffer.hasRemaining());
+        assertFalse(decoder.hasPartialReply());
+        assertEquals(out.size(), decoder.repliesDecoded());
+        assertEquals(input.length, decoder.bytesConsumed());
+        return out;
+    }
+
+    /** Feeds {@code input} in chunks ending at the given cut points, each chunk copied into a fresh buffer. */
+    private static List<Reply> decodeInChunks(byte[] input, int[] cuts, boolean direct) {
+        List<Reply> out = new ArrayList<>();
+        RespDecoder decoder = new RespDecoder();
+        int from = 0;
+        for (int i = 0; i <= cuts.length; i++) {
+            int to = i < cuts.length ? cuts[i] : input.length;
+            ByteBuffer chunk = direct ? ByteBuffer.allocateDirect(to - from) : ByteBuffer.allocate(to - from);
+            chunk.put(input, from, to - from).flip();
+            decoder.feed(chunk, out::add);
+            assertFalse(chunk.hasRemaining());
+            from = to;
+        }
+        assertFalse(decoder.hasPartialReply());
+        return out;
+    }
+
+    @Test
+    void decodesEveryReplyType() {
+        assertEquals(MIXED_EXPECTED, decode(bytes(MIXED)));
+    }
+
+    @Test
+    void nilBulkAndNilArrayAreTheSingleton() {
+        List<Reply> replies = decode(bytes("$-1\r\n*-1\r\n"));
+        assertSame(Reply.NIL, replies.get(0));
+        assertSame(Reply.NIL, replies.get(1));
+        assertSame(ArrayReply.EMPTY, decode(bytes("*0\r\n")).get(0));
+    }
+
+    @Test
+    void decodesDeeplyNestedArraysUpToTheLimit() {
+        String nested = "*1\r\n".repeat(RespDecoder.DEFAULT_MAX_DEPTH) + ":5\r\n";
+        Reply reply = decode(bytes(nested)).get(0);
+        for (int i = 0; i < RespDecoder.DEFAULT_MAX_DEPTH; i++) {
+            assertEquals(1, reply.asList().size());
+            reply = reply.asList().get(0);
+        }
+        assertEquals(5, reply.asLong());
+    }
+
+    @Test
+    void decodesSimpleStringsAsUtf8() {
+        assertEquals(new SimpleString("caf\u00e9"), decode("+caf\u00e9\r\n".getBytes(UTF_8)).get(0));
+    }
+
+    @Test
+    void binaryValuesRoundTripThroughEncodeAndEcho() {
+        byte[][] args = {
+            "ECHO".getBytes(UTF_8),
+            bytes("line1\r\nline2"),
+            {0, 0, 1, 0},
+            bytes("%s%n%d"),
+            {(byte) 0xff, (byte) 0xfe, (byte) 0xc3, (byte) 0x28, (byte) 0x80},
+            bytes("$-1\r\n*3\r\n"),
+            {},
+            bytes("\r"),
+            bytes("\n"),
+        };
+        byte[] command = RespEncoder.encode(args);
+
+        // The encoded command is itself a RESP array of bulk strings: decoding it gives back argv.
+        List<Reply> decodedCommand = decode(command);
+        List<Reply> elements = decodedCommand.get(0).asList();
+        assertEquals(args.length, elements.size());
+        for (int i = 0; i < args.length; i++) {
+            assertArrayEquals(args[i], elements.get(i).asBytes(), "argument " + i);
+        }
+
+        // What a server echoing each argument sends back: one bulk string per argument.
+        ByteArrayOutputStream echo = new ByteArrayOutputStream();
+        for (byte[] arg : args) {
+            echo.writeBytes(bytes("$" + arg.length + "\r\n"));
+            echo.writeBytes(arg);
+            echo.writeBytes(bytes("\r\n"));
+        }
+        byte[] echoed = echo.toByteArray();
+        List<Reply> whole = decode(echoed);
+        List<Reply> byteByByte = decodeInChunks(echoed, everyIndex(echoed.length), false);
+        for (int i = 0; i < args.length; i++) {
+            assertArrayEquals(args[i], whole.get(i).asBytes(), "echo " + i);
+        }
+        assertEquals(whole, byteByByte);
+    }
+
+    @Test
+    void everySplitPointGivesTheSameReplies() {
+        byte[] input = bytes(MIXED);
+        for (int cut = 0; cut <= input.length; cut++) {
+            assertEquals(MIXED_EXPECTED, decodeInChunks(input, new int[] {cut}, false), "split at " + cut);
+        }
+        for (int a = 0; a <= input.length; a += 3) {
+            for (int b = a; b <= input.length; b += 5) {
+                assertEquals(MIXED_EXPECTED, decodeInChunks(input, new int[] {a, b}, false), "split at " + a + "," + b);
+            }
+        }
+    }
+
+    @Test
+    void oneByteAtATimeGivesTheSameReplies() {
+        byte[] input = bytes(MIXED);
+        assertEquals(MIXED_EXPECTED, decodeInChunks(input, everyIndex(input.length), false));
+        assertEquals(MIXED_EXPECTED, decodeInChunks(input, everyIndex(input.length), true));
+    }
+
+    @Test
+    void randomChunksGiveTheSameReplies() {
+        byte[] input = bytes(MIXED.repeat(20));
+        List<Reply> expected = decode(input);
+        assertEquals(MIXED_EXPECTED.size() * 20, expected.size());
+        Random random = new Random(20240601L);
+        for (int round = 0; round < 300; round++) {
+            int[] cuts = randomCuts(random, input.length);
+            assertEquals(expected, decodeInChunks(input, cuts, round % 2 == 1), "round " + round);
+        }
+    }
+
+    @Test
+    void acceptsDirectAndReadOnlyBuffers() {
+        byte[] input = bytes(MIXED);
+        ByteBuffer direct = ByteBuffer.allocateDirect(input.length + 10);
+        direct.position(5);
+        direct.put(input);
+        direct.flip().position(5);
+        List<Reply> out = new ArrayList<>();
+        new RespDecoder().feed(direct, out::add);
+        assertEquals(MIXED_EXPECTED, out);
+        assertEquals(5 + input.length, direct.position());
+
+        out.clear();
+        new RespDecoder().feed(ByteBuffer.wrap(input).asReadOnlyBuffer(), out::add);
+        assertEquals(MIXED_EXPECTED, out);
+    }
+
+    @Test
+    void largeBulkInSmallChunksIsConsumedAsItArrives() {
+        int size = 5 * 1024 * 1024;
+        byte[] value = new byte[size];
+        new Random(1).nextBytes(value);
+        ByteArrayOutputStream stream = new ByteArrayOutputStream();
+        stream.writeBytes(bytes("$" + size + "\r\n"));
+        stream.writeBytes(value);
+        stream.writeBytes(bytes("\r\n:1\r\n"));
+        byte[] input = stream.toByteArray();
+
+        RespDecoder decoder = new RespDecoder();
+        List<Reply> out = new ArrayList<>();
+        ByteBuffer chunk = ByteBuffer.allocateDirect(1024);
+        for (int from = 0; from < input.length; from += 1024) {
+            int n = Math.min(1024, input.length - from);
+            chunk.clear();
+            chunk.put(input, from, n).flip();
+            decoder.feed(chunk, out::add);
+            // Every byte is taken at once: nothing is kept back to be scanned again later.
+            assertFalse(chunk.hasRemaining());
+            assertEquals(from + n, decoder.bytesConsumed());
+            if (from + n < input.length - 6) {
+                assertTrue(out.isEmpty());
+                assertTrue(decoder.hasPartialReply());
+            }
+        }
+        assertEquals(2, out.size());
+        assertArrayEquals(value, out.get(0).asBytes());
+        assertEquals(1, out.get(1).asLong());
+    }
+
+    @Test
+    void wideArrayInSmallChunks() {
+        int n = 300_000;
+        StringBuilder sb = new StringBuilder("*").append(n).append("\r\n");
+        for (int i = 0; i < n; i++) {
+            sb.append(i % 2 == 0 ? ":" + i + "\r\n" : "$" + Integer.toString(i).length() + "\r\n" + i + "\r\n");
+        }
+        byte[] input = bytes(sb.toString());
+        int[] cuts = new int[input.length / 1000];
+        for (int i = 0; i < cuts.length; i++) {
+            cuts[i] = (i + 1) * 1000;
+        }
+        List<Reply> out = decodeInChunks(input, cuts, false);
+        assertEquals(1, out.size());
+        List<Reply> elements = out.get(0).asList();
+        assertEquals(n, elements.size());
+        for (int i = 0; i < n; i++) {
+            Reply e = elements.get(i);
+            if (i % 2 == 0) {
+                assertEquals(i, e.asLong());
+            } else {
+                assertEquals(Integer.toString(i), e.asString());
+            }
+        }
+    }
+
+    @Test
+    void hundredThousandPipelinedRepliesInOrder() {
+        int n = 100_000;
+        ByteArrayOutputStream stream = new ByteArrayOutputStream();
+        for (int i = 0; i < n; i++) {
+            String s = switch (i % 4) {
+                case 0 -> ":" + i + "\r\n";
+                case 1 -> "$" + Integer.toString(i).length() + "\r\n" + i + "\r\n";
+                case 2 -> "+" + i + "\r\n";
+                default -> "*2\r\n:" + i + "\r\n$-1\r\n";
+            };
+            stream.writeBytes(bytes(s));
+        }
+        byte[] input = stream.toByteArray();
+        RespDecoder decoder = new RespDecoder();
+        List<Reply> out = new ArrayList<>(n);
+        for (int from = 0; from < input.length; from += 64 * 1024) {
+            decoder.feed(ByteBuffer.wrap(input, from, Math.min(64 * 1024, input.length - from)), out::add);
+        }
+        assertEquals(n, decoder.repliesDecoded());
+        assertEquals(n, out.size());
+        for (int i = 0; i < n; i++) {
+            Reply r = out.get(i);
+            switch (i % 4) {
+                case 0 -> assertEquals(i, r.asLong());
+                case 1 -> assertEquals(Integer.toString(i), ((BulkString) r).utf8());
+                case 2 -> assertEquals(new SimpleString(Integer.toString(i)), r);
+                default -> assertEquals(array(new IntegerReply(i), Reply.NIL), r);
+            }
+        }
+    }
+
+    @Test
+    void aConsumerThatThrowsLeavesTheDecoderUsable() {
+        RespDecoder decoder = new RespDecoder();
+        ByteBuffer in = ByteBuffer.wrap(bytes(":1\r\n:2\r\n:3\r\n"));
+        List<Reply> out = new ArrayList<>();
+        RuntimeException boom = new RuntimeException("boom");
+        RuntimeException thrown = assertThrows(RuntimeException.class, () -> decoder.feed(in, r -> {
+            out.add(r);
+            if (r.asLong() == 2) {
+                throw boom;
+            }
+        }));
+        assertSame(boom, thrown);
+        assertEquals(8, in.position());
+        decoder.feed(in, out::add);
+        assertEquals(List.of(new IntegerReply(1), new IntegerReply(2), new IntegerReply(3)), out);
+        assertEquals(3, decoder.repliesDecoded());
+    }
+
+    @Test
+    void emptyInputDoesNothing() {
+        RespDecoder decoder = new RespDecoder();
+        decoder.feed(ByteBuffer.allocate(0), r -> fail("no reply expected"));
+        assertFalse(decoder.hasPartialReply());
+        assertEquals(0, decoder.repliesDecoded());
+    }
+
+    static Stream<Arguments> hostileInputs() {
+        return Stream.of(
+                Arguments.of("unknown type", "?foo\r\n", "unknown RESP2 type byte '?'"),
+                Arguments.of("RESP3 map", "%1\r\n", "unknown RESP2 type byte '%'"),
+                Arguments.of("RESP3 null", "_\r\n", "unknown RESP2 type byte '_'"),
+                Arguments.of("binary type", "\0", "unknown RESP2 type byte 0x00"),
+                Arguments.of("non-digit", ":12a\r\n", "unexpected 'a' (0x61) in the integer reply"),
+                Arguments.of("empty integer", ":\r\n", "no digits in the integer reply"),
+                Arguments.of("minus only", ":-\r\n", "no digits in the integer reply"),
+                Arguments.of("leading plus", ":+5\r\n", "unexpected '+' (0x2b) in the integer reply"),
+                Arguments.of("minus inside", ":5-5\r\n", "unexpected '-'"),
+                Arguments.of("space", ":5 \r\n", "unexpected ' '"),
+                Arguments.of("overflow", ":9223372036854775808\r\n", "overflows a signed 64-bit integer"),
+                Arguments.of("negative overflow", ":-9223372036854775809\r\n", "overflows"),
+                Arguments.of("too many zeros", "$000000000000000000000\r\n", "longer than 20 characters"),
+                Arguments.of("CR without LF in number", ":1\rX", "expected LF after CR ending the integer reply, got 'X'"),
+                Arguments.of("LF without CR in number", ":1\n", "unexpected 0x0a in the integer reply"),
+                Arguments.of("empty bulk length", "$\r\n", "no digits in the bulk string length"),
+                Arguments.of("bulk over 512 MiB", "$536870913\r\n", "bulk string length 536870913 is out of range"),
+                Arguments.of("bulk below -1", "$-2\r\n", "bulk string length -2 is out of range"),
+                Arguments.of("bulk huge", "$99999999999999999999999\r\n", "overflows"),
+                Arguments.of("bulk without CRLF", "$3\r\nabcX\r\n", "expected CR LF after the 3-byte bulk string, got 'X'"),
+                Arguments.of("bulk with CR only", "$3\r\nabc\rX", "expected LF after CR ending the 3-byte bulk string"),
+                Arguments.of("bulk too long", "$1\r\nab\r\n", "expected CR LF after the 1-byte bulk string, got 'b'"),
+                Arguments.of("array of 2^32-1", "*4294967295\r\n", "array length 4294967295 is out of range"),
+                Arguments.of("array below -1", "*-2\r\n", "array length -2 is out of range"),
+                Arguments.of("array plus", "*+1\r\n", "unexpected '+'"),
+                Arguments.of("100 nested arrays", "*1\r\n".repeat(100), "arrays nested deeper than 32 levels"),
+                Arguments.of("33 nested arrays", "*1\r\n".repeat(33) + ":1\r\n", "arrays nested deeper than 32 levels"),
+                Arguments.of("long simple string", "+" + "a".repeat(70_000), "simple string is longer than 65536 bytes"),
+                Arguments.of("long error", "-" + "e".repeat(70_000) + "\r\n", "error reply is longer than 65536 bytes"),
+                Arguments.of("LF without CR in line", "+OK\n", "LF without CR in the simple string"),
+                Arguments.of("CR without LF in line", "+OK\rX", "expected LF after CR ending the simple string"),
+                Arguments.of("CR without LF in error", "-ERR\r\r", "expected LF after CR ending the error reply, got 0x0d"),
+                Arguments.of("garbage after a good reply", "+OK\r\n\r\n", "unknown RESP2 type byte 0x0d"),
+                Arguments.of("bad element", "*2\r\n:1\r\n!x\r\n", "unknown RESP2 type byte '!'"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("hostileInputs")
+    void hostileInputIsRejected(String name, String input, String expectedMessage) {
+        byte[] bytes = bytes(input);
+        RedisProtocolException whole = assertThrows(RedisProtocolException.class,
+                () -> new RespDecoder().feed(ByteBuffer.wrap(bytes), r -> { }));
+        assertTrue(whole.getMessage().contains(expectedMessage), whole.getMessage());
+        assertTrue(whole.offset() >= 0 && whole.offset() < bytes.length, "offset " + whole.offset());
+        assertTrue(whole.getMessage().endsWith(" at offset " + whole.offset()), whole.getMessage());
+
+        // Fed one byte at a time: the same error at the same offset.
+        RespDecoder decoder = new RespDecoder();
+        RedisProtocolException split = assertThrows(RedisProtocolException.class, () -> {
+            for (byte b : bytes) {
+                decoder.feed(ByteBuffer.wrap(new byte[] {b}), r -> { });
+            }
+        });
+        assertEquals(whole.getMessage(), split.getMessage());
+
+        // The decoder is then unusable.
+        RedisProtocolException after = assertThrows(RedisProtocolException.class,
+                () -> decoder.feed(ByteBuffer.wrap(bytes(":1\r\n")), r -> fail("no reply after a failure")));
+        assertSame(split, after.getCause());
+        assertTrue(after.getMessage().contains("must be closed"), after.getMessage());
+        assertTrue(decoder.hasPartialReply());
+    }
+
+    @Test
+    void errorOffsetsCountFromTheStartOfTheStream() {
+        RespDecoder decoder = new RespDecoder();
+        decoder.feed(ByteBuffer.wrap(bytes("+OK\r\n:1")), r -> { });
+        RedisProtocolException e = assertThrows(RedisProtocolException.class,
+                () -> decoder.feed(ByteBuffer.wrap(bytes("2x")), r -> { }));
+        assertEquals(8, e.offset());
+        assertTrue(e.getMessage().endsWith("at offset 8"), e.getMessage());
+    }
+
+    @Test
+    void hugeDeclaredLengthsAreNotPreallocated() {
+        // 100 decoders each holding the header of a 512 MiB bulk string, and 100 each holding 32
+        // nested headers of 16 Mi-element arrays: preallocating those would need far more than
+        // the test heap (1 GiB); the decoder's small initial bounds need a few megabytes.
+        List<RespDecoder> alive = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            RespDecoder bulk = new RespDecoder();
+            bulk.feed(ByteBuffer.wrap(bytes("$" + RespDecoder.MAX_BULK_LENGTH + "\r\nabc")), r -> fail());
+            assertTrue(bulk.hasPartialReply());
+            RespDecoder arrays = new RespDecoder();
+            String header = "*" + RespDecoder.DEFAULT_MAX_ARRAY_LENGTH + "\r\n";
+            arrays.feed(ByteBuffer.wrap(bytes(header.repeat(RespDecoder.DEFAULT_MAX_DEPTH) + ":1\r\n")), r -> fail());
+            assertTrue(arrays.hasPartialReply());
+            alive.add(bulk);
+            alive.add(arrays);
+        }
+        assertEquals(200, alive.size());
+    }
+
+    @Test
+    void customLimits() {
+        RespDecoder decoder = new RespDecoder(3, 2, 5);
+        List<Reply> out = new ArrayList<>();
+        decoder.feed(ByteBuffer.wrap(bytes("*3\r\n*1\r\n:1\r\n+12345\r\n-ERR\r\n")), out::add);
+        assertEquals(List.of(array(array(new IntegerReply(1)), new SimpleString("12345"), new ErrorReply("ERR"))), out);
+
+        assertProtocolError(new RespDecoder(3, 2, 5), "*4\r\n", "array length 4 is out of range (-1 to 3)");
+        assertProtocolError(new RespDecoder(3, 2, 5), "*1\r\n*1\r\n*1\r\n", "arrays nested deeper than 2 levels");
+        assertProtocolError(new RespDecoder(3, 2, 5), "+123456\r\n", "simple string is longer than 5 bytes");
+        assertThrows(IllegalArgumentException.class, () -> new RespDecoder(0, 1, 1));
+        assertThrows(IllegalArgumentException.class, () -> new RespDecoder(1, 0, 1));
+        assertThrows(IllegalArgumentException.class, () -> new RespDecoder(1, 1, 0));
+    }
+
+    @Test
+    void lineOfExactlyTheLimitIsAccepted() {
+        String max = "x".repeat(RespDecoder.DEFAULT_MAX_LINE_LENGTH);
+        byte[] input = bytes("+" + max + "\r\n");
+        assertEquals(List.of(new SimpleString(max)), decode(input));
+        int[] cuts = new int[input.length / 100];
+        for (int i = 0; i < cuts.length; i++) {
+            cuts[i] = (i + 1) * 100;
+        }
+        assertEquals(List.of(new SimpleString(max)), decodeInChunks(input, cuts, false));
+    }
+
+    private static void assertProtocolError(RespDecoder decoder, String input, String expected) {
+        RedisProtocolException e = assertThrows(RedisProtocolException.class,
+                () -> decoder.feed(ByteBuffer.wrap(bytes(input)), r -> { }));
+        assertTrue(e.getMessage().contains(expected), e.getMessage());
+    }
+
+    private static int[] everyIndex(int length) {
+        int[] cuts = new int[Math.max(0, length - 1)];
+        for (int i = 0; i < cuts.length; i++) {
+            cuts[i] = i + 1;
+        }
+        return cuts;
+    }
+
+    private static int[] randomCuts(Random random, int length) {
+        int count = random.nextInt(Math.max(1, length / 4));
+        int[] cuts = new int[count];
+        for (int i = 0; i < count; i++) {
+            cuts[i] = random.nextInt(length + 1);
+        }
+        Arrays.sort(cuts);
+        return cuts;
+    }
+}
