@@ -50,6 +50,7 @@ public abstract class AbstractEventLoop implements EventLoop {
     private boolean draining;
     private final java.util.ArrayList<Runnable> endOfTurn = new java.util.ArrayList<>();
     private final java.util.ArrayList<Runnable> endOfTurnRunning = new java.util.ArrayList<>();
+    private final java.util.LinkedHashSet<Runnable> exitHooks = new java.util.LinkedHashSet<>();
 
     protected AbstractEventLoop(EventLoopOptions options) {
         this.options = Objects.requireNonNull(options, "options");
@@ -224,6 +225,25 @@ public abstract class AbstractEventLoop implements EventLoop {
         endOfTurn.add(action);
     }
 
+    /**
+     * Loop thread only: runs {@code hook} on the loop thread when the loop stops, after the
+     * final drain of accepted tasks (clients close their connections and fail what is pending).
+     * Returns false if the loop is already past that point.
+     */
+    public final boolean addExitHook(Runnable hook) {
+        if (!inLoopThread()) {
+            throw new IllegalStateException("addExitHook() is for the loop thread " + name());
+        }
+        return !terminated() && exitHooks.add(hook);
+    }
+
+    /** Loop thread only: forgets a hook added with {@link #addExitHook}. */
+    public final void removeExitHook(Runnable hook) {
+        if (inLoopThread()) {
+            exitHooks.remove(hook);
+        }
+    }
+
     /** Loop thread: runs the actions registered with {@link #runAtEndOfTurn}. */
     protected final void runEndOfTurn() {
         while (!endOfTurn.isEmpty()) {
@@ -304,6 +324,12 @@ public abstract class AbstractEventLoop implements EventLoop {
             }
             for (Runnable task; (task = tasks.poll()) != null; ) {
                 safeRun(task);
+            }
+            runEndOfTurn();
+            while (!exitHooks.isEmpty()) {
+                Runnable hook = exitHooks.iterator().next();
+                exitHooks.remove(hook);
+                safeRun(hook);
             }
             runEndOfTurn();
             for (Scheduled s; (s = scheduled.poll()) != null; ) {

@@ -1,0 +1,163 @@
+package io.evloop.redis;
+
+import io.evloop.nio.NioEventLoop;
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.SocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+
+/**
+ * The Java backend's connection: a non-blocking {@link SocketChannel} on the
+ * {@link NioEventLoop}'s selector. Writes go straight from the client's {@link RespEncoder}
+ * (all commands of a loop turn in one {@code write}); reads fill one direct buffer that the
+ * client's decoder parses in bulk.
+ */
+final class NioRedisTransport implements RedisTransport, NioEventLoop.IoHandler {
+
+    private static final int READ_BUFFER_SIZE = 64 * 1024;
+    /** Reads per readiness event before giving other connections and tasks a turn. */
+    private static final int MAX_READS_PER_EVENT = 16;
+
+    private final NioEventLoop loop;
+    private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(READ_BUFFER_SIZE);
+    private SocketChannel channel;
+    private SelectionKey key;
+    private Listener listener;
+    private RespEncoder unwritten; // non-null while the socket is full
+    private boolean closed;
+
+    NioRedisTransport(NioEventLoop loop) {
+        this.loop = loop;
+    }
+
+    @Override
+    public void connect(SocketAddress address, Listener listener) {
+        this.listener = listener;
+        try {
+            channel = address instanceof UnixDomainSocketAddress
+                    ? SocketChannel.open(StandardProtocolFamily.UNIX)
+                    : SocketChannel.open();
+            channel.configureBlocking(false);
+            if (!(address instanceof UnixDomainSocketAddress)) {
+                channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            }
+            boolean done = channel.connect(address);
+            key = loop.register(channel, done ? SelectionKey.OP_READ : SelectionKey.OP_CONNECT, this);
+            if (done) {
+                loop.post(() -> {
+                    if (!closed) {
+                        listener.onConnected();
+                    }
+                });
+            }
+        } catch (IOException | RuntimeException e) {
+            loop.post(() -> fail(e));
+        }
+    }
+
+    @Override
+    public void onReady(SelectionKey k) {
+        try {
+            if (k.isConnectable()) {
+                channel.finishConnect();
+                k.interestOps(SelectionKey.OP_READ);
+                listener.onConnected();
+                return;
+            }
+            if (k.isReadable()) {
+                read();
+            }
+            if (!closed && k.isValid() && k.isWritable()) {
+                writeUnwritten();
+            }
+        } catch (IOException | RuntimeException e) {
+            fail(e);
+        }
+    }
+
+    private void read() throws IOException {
+        for (int i = 0; i < MAX_READS_PER_EVENT && !closed; i++) {
+            int n = channel.read(readBuffer);
+            if (n < 0) {
+                fail(new EOFException("the server closed the connection"));
+                return;
+            }
+            if (n == 0) {
+                return;
+            }
+            readBuffer.flip();
+            try {
+                listener.onData(readBuffer);
+            } finally {
+                readBuffer.clear();
+            }
+            if (n < READ_BUFFER_SIZE) {
+                return; // the socket is drained; do not pay for one more read that finds nothing
+            }
+        }
+    }
+
+    @Override
+    public void write(RespEncoder out, int[] commandEnds, int commandCount) {
+        if (closed || unwritten != null) {
+            return; // waiting for OP_WRITE: the new bytes are behind the old ones in the same buffer
+        }
+        try {
+            out.writeTo(channel);
+            if (!out.isEmpty()) {
+                unwritten = out;
+                key.interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
+            }
+        } catch (IOException | RuntimeException e) {
+            loop.post(() -> fail(e)); // not from inside the client's flush
+        }
+    }
+
+    private void writeUnwritten() throws IOException {
+        if (unwritten == null) {
+            key.interestOps(SelectionKey.OP_READ);
+            return;
+        }
+        unwritten.writeTo(channel);
+        if (unwritten.isEmpty()) {
+            unwritten = null;
+            key.interestOps(SelectionKey.OP_READ);
+        }
+    }
+
+    @Override
+    public boolean writePending() {
+        return unwritten != null;
+    }
+
+    private void fail(Throwable cause) {
+        if (!closed) {
+            close();
+            listener.onClosed(cause);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        unwritten = null;
+        if (key != null) {
+            key.cancel();
+        }
+        if (channel != null) {
+            try {
+                channel.close();
+            } catch (IOException ignored) {
+                // Nothing useful to do: the connection is gone either way.
+            }
+        }
+    }
+}

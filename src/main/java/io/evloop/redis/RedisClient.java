@@ -1,0 +1,680 @@
+package io.evloop.redis;
+
+import io.evloop.AbstractEventLoop;
+import io.evloop.EventLoop;
+import io.evloop.ScheduledTask;
+import io.evloop.nio.NioEventLoop;
+import io.evloop.uv.UvEventLoop;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+/**
+ * An asynchronous Redis client on an {@link EventLoop}: one connection, any number of
+ * commands in flight (pipelined), each answered through a {@link CompletableFuture}.
+ *
+ * <p>On the native loop the connection is hiredis's async context on libuv; on the Java loop
+ * it is a RESP codec over NIO. Everything else lives here, shared by both backends: the FIFO
+ * of commands waiting for their replies, timeouts, backpressure, reconnects and the handshake.
+ *
+ * <h2>Guarantees</h2>
+ * <ul>
+ *   <li>Thread-safe: any thread may send; commands from one thread are sent in call order.</li>
+ *   <li>Every future completes: reply, {@link RedisErrorException} (the server's error),
+ *       {@link RedisTimeoutException}, {@link RedisConnectionException},
+ *       {@link RedisBackpressureException} or {@link RedisClosedException}.</li>
+ *   <li>At most once: when a connection drops, every command written to it fails; nothing is
+ *       resent. A reply that arrives after its command timed out is dropped, never handed to
+ *       another command.</li>
+ *   <li>Futures complete on the loop thread: never block in a continuation.</li>
+ * </ul>
+ */
+public final class RedisClient implements RedisCommands, AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger("io.evloop.redis");
+
+    private enum State { NEW, CONNECTING, HANDSHAKE, CONNECTED, DISCONNECTED, CLOSED }
+
+    // Any thread.
+    private final EventLoop loop;
+    private final AbstractEventLoop loopCore;
+    private final RedisConfig config;
+    private final Supplier<RedisTransport> transports;
+    private final long defaultTimeoutNanos;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final CompletableFuture<RedisClient> connected = new CompletableFuture<>();
+    private final CompletableFuture<Void> closed = new CompletableFuture<>();
+    private volatile boolean closing;
+
+    // Loop thread only.
+    private State state = State.NEW;
+    private RedisTransport transport;
+    private int generation; // bumped per connection attempt; late events of old attempts are ignored
+    private final RespEncoder out = new RespEncoder();
+    private int[] commandEnds = new int[256];
+    private int commandCount;
+    private RespDecoder decoder;
+    private final PendingQueue pending = new PendingQueue();
+    private final ArrayDeque<Command> waiting = new ArrayDeque<>();
+    private long timeoutCursor; // position in pending up to which default timeouts were checked
+    private ScheduledTask timeoutCheck;
+    private ScheduledTask connectTimer;
+    private ScheduledTask reconnectTimer;
+    private int reconnectAttempt;
+    private boolean flushScheduled;
+    private final Runnable flushAction = this::flush;
+    private final Runnable exitHook = () -> shutdown(new RedisClosedException(
+            "event loop " + loopName() + " stopped; the Redis client on it is closed"));
+
+    private RedisClient(EventLoop loop, RedisConfig config, Supplier<RedisTransport> transports) {
+        this.loop = loop;
+        this.loopCore = (AbstractEventLoop) loop;
+        this.config = config;
+        this.transports = transports;
+        this.defaultTimeoutNanos = config.commandTimeout().toNanos();
+    }
+
+    /** Connects to the server a URI names; see {@link RedisConfig#fromUri(String)}. */
+    public static CompletableFuture<RedisClient> connect(EventLoop loop, String uri) {
+        return connect(loop, RedisConfig.fromUri(uri));
+    }
+
+    /**
+     * Connects: the future completes with a client once the connection is up and AUTH,
+     * SELECT and CLIENT SETNAME (those configured) have succeeded, or fails within the
+     * connect timeout with an exception naming the server.
+     */
+    public static CompletableFuture<RedisClient> connect(EventLoop loop, RedisConfig config) {
+        Objects.requireNonNull(loop, "loop: pass the EventLoop the client runs on (EventLoops.create())");
+        Objects.requireNonNull(config, "config");
+        RedisClient client = new RedisClient(loop, config, transportsFor(loop));
+        if (!loop.post(client::start)) {
+            return CompletableFuture.failedFuture(new RedisClosedException(
+                    "event loop " + loop.name() + " is stopped; cannot connect to " + config.endpoint()));
+        }
+        return client.connected;
+    }
+
+    private static Supplier<RedisTransport> transportsFor(EventLoop loop) {
+        if (loop instanceof NioEventLoop nio) {
+            return () -> new NioRedisTransport(nio);
+        }
+        if (loop instanceof UvEventLoop uv) {
+            return () -> new NativeRedisTransport(uv);
+        }
+        throw new IllegalArgumentException("RedisClient runs on the loops of io.evloop.EventLoops, not on "
+                + loop.getClass().getName());
+    }
+
+    public RedisConfig config() {
+        return config;
+    }
+
+    public EventLoop loop() {
+        return loop;
+    }
+
+    /** Commands accepted and not yet answered (or failed). */
+    public int inFlight() {
+        return inFlight.get();
+    }
+
+    @Override
+    public CompletableFuture<Reply> send(byte[]... argv) {
+        return submit(argv, defaultTimeoutNanos, false);
+    }
+
+    @Override
+    public CompletableFuture<Reply> send(Duration timeout, byte[]... argv) {
+        Objects.requireNonNull(timeout, "timeout");
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("timeout must be positive, got " + timeout);
+        }
+        long nanos = timeout.toNanos();
+        return submit(argv, nanos, nanos != defaultTimeoutNanos);
+    }
+
+    private CompletableFuture<Reply> submit(byte[][] argv, long timeoutNanos, boolean ownTimer) {
+        RespEncoder.validate(argv);
+        if (closing) {
+            return CompletableFuture.failedFuture(closedException());
+        }
+        if (inFlight.incrementAndGet() > config.maxInFlight()) {
+            inFlight.decrementAndGet();
+            return CompletableFuture.failedFuture(new RedisBackpressureException(config.maxInFlight()
+                    + " commands already in flight to " + config.endpoint()
+                    + " (maxInFlight); wait for replies before sending more, or raise RedisConfig.maxInFlight"));
+        }
+        Command command = new Command(this, argv, timeoutNanos, ownTimer, false);
+        if (!loop.post(command)) {
+            command.counted = false;
+            inFlight.decrementAndGet();
+            command.completeExceptionally(new RedisClosedException(
+                    "event loop " + loop.name() + " is stopped; the command was not sent"));
+        }
+        return command;
+    }
+
+    /** Closes the connection: pending commands fail with {@link RedisClosedException}. Idempotent. */
+    public CompletableFuture<Void> closeAsync() {
+        if (!closing) {
+            closing = true;
+            if (!loop.post(() -> shutdown(closedException()))) {
+                closed.complete(null); // the loop is gone; its exit hook already shut us down
+            }
+        }
+        return closed;
+    }
+
+    /** {@link #closeAsync()}, waiting for it at most the connect timeout unless on the loop thread. */
+    @Override
+    public void close() {
+        CompletableFuture<Void> done = closeAsync();
+        if (!loop.inLoopThread()) {
+            try {
+                done.get(config.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | TimeoutException e) {
+                LOG.log(System.Logger.Level.WARNING, "closing the Redis client of " + config.endpoint() + ": " + e);
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "RedisClient[" + config.endpoint() + " on " + loop.name() + "]";
+    }
+
+    // ---- loop thread ----------------------------------------------------------------------
+
+    private void start() {
+        if (closing) {
+            shutdown(closedException());
+            return;
+        }
+        loopCore.addExitHook(exitHook);
+        connectAttempt();
+    }
+
+    private void dispatch(Command c) {
+        switch (state) {
+            case CONNECTED -> write(c);
+            case CLOSED -> finish(c, closedException());
+            default -> {
+                if (!config.waitForReconnect()) {
+                    finish(c, new RedisConnectionException("not connected to " + config.endpoint()
+                            + " (reconnecting, attempt " + reconnectAttempt + "); the command was not sent"));
+                } else {
+                    c.deadline = System.nanoTime() + c.timeoutNanos;
+                    waiting.add(c);
+                    armTimeoutCheck();
+                }
+            }
+        }
+    }
+
+    private void write(Command c) {
+        if (c.deadline == 0) {
+            c.deadline = System.nanoTime() + c.timeoutNanos;
+        }
+        try {
+            out.append(c.argv);
+        } catch (IllegalStateException tooMuch) {
+            finish(c, new RedisBackpressureException("output buffer to " + config.endpoint() + " is full: " + tooMuch.getMessage()));
+            return;
+        }
+        c.argv = null;
+        if (commandCount == commandEnds.length) {
+            commandEnds = java.util.Arrays.copyOf(commandEnds, commandCount * 2);
+        }
+        commandEnds[commandCount++] = out.length();
+        pending.add(c);
+        if (c.ownTimer) {
+            c.timer = loop.schedule(() -> expire(c), c.timeoutNanos, TimeUnit.NANOSECONDS);
+        } else if (!c.internal) {
+            armTimeoutCheck();
+        }
+        if (!flushScheduled) {
+            flushScheduled = true;
+            loopCore.runAtEndOfTurn(flushAction);
+        }
+    }
+
+    private void flush() {
+        flushScheduled = false;
+        if (transport != null && commandCount > 0) {
+            int n = commandCount;
+            commandCount = 0;
+            transport.write(out, commandEnds, n);
+        }
+    }
+
+    private void onReply(Reply reply) {
+        Command c = pending.poll();
+        if (c == null) {
+            throw new RedisProtocolException("unsolicited reply from " + config.endpoint()
+                    + " while no command was waiting: " + reply);
+        }
+        if (c.timer != null) {
+            c.timer.cancel();
+        }
+        if (reply instanceof Reply.ErrorReply error) {
+            finish(c, error.toException());
+        } else {
+            release(c);
+            c.complete(reply); // a late reply to a timed-out command is dropped here
+        }
+    }
+
+    private void expire(Command c) {
+        if (!c.isDone()) {
+            c.completeExceptionally(new RedisTimeoutException(c.name() + " to " + config.endpoint()
+                    + " got no reply within " + TimeUnit.NANOSECONDS.toMillis(c.timeoutNanos) + " ms"));
+        }
+    }
+
+    /** Fails commands whose default timeout has passed; they stay queued to absorb their replies. */
+    private void checkTimeouts() {
+        timeoutCheck = null;
+        long now = System.nanoTime();
+        timeoutCursor = Math.max(timeoutCursor, pending.head());
+        for (; timeoutCursor < pending.tail(); timeoutCursor++) {
+            Command c = pending.get(timeoutCursor);
+            if (c.ownTimer || c.internal || c.isDone()) {
+                continue;
+            }
+            if (c.deadline - now > 0) {
+                break;
+            }
+            expire(c);
+        }
+        while (!waiting.isEmpty() && waiting.peek().deadline - now <= 0) {
+            Command c = waiting.poll();
+            expire(c);
+            release(c);
+        }
+        armTimeoutCheck();
+    }
+
+    private void armTimeoutCheck() {
+        if (timeoutCheck != null || state == State.CLOSED) {
+            return;
+        }
+        long next = Long.MAX_VALUE;
+        boolean found = false;
+        timeoutCursor = Math.max(timeoutCursor, pending.head());
+        for (long i = timeoutCursor; i < pending.tail(); i++) {
+            Command c = pending.get(i);
+            if (!c.ownTimer && !c.internal && !c.isDone()) {
+                next = c.deadline;
+                found = true;
+                break;
+            }
+            timeoutCursor = i + 1; // nothing to watch before this one
+        }
+        if (!waiting.isEmpty() && (!found || waiting.peek().deadline - next < 0)) {
+            next = waiting.peek().deadline;
+            found = true;
+        }
+        if (found) {
+            timeoutCheck = loop.schedule(this::checkTimeouts, Math.max(0, next - System.nanoTime()), TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void connectAttempt() {
+        reconnectTimer = null;
+        if (state == State.CLOSED) {
+            return;
+        }
+        state = State.CONNECTING;
+        int attempt = ++generation;
+        connectTimer = loop.schedule(() -> {
+            if (attempt == generation && (state == State.CONNECTING || state == State.HANDSHAKE)) {
+                connectionLost(new RedisConnectionException("connect to " + config.endpoint() + " timed out after "
+                        + config.connectTimeout().toMillis() + " ms"), attempt);
+            }
+        }, config.connectTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        if (config.socketPath() != null) {
+            startTransport(UnixDomainSocketAddress.of(config.socketPath()), attempt);
+        } else if (isLiteralAddress(config.host())) {
+            startTransport(resolve(), attempt);
+        } else {
+            // getaddrinfo blocks: never on the loop thread.
+            CompletableFuture.supplyAsync(this::resolve, ForkJoinPool.commonPool()).whenComplete((address, error) -> {
+                boolean posted = loop.post(() -> {
+                    if (attempt != generation || state != State.CONNECTING) {
+                        return;
+                    }
+                    if (error != null) {
+                        connectionLost(new RedisConnectionException("cannot resolve " + config.endpoint() + ": "
+                                + rootMessage(error), error), attempt);
+                    } else {
+                        startTransport(address, attempt);
+                    }
+                });
+                if (!posted) {
+                    LOG.log(System.Logger.Level.DEBUG, "loop stopped while resolving " + config.endpoint());
+                }
+            });
+        }
+    }
+
+    private SocketAddress resolve() {
+        try {
+            return new InetSocketAddress(InetAddress.getByName(config.host()), config.port());
+        } catch (UnknownHostException e) {
+            throw new RedisConnectionException("unknown host " + config.host(), e);
+        }
+    }
+
+    private void startTransport(SocketAddress address, int attempt) {
+        RedisTransport t = transports.get();
+        transport = t;
+        decoder = new RespDecoder();
+        t.connect(address, new RedisTransport.Listener() {
+            @Override
+            public void onConnected() {
+                if (attempt == generation && transport == t) {
+                    onTransportConnected(attempt);
+                }
+            }
+
+            @Override
+            public void onData(ByteBuffer data) {
+                if (attempt == generation && transport == t) {
+                    try {
+                        decoder.feed(data, RedisClient.this::onReply);
+                    } catch (RedisProtocolException e) {
+                        connectionLost(e, attempt);
+                    }
+                }
+            }
+
+            @Override
+            public void onClosed(Throwable cause) {
+                if (attempt == generation && transport == t) {
+                    connectionLost(cause, attempt);
+                }
+            }
+        });
+    }
+
+    private void onTransportConnected(int attempt) {
+        state = State.HANDSHAKE;
+        Command last = null;
+        if (config.password() != null) {
+            last = handshake(attempt, config.user() == null
+                    ? new String[] {"AUTH", config.password()}
+                    : new String[] {"AUTH", config.user(), config.password()}, "AUTH");
+        }
+        if (config.database() != 0) {
+            last = handshake(attempt, new String[] {"SELECT", Integer.toString(config.database())}, null);
+        }
+        if (config.clientName() != null) {
+            last = handshake(attempt, new String[] {"CLIENT", "SETNAME", config.clientName()}, null);
+        }
+        if (last == null) {
+            onHandshakeDone(attempt);
+        } else {
+            last.thenRun(() -> onHandshakeDone(attempt));
+        }
+    }
+
+    private Command handshake(int attempt, String[] argv, String shownName) {
+        Command c = new Command(this, RespEncoder.utf8(argv), 0, false, true);
+        if (shownName != null) {
+            c.shownName = shownName; // so that "AUTH <password>" never shows up anywhere
+        }
+        c.whenComplete((reply, error) -> {
+            if (error != null && attempt == generation && state == State.HANDSHAKE) {
+                String what = c.name() + " during the handshake with " + config.endpoint() + " failed: " + rootMessage(error);
+                connectionLost(new RedisConnectionException(what, error), attempt);
+            }
+        });
+        write(c);
+        return c;
+    }
+
+    private void onHandshakeDone(int attempt) {
+        if (attempt != generation || state != State.HANDSHAKE) {
+            return;
+        }
+        cancel(connectTimer);
+        connectTimer = null;
+        state = State.CONNECTED;
+        if (reconnectAttempt > 0) {
+            LOG.log(System.Logger.Level.INFO, "reconnected to " + config.endpoint() + " after " + reconnectAttempt + " attempt(s)");
+        }
+        reconnectAttempt = 0;
+        for (Command c; (c = waiting.poll()) != null; ) {
+            write(c);
+        }
+        connected.complete(this);
+    }
+
+    private void connectionLost(Throwable cause, int attempt) {
+        if (attempt != generation || state == State.CLOSED) {
+            return;
+        }
+        boolean wasUp = state == State.CONNECTED;
+        dropTransport();
+        RedisException failure = failureFor(cause, wasUp);
+        failPending(failure);
+        if (!connected.isDone()) {
+            // The first connection failed: the caller gets the error and no client.
+            shutdown(failure);
+            connected.completeExceptionally(failure);
+            return;
+        }
+        state = State.DISCONNECTED;
+        if (!config.reconnectPolicy().enabled()) {
+            failWaiting(failure);
+            return;
+        }
+        reconnectAttempt++;
+        long delay = config.reconnectPolicy().delayNanos(reconnectAttempt);
+        LOG.log(System.Logger.Level.WARNING, failure.getMessage() + "; reconnect attempt " + reconnectAttempt
+                + " in " + TimeUnit.NANOSECONDS.toMillis(delay) + " ms");
+        reconnectTimer = loop.schedule(this::connectAttempt, delay, TimeUnit.NANOSECONDS);
+    }
+
+    private RedisException failureFor(Throwable cause, boolean wasUp) {
+        if (cause instanceof RedisProtocolException protocol) {
+            return protocol;
+        }
+        if (cause instanceof RedisConnectionException connection && !wasUp) {
+            return connection;
+        }
+        String reason = rootMessage(cause);
+        return new RedisConnectionException(wasUp
+                ? "connection to " + config.endpoint() + " lost (" + reason + "); commands in flight failed and may or may not have run"
+                : "cannot connect to " + config.endpoint() + ": " + reason, cause);
+    }
+
+    private void dropTransport() {
+        generation++;
+        cancel(connectTimer);
+        connectTimer = null;
+        if (transport != null) {
+            transport.close();
+            transport = null;
+        }
+        out.clear();
+        commandCount = 0;
+        decoder = null;
+    }
+
+    private void shutdown(RedisException cause) {
+        closing = true;
+        if (state != State.CLOSED) {
+            state = State.CLOSED;
+            dropTransport();
+            cancel(reconnectTimer);
+            cancel(timeoutCheck);
+            timeoutCheck = null;
+            failPending(cause);
+            failWaiting(cause);
+            loopCore.removeExitHook(exitHook);
+            if (!connected.isDone()) {
+                connected.completeExceptionally(cause);
+            }
+        }
+        closed.complete(null);
+    }
+
+    private void failPending(RedisException cause) {
+        for (Command c; (c = pending.poll()) != null; ) {
+            cancel(c.timer);
+            finish(c, cause);
+        }
+        timeoutCursor = pending.head();
+    }
+
+    private void failWaiting(RedisException cause) {
+        for (Command c; (c = waiting.poll()) != null; ) {
+            finish(c, cause);
+        }
+    }
+
+    private void finish(Command c, Throwable error) {
+        release(c);
+        c.completeExceptionally(error);
+    }
+
+    private void release(Command c) {
+        if (c.counted) {
+            c.counted = false;
+            inFlight.decrementAndGet();
+        }
+    }
+
+    private RedisClosedException closedException() {
+        return new RedisClosedException("the Redis client of " + config.endpoint() + " is closed");
+    }
+
+    private String loopName() {
+        return loop.name();
+    }
+
+    private static void cancel(ScheduledTask task) {
+        if (task != null) {
+            task.cancel();
+        }
+    }
+
+    private static boolean isLiteralAddress(String host) {
+        return host.chars().allMatch(ch -> Character.digit(ch, 16) >= 0 || ch == '.' || ch == ':')
+                && (host.indexOf(':') >= 0 || host.chars().filter(ch -> ch == '.').count() == 3);
+    }
+
+    private static String rootMessage(Throwable t) {
+        Throwable root = t;
+        while (root.getCause() != null && root.getCause() != root
+                && (root instanceof java.util.concurrent.CompletionException || root.getMessage() == null)) {
+            root = root.getCause();
+        }
+        return root.getMessage() != null ? root.getMessage() : root.getClass().getSimpleName();
+    }
+
+    /** One command: its own future, and the task that hands it to the loop (one object per call). */
+    private static final class Command extends CompletableFuture<Reply> implements Runnable {
+        private final RedisClient client;
+        byte[][] argv;
+        private final byte[] commandName;
+        final long timeoutNanos;
+        final boolean ownTimer;
+        final boolean internal;
+        long deadline;
+        boolean counted;
+        ScheduledTask timer;
+        String shownName;
+
+        Command(RedisClient client, byte[][] argv, long timeoutNanos, boolean ownTimer, boolean internal) {
+            this.client = client;
+            this.argv = argv;
+            this.commandName = argv[0];
+            this.timeoutNanos = timeoutNanos;
+            this.ownTimer = ownTimer;
+            this.internal = internal;
+            this.counted = !internal;
+        }
+
+        @Override
+        public void run() {
+            client.dispatch(this);
+        }
+
+        String name() {
+            if (shownName != null) {
+                return shownName;
+            }
+            int n = Math.min(commandName.length, 32);
+            return new String(commandName, 0, n, StandardCharsets.UTF_8).toUpperCase(java.util.Locale.ROOT);
+        }
+
+        @Override
+        public <U> CompletableFuture<U> newIncompleteFuture() {
+            return new CompletableFuture<>(); // dependents are plain futures, not commands
+        }
+
+        @Override
+        public String toString() {
+            return "Command[" + name() + (isDone() ? ", done" : "") + "]";
+        }
+    }
+
+    /** The commands written and waiting for their replies, in order; a ring indexed by sequence. */
+    private static final class PendingQueue {
+        private Command[] ring = new Command[1024];
+        private long head;
+        private long tail;
+
+        void add(Command c) {
+            if (tail - head == ring.length) {
+                Command[] bigger = new Command[ring.length * 2];
+                for (long i = head; i < tail; i++) {
+                    bigger[(int) (i & (bigger.length - 1))] = ring[(int) (i & (ring.length - 1))];
+                }
+                ring = bigger;
+            }
+            ring[(int) (tail++ & (ring.length - 1))] = c;
+        }
+
+        Command poll() {
+            if (head == tail) {
+                return null;
+            }
+            int i = (int) (head++ & (ring.length - 1));
+            Command c = ring[i];
+            ring[i] = null;
+            return c;
+        }
+
+        Command get(long sequence) {
+            return ring[(int) (sequence & (ring.length - 1))];
+        }
+
+        long head() {
+            return head;
+        }
+
+        long tail() {
+            return tail;
+        }
+    }
+}

@@ -1,0 +1,324 @@
+package io.evloop.redis;
+
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Where and how a {@link RedisClient} connects. Immutable; build it with {@link #builder()} or
+ * parse a URI with {@link #fromUri(String)}:
+ * <ul>
+ *   <li>{@code redis://[[user]:password@]host[:port][/db]} (port 6379 and db 0 by default)</li>
+ *   <li>{@code redis-socket:///path/to/redis.sock} (a unix socket)</li>
+ * </ul>
+ * The password never appears in {@link #toString()}, in exceptions or in logs.
+ */
+public final class RedisConfig {
+
+    public static final int DEFAULT_PORT = 6379;
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofSeconds(10);
+    public static final int DEFAULT_MAX_IN_FLIGHT = 100_000;
+
+    private final String host;
+    private final int port;
+    private final String socketPath;
+    private final String user;
+    private final String password;
+    private final int database;
+    private final String clientName;
+    private final Duration connectTimeout;
+    private final Duration commandTimeout;
+    private final int maxInFlight;
+    private final ReconnectPolicy reconnectPolicy;
+    private final boolean waitForReconnect;
+
+    private RedisConfig(Builder b) {
+        this.host = b.host;
+        this.port = b.port;
+        this.socketPath = b.socketPath;
+        this.user = b.user;
+        this.password = b.password;
+        this.database = b.database;
+        this.clientName = b.clientName;
+        this.connectTimeout = b.connectTimeout;
+        this.commandTimeout = b.commandTimeout;
+        this.maxInFlight = b.maxInFlight;
+        this.reconnectPolicy = b.reconnectPolicy;
+        this.waitForReconnect = b.waitForReconnect;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder that starts from this configuration. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.host = host;
+        b.port = port;
+        b.socketPath = socketPath;
+        b.user = user;
+        b.password = password;
+        b.database = database;
+        b.clientName = clientName;
+        b.connectTimeout = connectTimeout;
+        b.commandTimeout = commandTimeout;
+        b.maxInFlight = maxInFlight;
+        b.reconnectPolicy = reconnectPolicy;
+        b.waitForReconnect = waitForReconnect;
+        return b;
+    }
+
+    /**
+     * Parses {@code redis://[[user]:password@]host[:port][/db]} or {@code redis-socket:///path}.
+     *
+     * @throws IllegalArgumentException naming what is wrong (the password is never echoed)
+     */
+    public static RedisConfig fromUri(String uri) {
+        Objects.requireNonNull(uri, "uri: pass a Redis URI such as redis://localhost:6379/0");
+        URI parsed;
+        try {
+            parsed = new URI(uri.trim());
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalArgumentException("not a valid Redis URI (" + e.getReason()
+                    + "); expected redis://[[user]:password@]host[:port][/db] or redis-socket:///path");
+        }
+        String scheme = parsed.getScheme();
+        Builder b = builder();
+        if ("redis-socket".equalsIgnoreCase(scheme)) {
+            String path = parsed.getPath();
+            if (path == null || path.isEmpty()) {
+                throw new IllegalArgumentException("redis-socket URI has no path; expected redis-socket:///path/to/redis.sock");
+            }
+            b.socketPath(path);
+        } else if ("redis".equalsIgnoreCase(scheme)) {
+            String host = parsed.getHost();
+            if (host == null || host.isEmpty()) {
+                throw new IllegalArgumentException("Redis URI has no host; expected redis://host:port[/db]");
+            }
+            b.host(host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host);
+            b.port(parsed.getPort() == -1 ? DEFAULT_PORT : parsed.getPort());
+            String path = parsed.getPath();
+            if (path != null && path.length() > 1) {
+                try {
+                    b.database(Integer.parseInt(path.substring(1)));
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("Redis URI database must be a number, got '" + path.substring(1) + "'");
+                }
+            }
+        } else {
+            throw new IllegalArgumentException("unknown Redis URI scheme '" + scheme
+                    + "'; use redis://host:port[/db] or redis-socket:///path (TLS, rediss://, is not supported)");
+        }
+        String userInfo = parsed.getRawUserInfo();
+        if (userInfo != null && !userInfo.isEmpty()) {
+            int colon = userInfo.indexOf(':');
+            if (colon < 0) {
+                b.password(decode(userInfo)); // redis://secret@host, as redis-cli reads it
+            } else {
+                String user = decode(userInfo.substring(0, colon));
+                b.user(user.isEmpty() ? null : user);
+                b.password(decode(userInfo.substring(colon + 1)));
+            }
+        }
+        return b.build();
+    }
+
+    private static String decode(String s) {
+        return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
+    }
+
+    /** Host name or address; null for a unix socket. */
+    public String host() {
+        return host;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    /** Unix socket path; null for TCP. */
+    public String socketPath() {
+        return socketPath;
+    }
+
+    /** ACL user (Redis 6+); null means the default user. */
+    public String user() {
+        return user;
+    }
+
+    /** Null when no AUTH is sent. Never logged. */
+    public String password() {
+        return password;
+    }
+
+    public int database() {
+        return database;
+    }
+
+    /** Sent with CLIENT SETNAME on every connection when not null. */
+    public String clientName() {
+        return clientName;
+    }
+
+    public Duration connectTimeout() {
+        return connectTimeout;
+    }
+
+    /** Default per-command timeout; {@link RedisClient#send(Duration, byte[]...)} overrides it per call. */
+    public Duration commandTimeout() {
+        return commandTimeout;
+    }
+
+    /** Commands accepted but not yet answered, beyond which send fails with {@link RedisBackpressureException}. */
+    public int maxInFlight() {
+        return maxInFlight;
+    }
+
+    public ReconnectPolicy reconnectPolicy() {
+        return reconnectPolicy;
+    }
+
+    /**
+     * While disconnected: false (default) fails new commands at once with
+     * {@link RedisConnectionException}; true keeps them until the connection is back or their
+     * timeout passes.
+     */
+    public boolean waitForReconnect() {
+        return waitForReconnect;
+    }
+
+    /** {@code host:port} or the socket path: how errors name the server. */
+    public String endpoint() {
+        if (socketPath != null) {
+            return socketPath;
+        }
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+    }
+
+    @Override
+    public String toString() {
+        return "RedisConfig[" + endpoint() + "/" + database
+                + (user != null ? ", user=" + user : "")
+                + (password != null ? ", password=****" : "")
+                + (clientName != null ? ", clientName=" + clientName : "")
+                + ", connectTimeout=" + connectTimeout + ", commandTimeout=" + commandTimeout
+                + ", maxInFlight=" + maxInFlight + ", reconnect=" + reconnectPolicy
+                + ", waitForReconnect=" + waitForReconnect + "]";
+    }
+
+    /** Builds a {@link RedisConfig}; every setter checks its argument at once. */
+    public static final class Builder {
+        private String host = "127.0.0.1";
+        private int port = DEFAULT_PORT;
+        private String socketPath;
+        private String user;
+        private String password;
+        private int database;
+        private String clientName;
+        private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+        private Duration commandTimeout = DEFAULT_COMMAND_TIMEOUT;
+        private int maxInFlight = DEFAULT_MAX_IN_FLIGHT;
+        private ReconnectPolicy reconnectPolicy = ReconnectPolicy.DEFAULT;
+        private boolean waitForReconnect;
+
+        private Builder() {
+        }
+
+        public Builder host(String host) {
+            Objects.requireNonNull(host, "host");
+            if (host.isBlank()) {
+                throw new IllegalArgumentException("host must not be blank");
+            }
+            this.host = host;
+            this.socketPath = null;
+            return this;
+        }
+
+        public Builder port(int port) {
+            if (port < 1 || port > 65535) {
+                throw new IllegalArgumentException("port must be in 1..65535, got " + port);
+            }
+            this.port = port;
+            return this;
+        }
+
+        public Builder socketPath(String path) {
+            Objects.requireNonNull(path, "path");
+            this.socketPath = path;
+            return this;
+        }
+
+        public Builder user(String user) {
+            this.user = user;
+            return this;
+        }
+
+        public Builder password(String password) {
+            this.password = password;
+            return this;
+        }
+
+        public Builder database(int database) {
+            if (database < 0) {
+                throw new IllegalArgumentException("database must be >= 0, got " + database);
+            }
+            this.database = database;
+            return this;
+        }
+
+        public Builder clientName(String name) {
+            if (name != null && (name.isEmpty() || name.chars().anyMatch(c -> c <= ' '))) {
+                throw new IllegalArgumentException("client name must be non-empty without spaces or control characters");
+            }
+            this.clientName = name;
+            return this;
+        }
+
+        public Builder connectTimeout(Duration timeout) {
+            this.connectTimeout = positive(timeout, "connectTimeout");
+            return this;
+        }
+
+        public Builder commandTimeout(Duration timeout) {
+            this.commandTimeout = positive(timeout, "commandTimeout");
+            return this;
+        }
+
+        public Builder maxInFlight(int max) {
+            if (max < 1) {
+                throw new IllegalArgumentException("maxInFlight must be >= 1, got " + max);
+            }
+            this.maxInFlight = max;
+            return this;
+        }
+
+        public Builder reconnectPolicy(ReconnectPolicy policy) {
+            this.reconnectPolicy = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        public Builder waitForReconnect(boolean wait) {
+            this.waitForReconnect = wait;
+            return this;
+        }
+
+        public RedisConfig build() {
+            if (user != null && password == null) {
+                throw new IllegalArgumentException("a user (" + user + ") needs a password too");
+            }
+            return new RedisConfig(this);
+        }
+
+        private static Duration positive(Duration d, String name) {
+            Objects.requireNonNull(d, name);
+            if (d.isZero() || d.isNegative()) {
+                throw new IllegalArgumentException(name + " must be positive, got " + d);
+            }
+            return d;
+        }
+    }
+}

@@ -1,0 +1,48 @@
+package io.evloop.redis;
+
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+
+/**
+ * A byte pipe to one Redis server, the part of a connection that differs between the two
+ * backends: {@link NioRedisTransport} (a SocketChannel on the Java loop) and
+ * {@link NativeRedisTransport} (hiredis's async context on the libuv loop). Everything above
+ * it (the FIFO of pending commands, timeouts, reconnects, the handshake, the decoding of
+ * replies) is shared, in {@link RedisClient}, so both backends behave the same by
+ * construction. All methods are called on the loop thread, and the listener is called there.
+ */
+interface RedisTransport {
+
+    /**
+     * Starts connecting to an already resolved address ({@link java.net.InetSocketAddress}
+     * with a literal address, or {@link java.net.UnixDomainSocketAddress}). Exactly one of
+     * {@link Listener#onConnected()} or {@link Listener#onClosed} follows, never from inside
+     * this call.
+     */
+    void connect(SocketAddress address, Listener listener);
+
+    /**
+     * Sends the pending bytes of {@code out}: {@code commandCount} complete commands whose end
+     * offsets, relative to {@code out.offset()}, are {@code commandEnds[0..commandCount)}.
+     * Takes what it sends with {@link RespEncoder#consume}; a transport that cannot send all
+     * now (a full socket buffer) leaves the rest in {@code out} and sends it when it can.
+     */
+    void write(RespEncoder out, int[] commandEnds, int commandCount);
+
+    /** Whether bytes handed to {@link #write} still wait for the socket. */
+    boolean writePending();
+
+    /** Closes the connection at once. No listener call follows. Idempotent. */
+    void close();
+
+    /** Events of one connection, on the loop thread. */
+    interface Listener {
+        void onConnected();
+
+        /** Reply bytes as RESP, in order; consumed entirely by the call (the buffer is reused). */
+        void onData(ByteBuffer data);
+
+        /** The connection failed or ended; the transport is already closed. */
+        void onClosed(Throwable cause);
+    }
+}
