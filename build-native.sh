@@ -1,0 +1,250 @@
+#!/usr/bin/env bash
+# build-native.sh: builds libevloop (the C shim in native/) and runs its C tests.
+# Run with --help for what it does.
+set -euo pipefail
+
+usage() {
+  cat <<'EOF'
+Usage: build-native.sh [--no-install] [--skip-tests] [--output DIR] [--help]
+
+Builds the native part of evloop, the shim library libevloop.so (Linux) or
+libevloop.dylib (macOS), from native/ with CMake, and tests it.
+
+Without options it does everything, in this order:
+  1. Installs the system packages that are missing:
+       Debian/Ubuntu: libuv1-dev libhiredis-dev cmake gcc libc6-dev make pkg-config
+                      redis-server, with 'apt-get update' then
+                      'apt-get install -y --no-install-recommends' of the missing ones
+                      only (checked with dpkg-query). Runs apt-get as root, through
+                      sudo when not root; without sudo it prints the command to run
+                      and exits with status 1.
+       macOS:         libuv hiredis redis cmake pkg-config with Homebrew ('brew
+                      install' of the missing ones only).
+     redis-server is not needed to build; the Redis tests of the Java build use it.
+  2. Builds the release library in build/native (CMake build type Release).
+  3. Checks the library's exported symbols (nm -D --defined-only on Linux, nm -gU on
+     macOS, printed in full): they must be exactly the EVL_EXPORT functions of
+     native/include/evloop.h. Anything else exported (or anything missing) fails.
+  4. Runs the C tests there with ctest.
+  5. Builds the library and the tests again with AddressSanitizer and
+     UndefinedBehaviorSanitizer (-DEVL_SANITIZE=ON, warnings as errors) in
+     build/native-asan and runs the tests there with
+       ASAN_OPTIONS=detect_leaks=1 (Linux only: LeakSanitizer does not run on macOS)
+       LSAN_OPTIONS=suppressions=<repo>/native/test/lsan.supp:print_suppressions=0
+       UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+     lsan.supp suppresses exactly one deliberate leak (a loop destroyed while it runs
+     is abandoned); any other leak fails the tests.
+
+Options:
+  --no-install   Do not install or check system packages (step 1). The build fails
+                 with CMake's message if something is missing.
+  --skip-tests   Build only the release library and check its exports (steps 2, 3):
+                 no tests, no sanitizer build. This is what the Maven build runs.
+  --output DIR   After a successful build, copy the release library to
+                 DIR/META-INF/native/<os>-<arch>/, where <os> is linux or darwin and
+                 <arch> is x86_64 or aarch64 (amd64 and arm64 are normalized to these),
+                 e.g. DIR/META-INF/native/linux-x86_64/libevloop.so.
+  -h, --help     Print this help and exit.
+
+Re-running is incremental: CMake reuses the build directories and rebuilds only what
+changed. Delete build/native and build/native-asan to start over.
+
+Environment: the usual CMake variables apply, e.g. CC to pick the compiler,
+CMAKE_PREFIX_PATH, Libuv_ROOT or Hiredis_ROOT to point at other installations of
+libuv (>= 1.44) or hiredis (0.14.x or 1.x).
+EOF
+}
+
+log() { printf '==> %s\n' "$*"; }
+die() { printf 'build-native.sh: %s\n' "$*" >&2; exit 1; }
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+install=1
+tests=1
+output=""
+
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --no-install) install=0 ;;
+    --skip-tests) tests=0 ;;
+    --output)
+      [[ $# -ge 2 && -n "$2" ]] || die "--output needs a directory"
+      output="$2"
+      shift
+      ;;
+    --output=*)
+      output="${1#--output=}"
+      [[ -n "$output" ]] || die "--output needs a directory"
+      ;;
+    -h|--help) usage; exit 0 ;;
+    *) printf 'build-native.sh: unknown option: %s\n\n' "$1" >&2; usage >&2; exit 2 ;;
+  esac
+  shift
+done
+
+case "$(uname -s)" in
+  Linux) os=linux; libname=libevloop.so ;;
+  Darwin) os=darwin; libname=libevloop.dylib ;;
+  *) die "unsupported operating system $(uname -s): evloop builds on Linux and macOS" ;;
+esac
+case "$(uname -m)" in
+  x86_64|amd64) arch=x86_64 ;;
+  aarch64|arm64) arch=aarch64 ;;
+  *) die "unsupported architecture $(uname -m): evloop builds for x86_64 and aarch64" ;;
+esac
+
+if [[ "$os" == darwin ]]; then
+  jobs="$(sysctl -n hw.ncpu 2>/dev/null || echo 2)"
+else
+  jobs="$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)"
+fi
+
+# ---- 1. system packages ------------------------------------------------------------
+
+install_debian() {
+  local wanted=(libuv1-dev libhiredis-dev cmake gcc libc6-dev make pkg-config redis-server)
+  local missing=()
+  local pkg
+  for pkg in "${wanted[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
+      missing+=("$pkg")
+    fi
+  done
+  if [[ ${#missing[@]} -eq 0 ]]; then
+    log "System packages present: ${wanted[*]}"
+    return
+  fi
+  local sudo=()
+  if [[ "$(id -u)" -ne 0 ]]; then
+    if command -v sudo >/dev/null 2>&1; then
+      sudo=(sudo)
+    else
+      printf 'build-native.sh: missing packages: %s\n' "${missing[*]}" >&2
+      printf 'Run as root:\n  apt-get update && apt-get install -y --no-install-recommends %s\n' \
+        "${missing[*]}" >&2
+      printf 'then run build-native.sh again (or run it with --no-install).\n' >&2
+      exit 1
+    fi
+  fi
+  log "Installing missing packages: ${missing[*]}"
+  ${sudo[@]+"${sudo[@]}"} apt-get update
+  ${sudo[@]+"${sudo[@]}"} env DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y --no-install-recommends "${missing[@]}"
+}
+
+install_macos() {
+  if ! xcrun --find cc >/dev/null 2>&1; then
+    die "no C compiler: install the Xcode command line tools with 'xcode-select --install'"
+  fi
+  if ! command -v brew >/dev/null 2>&1; then
+    printf 'build-native.sh: Homebrew (https://brew.sh) not found. Install it, then run:\n' >&2
+    printf '  brew install libuv hiredis redis cmake pkg-config\n' >&2
+    printf 'and run build-native.sh again (or run it with --no-install).\n' >&2
+    exit 1
+  fi
+  local missing=()
+  local formula
+  for formula in libuv hiredis; do
+    brew list --versions "$formula" >/dev/null 2>&1 || missing+=("$formula")
+  done
+  # Tools count as present when they are on the PATH, wherever they came from.
+  command -v redis-server >/dev/null 2>&1 || missing+=(redis)
+  command -v cmake >/dev/null 2>&1 || missing+=(cmake)
+  command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+  if [[ ${#missing[@]} -eq 0 ]]; then
+    log "Homebrew packages present: libuv hiredis redis cmake pkg-config"
+    return
+  fi
+  log "Installing with Homebrew: ${missing[*]}"
+  brew install "${missing[@]}"
+}
+
+if [[ "$install" -eq 1 ]]; then
+  if [[ "$os" == darwin ]]; then
+    install_macos
+  elif command -v apt-get >/dev/null 2>&1 && command -v dpkg-query >/dev/null 2>&1; then
+    install_debian
+  else
+    die "cannot install packages here (neither apt-get nor Homebrew). Install a C compiler, make, cmake, pkg-config, libuv >= 1.44 and hiredis 0.14.x or 1.x (development files), and redis-server, then run with --no-install."
+  fi
+fi
+
+command -v cmake >/dev/null 2>&1 || die "cmake not found (run without --no-install to install it)"
+
+# ---- 2. release build --------------------------------------------------------------
+
+release_dir="$root/build/native"
+log "Building the release library in $release_dir"
+cmake -S "$root/native" -B "$release_dir" -DCMAKE_BUILD_TYPE=Release
+if [[ "$tests" -eq 1 ]]; then
+  cmake --build "$release_dir" --parallel "$jobs"
+else
+  cmake --build "$release_dir" --parallel "$jobs" --target evloop
+fi
+lib="$release_dir/$libname"
+[[ -f "$lib" ]] || die "the build did not produce $lib"
+
+# ---- 3. exported symbols -----------------------------------------------------------
+
+# The API: every function declared with EVL_EXPORT in the header.
+expected="$(sed -n 's/^EVL_EXPORT[^(]*[ *]\(evl_[A-Za-z0-9_]*\)(.*/\1/p' \
+  "$root/native/include/evloop.h" | LC_ALL=C sort -u)"
+[[ -n "$expected" ]] || die "found no EVL_EXPORT functions in native/include/evloop.h"
+
+log "Exported symbols of $lib:"
+if [[ "$os" == darwin ]]; then
+  nm_output="$(nm -gU "$lib")"
+  printf '%s\n' "$nm_output"
+  # Mach-O names carry a leading underscore.
+  exported="$(printf '%s\n' "$nm_output" | awk 'NF { print $NF }' | sed 's/^_//' | LC_ALL=C sort -u)"
+else
+  nm_output="$(nm -D --defined-only "$lib")"
+  printf '%s\n' "$nm_output"
+  # _init and _fini are the ELF initialization entry points some linkers leave in the
+  # dynamic symbol table; nothing else is allowed besides the API.
+  exported="$(printf '%s\n' "$nm_output" | awk 'NF { print $NF }' | sed 's/@.*//' \
+    | grep -v -x -e _init -e _fini | LC_ALL=C sort -u || true)"
+fi
+unexpected="$(LC_ALL=C comm -23 <(printf '%s\n' "$exported") <(printf '%s\n' "$expected") | sed '/^$/d')"
+absent="$(LC_ALL=C comm -13 <(printf '%s\n' "$exported") <(printf '%s\n' "$expected") | sed '/^$/d')"
+if [[ -n "$unexpected" ]]; then
+  die "exported symbols that are not the evl_ API of evloop.h: $(echo $unexpected)"
+fi
+if [[ -n "$absent" ]]; then
+  die "functions of evloop.h that the library does not export: $(echo $absent)"
+fi
+log "Exports OK: exactly the $(printf '%s\n' "$expected" | wc -l | tr -d ' ') evl_ functions of evloop.h"
+
+# ---- 4, 5. tests -------------------------------------------------------------------
+
+if [[ "$tests" -eq 1 ]]; then
+  log "Running the C tests (release build)"
+  (cd "$release_dir" && ctest --output-on-failure)
+
+  asan_dir="$root/build/native-asan"
+  log "Building with AddressSanitizer and UndefinedBehaviorSanitizer in $asan_dir"
+  cmake -S "$root/native" -B "$asan_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DEVL_SANITIZE=ON -DEVL_WERROR=ON
+  cmake --build "$asan_dir" --parallel "$jobs"
+
+  log "Running the C tests under ASan+UBSan"
+  (
+    if [[ "$os" == linux ]]; then
+      export ASAN_OPTIONS=detect_leaks=1
+    fi
+    export LSAN_OPTIONS="suppressions=$root/native/test/lsan.supp:print_suppressions=0"
+    export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+    cd "$asan_dir" && ctest --output-on-failure
+  )
+fi
+
+# ---- output ------------------------------------------------------------------------
+
+if [[ -n "$output" ]]; then
+  dest="$output/META-INF/native/$os-$arch"
+  mkdir -p "$dest"
+  cp "$lib" "$dest/$libname"
+  log "Copied $libname to $dest"
+fi
+
+log "Done"
