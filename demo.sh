@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Runs the evloop demo on a fresh Debian/Ubuntu or macOS machine: installs what is missing
+# (through build-native.sh), builds the jar with the native shim inside, starts its own
+# redis-server on a free port, and runs the recommendation DAG in each IO mode
+# (threadpool baseline, eventloop on the native loop, eventloop on the Java loop), ending
+# with a table. Arguments go to the demo; ./demo.sh --help lists them, e.g.
+#   ./demo.sh --rtt 1ms            # through a latency proxy simulating a 1 ms round trip
+set -euo pipefail
+cd "$(dirname "$0")"
+
+if [ "${1:-}" = "--help" ] || [ "${1:-}" = "-h" ]; then
+  NO_BUILD_HELP=1
+fi
+
+if ! command -v mvn >/dev/null 2>&1 || ! command -v java >/dev/null 2>&1; then
+  if [ "$(uname -s)" = Linux ] && command -v apt-get >/dev/null 2>&1; then
+    SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get update -q
+    $SUDO apt-get install -y -q --no-install-recommends maven openjdk-17-jdk-headless
+  elif [ "$(uname -s)" = Darwin ] && command -v brew >/dev/null 2>&1; then
+    brew install maven openjdk@17
+  else
+    echo "demo.sh: Java 17+ and Maven are needed; install them and run again" >&2
+    exit 1
+  fi
+fi
+
+if [ -z "${NO_BUILD_HELP:-}" ]; then
+  ./build-native.sh --skip-tests
+fi
+echo "==> Building the jar"
+mvn -B -q -ntp package -DskipTests
+mvn -B -q -ntp dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
+echo "==> Running the demo"
+exec java -cp "target/classes:$(cat target/classpath.txt)" io.evloop.demo.Demo "$@"

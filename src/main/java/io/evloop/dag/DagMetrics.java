@@ -1,0 +1,127 @@
+package io.evloop.dag;
+
+import io.evloop.redis.RedisCommands;
+import io.evloop.redis.Reply;
+import java.time.Duration;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+/** Live counters of a {@link DagScheduler}. Thread-safe; read them any time. */
+public final class DagMetrics {
+
+    /** Latency summary of one node. */
+    public record NodeLatency(long count, Duration mean, Duration max) {
+    }
+
+    private final AtomicInteger executionsInFlight = new AtomicInteger();
+    private final LongAdder executions = new LongAdder();
+    private final LongAdder failedExecutions = new LongAdder();
+    private final AtomicInteger ioCallsInFlight = new AtomicInteger();
+    private final AtomicInteger peakIoCallsInFlight = new AtomicInteger();
+    private final LongAdder ioCalls = new LongAdder();
+    private final Map<String, NodeStats> nodes = new ConcurrentHashMap<>();
+
+    DagMetrics() {
+    }
+
+    public int executionsInFlight() {
+        return executionsInFlight.get();
+    }
+
+    public long executionsFinished() {
+        return executions.sum();
+    }
+
+    public long executionsFailed() {
+        return failedExecutions.sum();
+    }
+
+    /** Redis calls started by IO nodes and not yet answered. */
+    public int ioCallsInFlight() {
+        return ioCallsInFlight.get();
+    }
+
+    /** The highest {@link #ioCallsInFlight()} seen since the last {@link #resetPeak()}. */
+    public int peakIoCallsInFlight() {
+        return peakIoCallsInFlight.get();
+    }
+
+    public long ioCalls() {
+        return ioCalls.sum();
+    }
+
+    public void resetPeak() {
+        peakIoCallsInFlight.set(ioCallsInFlight.get());
+    }
+
+    /** Per node: how many times it finished, mean and max latency (start to value). */
+    public Map<String, NodeLatency> nodeLatencies() {
+        Map<String, NodeLatency> out = new TreeMap<>();
+        nodes.forEach((name, s) -> {
+            long n = s.count.sum();
+            out.put(name, new NodeLatency(n, Duration.ofNanos(n == 0 ? 0 : s.totalNanos.sum() / n), Duration.ofNanos(s.maxNanos.get())));
+        });
+        return out;
+    }
+
+    void executionStarted() {
+        executionsInFlight.incrementAndGet();
+    }
+
+    void executionFinished(long nanos) {
+        executionsInFlight.decrementAndGet();
+        executions.increment();
+    }
+
+    void executionFailed() {
+        failedExecutions.increment();
+    }
+
+    void nodeFinished(String node, long nanos) {
+        NodeStats s = nodes.computeIfAbsent(node, k -> new NodeStats());
+        s.count.increment();
+        s.totalNanos.add(nanos);
+        s.maxNanos.accumulateAndGet(nanos, Math::max);
+    }
+
+    /** Wraps a connection so that every call is counted in {@link #ioCallsInFlight()}. */
+    RedisCommands counting(RedisCommands redis) {
+        return new RedisCommands() {
+            @Override
+            public CompletableFuture<Reply> send(byte[]... argv) {
+                return counted(() -> redis.send(argv));
+            }
+
+            @Override
+            public CompletableFuture<Reply> send(Duration timeout, byte[]... argv) {
+                return counted(() -> redis.send(timeout, argv));
+            }
+        };
+    }
+
+    private CompletableFuture<Reply> counted(java.util.function.Supplier<CompletableFuture<Reply>> call) {
+        int now = ioCallsInFlight.incrementAndGet();
+        peakIoCallsInFlight.accumulateAndGet(now, Math::max);
+        ioCalls.increment();
+        CompletableFuture<Reply> f;
+        try {
+            f = call.get();
+        } catch (RuntimeException e) {
+            ioCallsInFlight.decrementAndGet();
+            throw e;
+        }
+        f.whenComplete((r, e) -> ioCallsInFlight.decrementAndGet());
+        return f;
+    }
+
+    private static final class NodeStats {
+        final LongAdder count = new LongAdder();
+        final LongAdder totalNanos = new LongAdder();
+        final AtomicLong maxNanos = new AtomicLong();
+    }
+}

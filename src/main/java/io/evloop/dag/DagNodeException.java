@@ -1,0 +1,16 @@
+package io.evloop.dag;
+
+/** A node of an execution failed; the message and {@link #node()} name it. */
+public final class DagNodeException extends RuntimeException {
+
+    private final String node;
+
+    public DagNodeException(String node, Throwable cause) {
+        super("node '" + node + "' failed: " + cause, cause);
+        this.node = node;
+    }
+
+    public String node() {
+        return node;
+    }
+}

@@ -1,0 +1,9 @@
+package io.evloop.dag;
+
+/** An execution passed its deadline; nodes not finished by then were cancelled. */
+public final class DagTimeoutException extends RuntimeException {
+
+    public DagTimeoutException(String message) {
+        super(message);
+    }
+}

@@ -1,0 +1,328 @@
+package io.evloop.demo;
+
+import io.evloop.EventLoop;
+import io.evloop.EventLoops;
+import io.evloop.dag.Dag;
+import io.evloop.dag.DagResult;
+import io.evloop.dag.DagScheduler;
+import io.evloop.redis.BlockingRedisClient;
+import io.evloop.redis.RedisClient;
+import io.evloop.redis.RedisConfig;
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The demo: the recommendation DAG of {@link RecommendationWorkload} run in each IO mode
+ * against one redis-server, ending with a table. See {@link #usage()}.
+ */
+public final class Demo {
+
+    /** One mode's figures. */
+    record Outcome(String mode, int requests, double seconds, long p50Nanos, long p99Nanos,
+                   int peakIoInFlight, double cpuSeconds, long checksum) {
+        double requestsPerSecond() {
+            return requests / seconds;
+        }
+    }
+
+    private final Map<String, String> options;
+
+    private Demo(Map<String, String> options) {
+        this.options = options;
+    }
+
+    public static void main(String[] args) throws Exception {
+        System.exit(run(args));
+    }
+
+    /** Runs the demo; returns the process exit code (0 when every mode ran and results agree). */
+    public static int run(String... args) throws Exception {
+        Map<String, String> options = parse(args);
+        if (options.containsKey("help")) {
+            System.out.println(usage());
+            return 0;
+        }
+        return new Demo(options).run();
+    }
+
+    static String usage() {
+        return String.join("\n",
+                "Usage: ./demo.sh [--requests N] [--concurrency C] [--io-calls K] [--rtt 1ms] [--redis URI]",
+                "                 [--modes threadpool,native,java] [--users U]",
+                "  --requests N     requests per mode (default 2000)",
+                "  --concurrency C  DAG executions in flight at once (default 64)",
+                "  --io-calls K     Redis calls per request by the viewer node (default 100)",
+                "  --rtt D          simulated network round trip through a latency proxy (e.g. 1ms; default 0)",
+                "  --redis URI      use this server instead of starting redis-server on a free port",
+                "  --modes LIST     which modes to run (default threadpool,native,java)",
+                "  --users U        users in the data set (default 1000)");
+    }
+
+    private int run() throws Exception {
+        int requests = intOption("requests", 2000);
+        int concurrency = intOption("concurrency", 64);
+        int ioCalls = intOption("io-calls", 100);
+        int users = intOption("users", 1000);
+        Duration rtt = duration(options.getOrDefault("rtt", "0ms"));
+        List<String> modes = Arrays.asList(options.getOrDefault("modes", "threadpool,native,java").split(","));
+        RecommendationWorkload workload = new RecommendationWorkload(users, ioCalls);
+
+        RedisServerProcess server = null;
+        LatencyProxy proxy = null;
+        ExecutorService cpu = Executors.newFixedThreadPool(4, r -> {
+            Thread t = new Thread(r, "cpu-" + System.nanoTime() % 1000);
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            RedisConfig direct;
+            if (options.containsKey("redis")) {
+                direct = RedisConfig.fromUri(options.get("redis"));
+            } else {
+                server = RedisServerProcess.start();
+                direct = RedisConfig.fromUri(server.uri());
+                System.out.println("started redis-server on port " + server.port());
+            }
+            System.out.printf(Locale.ROOT, "loading the data set: %d users, %d Redis calls per request...%n", users, ioCalls);
+            try (EventLoop loader = EventLoops.createJava()) {
+                RedisClient redis = RedisClient.connect(loader, direct).get(10, TimeUnit.SECONDS);
+                workload.load(redis);
+                redis.close();
+            }
+            RedisConfig config = direct;
+            if (!rtt.isZero()) {
+                proxy = new LatencyProxy(new java.net.InetSocketAddress(direct.host(), direct.port()), rtt.toNanos());
+                config = direct.toBuilder().host("127.0.0.1").port(proxy.port()).build();
+                System.out.println("simulating a " + rtt.toNanos() / 1e6 + " ms round trip through a latency proxy on port " + proxy.port());
+            }
+            System.out.printf(Locale.ROOT, "running %d requests per mode, %d in flight, modes %s%n", requests, concurrency, modes);
+
+            List<Outcome> outcomes = new ArrayList<>();
+            for (String mode : modes) {
+                Outcome outcome = runMode(mode.trim(), workload, config, cpu, requests, concurrency);
+                if (outcome != null) {
+                    outcomes.add(outcome);
+                }
+            }
+            return report(outcomes, rtt);
+        } finally {
+            cpu.shutdownNow();
+            if (proxy != null) {
+                proxy.close();
+            }
+            if (server != null) {
+                server.close();
+            }
+        }
+    }
+
+    private Outcome runMode(String mode, RecommendationWorkload workload, RedisConfig config, ExecutorService cpu,
+                            int requests, int concurrency) throws Exception {
+        EventLoop loop = null;
+        RedisClient client = null;
+        DagScheduler scheduler;
+        switch (mode) {
+            case "threadpool" -> scheduler = DagScheduler.onThreadPool(cpu, 8, () -> BlockingRedisClient.connect(config));
+            case "native", "java" -> {
+                if (mode.equals("native") && !EventLoops.nativeAvailable()) {
+                    System.out.println("skipping native: " + EventLoops.nativeUnavailabilityCause().getMessage());
+                    return null;
+                }
+                loop = mode.equals("native") ? EventLoops.createNative() : EventLoops.createJava();
+                client = RedisClient.connect(loop, config).get(10, TimeUnit.SECONDS);
+                scheduler = DagScheduler.onEventLoop(cpu, loop, client);
+            }
+            default -> throw new IllegalArgumentException("unknown mode '" + mode + "'; use threadpool, native or java");
+        }
+        String label = mode.equals("threadpool") ? "threadpool (8 IO threads)" : "eventloop, " + mode + " loop";
+        try {
+            Dag dag = workload.dag();
+            drive(scheduler, dag, workload, Math.min(200, requests), concurrency, null, null); // warm-up
+            scheduler.metrics().resetPeak();
+            long[] latencies = new long[requests];
+            AtomicLong checksum = new AtomicLong();
+            long cpuBefore = processCpuNanos();
+            long start = System.nanoTime();
+            drive(scheduler, dag, workload, requests, concurrency, latencies, checksum, label);
+            long elapsed = System.nanoTime() - start;
+            double cpuSeconds = (processCpuNanos() - cpuBefore) / 1e9;
+            Arrays.sort(latencies);
+            return new Outcome(label, requests, elapsed / 1e9, percentile(latencies, 0.50), percentile(latencies, 0.99),
+                    scheduler.metrics().peakIoCallsInFlight(), cpuSeconds, checksum.get());
+        } finally {
+            scheduler.close();
+            if (client != null) {
+                client.close();
+            }
+            if (loop != null) {
+                loop.close();
+            }
+        }
+    }
+
+    private static void drive(DagScheduler scheduler, Dag dag, RecommendationWorkload workload, int requests,
+                              int concurrency, long[] latencies, AtomicLong checksum) throws InterruptedException {
+        drive(scheduler, dag, workload, requests, concurrency, latencies, checksum, null);
+    }
+
+    private static void drive(DagScheduler scheduler, Dag dag, RecommendationWorkload workload, int requests,
+                              int concurrency, long[] latencies, AtomicLong checksum, String progressLabel)
+            throws InterruptedException {
+        Semaphore slots = new Semaphore(concurrency);
+        AtomicInteger done = new AtomicInteger();
+        AtomicInteger failed = new AtomicInteger();
+        long start = System.nanoTime();
+        long nextProgress = start + TimeUnit.SECONDS.toNanos(1);
+        for (int i = 0; i < requests; i++) {
+            while (!slots.tryAcquire(200, TimeUnit.MILLISECONDS)) {
+                nextProgress = progress(progressLabel, done.get(), requests, start, nextProgress);
+            }
+            int request = i;
+            long t0 = System.nanoTime();
+            CompletableFuture<DagResult> f = scheduler.execute(dag, workload.userFor(request), Duration.ofSeconds(60));
+            f.whenComplete((result, error) -> {
+                if (error != null) {
+                    failed.incrementAndGet();
+                    System.err.println("request " + request + " failed: " + error);
+                } else {
+                    if (latencies != null) {
+                        latencies[request] = System.nanoTime() - t0;
+                    }
+                    if (checksum != null) {
+                        List<String> top = result.get("sort");
+                        checksum.addAndGet((long) top.hashCode() * (request % 7919 + 1));
+                    }
+                }
+                done.incrementAndGet();
+                slots.release();
+            });
+            nextProgress = progress(progressLabel, done.get(), requests, start, nextProgress);
+        }
+        if (!slots.tryAcquire(concurrency, 120, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("requests did not finish within 120 s");
+        }
+        progress(progressLabel, done.get(), requests, start, 0);
+        if (failed.get() > 0) {
+            throw new IllegalStateException(failed.get() + " requests failed");
+        }
+    }
+
+    private static long progress(String label, int done, int total, long start, long next) {
+        long now = System.nanoTime();
+        if (label == null || now < next) {
+            return next;
+        }
+        double secs = (now - start) / 1e9;
+        System.out.printf(Locale.ROOT, "  %-28s %6d/%d requests  %8.0f req/s%n", label, done, total, done / Math.max(secs, 1e-9));
+        return now + TimeUnit.SECONDS.toNanos(1);
+    }
+
+    private static int report(List<Outcome> outcomes, Duration rtt) {
+        if (outcomes.isEmpty()) {
+            System.out.println("no mode ran");
+            return 1;
+        }
+        Outcome baseline = outcomes.stream().filter(o -> o.mode().startsWith("threadpool")).findFirst().orElse(null);
+        System.out.println();
+        System.out.printf(Locale.ROOT, "Results (simulated round trip %s ms):%n", rtt.toNanos() / 1e6);
+        String fmt = "| %-28s | %10s | %9s | %9s | %14s | %8s | %8s |%n";
+        System.out.printf(Locale.ROOT, fmt, "mode", "requests/s", "p50 ms", "p99 ms", "peak Redis i/f", "CPU s", "speed-up");
+        System.out.printf(Locale.ROOT, fmt, "-".repeat(28), "-".repeat(10), "-".repeat(9), "-".repeat(9), "-".repeat(14), "-".repeat(8), "-".repeat(8));
+        for (Outcome o : outcomes) {
+            System.out.printf(Locale.ROOT, fmt, o.mode(), String.format(Locale.ROOT, "%.0f", o.requestsPerSecond()),
+                    String.format(Locale.ROOT, "%.2f", o.p50Nanos() / 1e6), String.format(Locale.ROOT, "%.2f", o.p99Nanos() / 1e6),
+                    o.peakIoInFlight(), String.format(Locale.ROOT, "%.1f", o.cpuSeconds()),
+                    baseline == null ? "n/a" : String.format(Locale.ROOT, "%.1fx", o.requestsPerSecond() / baseline.requestsPerSecond()));
+        }
+        long first = outcomes.get(0).checksum();
+        boolean identical = outcomes.stream().allMatch(o -> o.checksum() == first);
+        System.out.println();
+        System.out.println(identical
+                ? "Results identical across modes: yes (checksum " + Long.toHexString(first) + ")"
+                : "Results identical across modes: NO: checksums differ, this is a bug");
+        return identical ? 0 : 2;
+    }
+
+    private static long percentile(long[] sorted, double p) {
+        return sorted.length == 0 ? 0 : sorted[(int) Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];
+    }
+
+    private static long processCpuNanos() {
+        var os = ManagementFactory.getOperatingSystemMXBean();
+        if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
+            return sun.getProcessCpuTime();
+        }
+        return 0;
+    }
+
+    private int intOption(String name, int fallback) {
+        String v = options.get(name);
+        if (v == null) {
+            return fallback;
+        }
+        try {
+            int n = Integer.parseInt(v);
+            if (n < 1) {
+                throw new NumberFormatException();
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--" + name + " needs a positive whole number, got '" + v + "'");
+        }
+    }
+
+    static Duration duration(String text) {
+        String t = text.trim().toLowerCase(Locale.ROOT);
+        try {
+            if (t.endsWith("us")) {
+                return Duration.ofNanos(Math.round(Double.parseDouble(t.substring(0, t.length() - 2)) * 1e3));
+            }
+            if (t.endsWith("ms")) {
+                return Duration.ofNanos(Math.round(Double.parseDouble(t.substring(0, t.length() - 2)) * 1e6));
+            }
+            if (t.endsWith("s")) {
+                return Duration.ofNanos(Math.round(Double.parseDouble(t.substring(0, t.length() - 1)) * 1e9));
+            }
+            return Duration.ofNanos(Math.round(Double.parseDouble(t) * 1e6)); // plain number: milliseconds
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("not a duration: '" + text + "'; use e.g. 1ms, 500us or 0.002s");
+        }
+    }
+
+    private static Map<String, String> parse(String[] args) {
+        Map<String, String> options = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("-h") || a.equals("--help")) {
+                options.put("help", "");
+                continue;
+            }
+            if (!a.startsWith("--")) {
+                throw new IllegalArgumentException("unexpected argument '" + a + "'\n" + usage());
+            }
+            String name = a.substring(2);
+            int eq = name.indexOf('=');
+            if (eq >= 0) {
+                options.put(name.substring(0, eq), name.substring(eq + 1));
+            } else if (i + 1 < args.length) {
+                options.put(name, args[++i]);
+            } else {
+                throw new IllegalArgumentException("--" + name + " needs a value\n" + usage());
+            }
+        }
+        return options;
+    }
+}

@@ -1,0 +1,147 @@
+package io.evloop.demo;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A redis-server child process on a free loopback port (and a unix socket in its own temp
+ * folder), for the demo, the benchmarks and the tests: start, kill, restart on the same port,
+ * close. No persistence. A JVM shutdown hook kills it if the program is cut short.
+ */
+public final class RedisServerProcess implements AutoCloseable {
+
+    private final int port;
+    private final Path dir;
+    private final List<String> extraArgs;
+    private final Thread shutdownHook;
+    private Process process;
+
+    private RedisServerProcess(int port, Path dir, List<String> extraArgs) {
+        this.port = port;
+        this.dir = dir;
+        this.extraArgs = extraArgs;
+        this.shutdownHook = new Thread(this::destroyProcess, "redis-server-cleanup");
+    }
+
+    /**
+     * Starts {@code redis-server} (from the PATH) with extra arguments such as
+     * {@code "--requirepass", "secret"}; returns once it accepts connections (at most 20 s).
+     */
+    public static RedisServerProcess start(String... extraArgs) throws IOException {
+        RedisServerProcess server = new RedisServerProcess(freePort(), Files.createTempDirectory("evloop-redis-"), List.of(extraArgs));
+        server.startProcess();
+        Runtime.getRuntime().addShutdownHook(server.shutdownHook);
+        return server;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public String uri() {
+        return "redis://127.0.0.1:" + port;
+    }
+
+    public InetSocketAddress address() {
+        return new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
+    }
+
+    public Path socketPath() {
+        return dir.resolve("redis.sock");
+    }
+
+    /** SIGKILL: the server is gone at once and its connections are reset. */
+    public void kill() {
+        destroyProcess();
+    }
+
+    /** Starts it again on the same port after {@link #kill()}. */
+    public void restart() throws IOException {
+        startProcess();
+    }
+
+    @Override
+    public void close() {
+        destroyProcess();
+        try {
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook runs anyway
+        }
+        try (var files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // a temp folder left behind is harmless
+        }
+    }
+
+    private void startProcess() throws IOException {
+        List<String> cmd = new ArrayList<>(List.of("redis-server",
+                "--port", Integer.toString(port), "--bind", "127.0.0.1",
+                "--unixsocket", socketPath().toString(), "--unixsocketperm", "700",
+                "--save", "", "--appendonly", "no", "--dir", dir.toString(),
+                "--daemonize", "no", "--loglevel", "warning"));
+        cmd.addAll(extraArgs);
+        try {
+            process = new ProcessBuilder(cmd).redirectErrorStream(true)
+                    .redirectOutput(dir.resolve("redis.log").toFile()).start();
+        } catch (IOException e) {
+            throw new IOException("cannot run redis-server (install it, e.g. ./build-native.sh does): " + e.getMessage(), e);
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IOException("redis-server exited with " + process.exitValue() + ": " + log());
+            }
+            try (Socket s = new Socket()) {
+                s.connect(address(), 200);
+                return;
+            } catch (IOException notYet) {
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted while waiting for redis-server", e);
+                }
+            }
+        }
+        destroyProcess();
+        throw new IOException("redis-server did not listen on port " + port + " within 20 s: " + log());
+    }
+
+    private String log() {
+        try {
+            return Files.readString(dir.resolve("redis.log"));
+        } catch (IOException e) {
+            return "(no log)";
+        }
+    }
+
+    private void destroyProcess() {
+        Process p = process;
+        if (p != null && p.isAlive()) {
+            p.destroyForcibly();
+            try {
+                p.waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** A port that was free a moment ago on loopback. */
+    public static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+}
