@@ -46,6 +46,7 @@ import java.util.function.Supplier;
 public final class RedisClient implements RedisCommands, AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger("io.evloop.redis");
+    private static final byte[][] ASKING = {"ASKING".getBytes(StandardCharsets.US_ASCII)};
 
     private enum State { NEW, CONNECTING, HANDSHAKE, CONNECTED, DISCONNECTED, CLOSED }
 
@@ -148,7 +149,20 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
         return submit(argv, nanos, nanos != defaultTimeoutNanos);
     }
 
+    /**
+     * Cluster redirection: ASKING and then the command, written back to back in one loop task
+     * so that no other thread's command can slip between them and take the ASKING flag.
+     */
+    CompletableFuture<Reply> sendAsking(Duration timeout, byte[][] argv) {
+        long nanos = timeout == null ? defaultTimeoutNanos : timeout.toNanos();
+        return submit(argv, nanos, nanos != defaultTimeoutNanos, true);
+    }
+
     private CompletableFuture<Reply> submit(byte[][] argv, long timeoutNanos, boolean ownTimer) {
+        return submit(argv, timeoutNanos, ownTimer, false);
+    }
+
+    private CompletableFuture<Reply> submit(byte[][] argv, long timeoutNanos, boolean ownTimer, boolean asking) {
         RespEncoder.validate(argv);
         if (closing) {
             return CompletableFuture.failedFuture(closedException());
@@ -160,6 +174,9 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
                     + " (maxInFlight); wait for replies before sending more, or raise RedisConfig.maxInFlight"));
         }
         Command command = new Command(this, argv, timeoutNanos, ownTimer, false);
+        if (asking) {
+            command.prefix = new Command(this, ASKING, 0, false, true);
+        }
         if (!loop.post(command)) {
             command.counted = false;
             inFlight.decrementAndGet();
@@ -213,10 +230,18 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
 
     private void dispatch(Command c) {
         switch (state) {
-            case CONNECTED -> write(c);
+            case CONNECTED -> {
+                if (c.prefix != null) {
+                    write(c.prefix);
+                }
+                write(c);
+            }
             case CLOSED -> finish(c, closedException());
             default -> {
-                if (!config.waitForReconnect()) {
+                if (!config.reconnectPolicy().enabled()) {
+                    finish(c, new RedisConnectionException("the connection to " + config.endpoint()
+                            + " is lost and this client does not reconnect (ReconnectPolicy.NEVER); the command was not sent"));
+                } else if (!config.waitForReconnect()) {
                     finish(c, new RedisConnectionException("not connected to " + config.endpoint()
                             + " (reconnecting, attempt " + reconnectAttempt + "); the command was not sent"));
                 } else {
@@ -428,6 +453,9 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
         if (config.clientName() != null) {
             last = handshake(attempt, new String[] {"CLIENT", "SETNAME", config.clientName()}, null);
         }
+        if (config.readOnly()) {
+            last = handshake(attempt, new String[] {"READONLY"}, null);
+        }
         if (last == null) {
             onHandshakeDone(attempt);
         } else {
@@ -462,6 +490,9 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
         }
         reconnectAttempt = 0;
         for (Command c; (c = waiting.poll()) != null; ) {
+            if (c.prefix != null) {
+                write(c.prefix);
+            }
             write(c);
         }
         connected.complete(this);
@@ -603,6 +634,7 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
         boolean counted;
         ScheduledTask timer;
         String shownName;
+        Command prefix; // ASKING, for a cluster redirection
 
         Command(RedisClient client, byte[][] argv, long timeoutNanos, boolean ownTimer, boolean internal) {
             this.client = client;

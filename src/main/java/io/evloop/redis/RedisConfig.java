@@ -34,6 +34,7 @@ public final class RedisConfig {
     private final int maxInFlight;
     private final ReconnectPolicy reconnectPolicy;
     private final boolean waitForReconnect;
+    private final boolean readOnly;
 
     private RedisConfig(Builder b) {
         this.host = b.host;
@@ -48,6 +49,7 @@ public final class RedisConfig {
         this.maxInFlight = b.maxInFlight;
         this.reconnectPolicy = b.reconnectPolicy;
         this.waitForReconnect = b.waitForReconnect;
+        this.readOnly = b.readOnly;
     }
 
     public static Builder builder() {
@@ -69,6 +71,7 @@ public final class RedisConfig {
         b.maxInFlight = maxInFlight;
         b.reconnectPolicy = reconnectPolicy;
         b.waitForReconnect = waitForReconnect;
+        b.readOnly = readOnly;
         return b;
     }
 
@@ -191,6 +194,11 @@ public final class RedisConfig {
         return waitForReconnect;
     }
 
+    /** Whether READONLY is sent on every connection (reads from a Redis Cluster replica). */
+    public boolean readOnly() {
+        return readOnly;
+    }
+
     /** {@code host:port} or the socket path: how errors name the server. */
     public String endpoint() {
         if (socketPath != null) {
@@ -207,7 +215,7 @@ public final class RedisConfig {
                 + (clientName != null ? ", clientName=" + clientName : "")
                 + ", connectTimeout=" + connectTimeout + ", commandTimeout=" + commandTimeout
                 + ", maxInFlight=" + maxInFlight + ", reconnect=" + reconnectPolicy
-                + ", waitForReconnect=" + waitForReconnect + "]";
+                + ", waitForReconnect=" + waitForReconnect + (readOnly ? ", readOnly" : "") + "]";
     }
 
     /** Builds a {@link RedisConfig}; every setter checks its argument at once. */
@@ -224,6 +232,7 @@ public final class RedisConfig {
         private int maxInFlight = DEFAULT_MAX_IN_FLIGHT;
         private ReconnectPolicy reconnectPolicy = ReconnectPolicy.DEFAULT;
         private boolean waitForReconnect;
+        private boolean readOnly;
 
         private Builder() {
         }
@@ -303,6 +312,12 @@ public final class RedisConfig {
 
         public Builder waitForReconnect(boolean wait) {
             this.waitForReconnect = wait;
+            return this;
+        }
+
+        /** Send READONLY on every connection, so that a cluster replica serves reads. */
+        public Builder readOnly(boolean readOnly) {
+            this.readOnly = readOnly;
             return this;
         }
 

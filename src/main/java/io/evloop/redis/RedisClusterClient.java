@@ -1,0 +1,534 @@
+package io.evloop.redis;
+
+import io.evloop.EventLoop;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * A Redis Cluster client on one {@link EventLoop}: one {@link RedisClient} per node, commands
+ * routed by key slot, with the same {@link RedisCommands} API and guarantees as
+ * {@link RedisClient} (every future completes; nothing is replayed after a connection loss).
+ *
+ * <ul>
+ *   <li>Routing: CRC16 slots with {hash tags}, from the slot map of {@code CLUSTER SLOTS}.</li>
+ *   <li>{@code MOVED}: the slot is re-pointed at once, a refresh is requested, and the command
+ *       is sent to the new owner (it had not run). {@code ASK}: {@code ASKING} then the command
+ *       on the target, once. {@code TRYAGAIN}: retried after a short pause. At most
+ *       {@link RedisClusterConfig#maxRedirects()} of these per command.</li>
+ *   <li>Refreshes are coalesced (one in flight at a time, at least
+ *       {@link RedisClusterConfig#minRefreshGap()} apart) and also happen periodically, on
+ *       connection loss and on {@code CLUSTERDOWN}.</li>
+ *   <li>Multi-key commands whose keys span slots fail at the call, except MGET, DEL, EXISTS,
+ *       UNLINK and TOUCH, which are split per slot and merged in key order.</li>
+ *   <li>Failover: commands in flight to a dead master fail (at most once); the next refreshes
+ *       find the promoted replica, after which new commands succeed. The bound is the cluster's
+ *       failover time ({@code cluster-node-timeout} plus the election) plus one
+ *       {@link RedisClusterConfig#minRefreshGap()}.</li>
+ * </ul>
+ */
+public final class RedisClusterClient implements RedisCommands, AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger("io.evloop.redis");
+    private static final Set<String> READ_ONLY_COMMANDS = Set.of("GET", "MGET", "EXISTS", "HGET", "HGETALL", "HMGET",
+            "HEXISTS", "HLEN", "LRANGE", "LLEN", "LINDEX", "SMEMBERS", "SISMEMBER", "SCARD", "ZRANGE", "ZSCORE",
+            "ZCARD", "STRLEN", "TTL", "PTTL", "TYPE", "GETRANGE");
+
+    /** The routing table: for each slot, the master's address and its replicas'. */
+    private record SlotMap(String[] master, String[][] replicas, List<String> masters) {
+        static final SlotMap EMPTY = new SlotMap(new String[ClusterKeys.SLOTS], new String[ClusterKeys.SLOTS][], List.of());
+    }
+
+    private final EventLoop loop;
+    private final RedisClusterConfig config;
+    private final Map<String, CompletableFuture<RedisClient>> nodes = new ConcurrentHashMap<>();
+    private final Map<String, CompletableFuture<RedisClient>> replicaNodes = new ConcurrentHashMap<>();
+    private final AtomicReference<CompletableFuture<Void>> refreshing = new AtomicReference<>();
+    private final LongAdder moved = new LongAdder();
+    private final LongAdder asks = new LongAdder();
+    private final LongAdder refreshes = new LongAdder();
+    private volatile SlotMap slots = SlotMap.EMPTY;
+    private volatile long lastRefreshStart;
+    private volatile boolean closed;
+
+    private RedisClusterClient(EventLoop loop, RedisClusterConfig config) {
+        this.loop = loop;
+        this.config = config;
+    }
+
+    /** Connects through the seed nodes of {@code redis://host:port} URIs. */
+    public static CompletableFuture<RedisClusterClient> connect(EventLoop loop, String... seedUris) {
+        return connect(loop, RedisClusterConfig.fromUris(seedUris));
+    }
+
+    /**
+     * Reads the slot map from the first seed that answers and connects to every master; fails
+     * with {@link RedisConnectionException} if no seed answers.
+     */
+    public static CompletableFuture<RedisClusterClient> connect(EventLoop loop, RedisClusterConfig config) {
+        Objects.requireNonNull(loop, "loop");
+        Objects.requireNonNull(config, "config");
+        RedisClusterClient client = new RedisClusterClient(loop, config);
+        return client.requestRefresh()
+                .thenCompose(v -> CompletableFuture.allOf(client.slots.masters().stream()
+                        .map(client::nodeFor).toArray(CompletableFuture[]::new)))
+                .handle((v, error) -> {
+                    if (error != null) {
+                        client.close();
+                        throw new CompletionException(error instanceof CompletionException ce ? ce.getCause() : error);
+                    }
+                    client.schedulePeriodicRefresh();
+                    return client;
+                });
+    }
+
+    /** Masters in the current slot map, as {@code host:port}. */
+    public List<String> masters() {
+        return slots.masters();
+    }
+
+    /** The slot of a key (CRC16 of the key or of its {hash tag}, modulo 16384). */
+    public static int slotOf(String key) {
+        return ClusterKeys.slot(key);
+    }
+
+    /** The master that owns {@code slot} in the current map, or null. */
+    public String masterOf(int slot) {
+        return slots.master()[slot];
+    }
+
+    public long movedRedirects() {
+        return moved.sum();
+    }
+
+    public long askRedirects() {
+        return asks.sum();
+    }
+
+    public long topologyRefreshes() {
+        return refreshes.sum();
+    }
+
+    @Override
+    public CompletableFuture<Reply> send(byte[]... argv) {
+        return route(argv, null);
+    }
+
+    @Override
+    public CompletableFuture<Reply> send(Duration timeout, byte[]... argv) {
+        Objects.requireNonNull(timeout, "timeout");
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("timeout must be positive, got " + timeout);
+        }
+        return route(argv, timeout);
+    }
+
+    private CompletableFuture<Reply> route(byte[][] argv, Duration timeout) {
+        RespEncoder.validate(argv);
+        if (closed) {
+            return CompletableFuture.failedFuture(new RedisClosedException("the cluster client is closed"));
+        }
+        String command = ClusterKeys.commandName(argv);
+        int[] keys = ClusterKeys.keyIndexes(command, argv);
+        boolean readOnly = config.readFromReplicas() && READ_ONLY_COMMANDS.contains(command);
+        if (keys.length == 0) {
+            CompletableFuture<Reply> result = new CompletableFuture<>();
+            dispatch(argv, -1, timeout, 0, null, false, result);
+            return result;
+        }
+        int slot = ClusterKeys.slot(argv[keys[0]]);
+        int other = -1;
+        for (int k : keys) {
+            int s = ClusterKeys.slot(argv[k]);
+            if (s != slot) {
+                other = s;
+                break;
+            }
+        }
+        if (other < 0) {
+            CompletableFuture<Reply> result = new CompletableFuture<>();
+            dispatch(argv, slot, timeout, 0, null, readOnly, result);
+            return result;
+        }
+        if (ClusterKeys.SPLITTABLE.contains(command) && keys.length == argv.length - 1) {
+            return split(command, argv, timeout, readOnly);
+        }
+        throw new IllegalArgumentException("the keys of " + command + " map to different cluster slots (" + slot
+                + " and " + other + "); give them a common {hash tag} so that they land in one slot");
+    }
+
+    /** MGET/DEL/EXISTS/UNLINK/TOUCH across slots: one command per slot, merged in key order. */
+    private CompletableFuture<Reply> split(String command, byte[][] argv, Duration timeout, boolean readOnly) {
+        Map<Integer, List<Integer>> bySlot = new LinkedHashMap<>();
+        for (int i = 1; i < argv.length; i++) {
+            bySlot.computeIfAbsent(ClusterKeys.slot(argv[i]), s -> new ArrayList<>()).add(i);
+        }
+        List<CompletableFuture<Reply>> parts = new ArrayList<>();
+        List<List<Integer>> positions = new ArrayList<>();
+        bySlot.forEach((slot, indexes) -> {
+            byte[][] part = new byte[indexes.size() + 1][];
+            part[0] = argv[0];
+            for (int j = 0; j < indexes.size(); j++) {
+                part[j + 1] = argv[indexes.get(j)];
+            }
+            CompletableFuture<Reply> f = new CompletableFuture<>();
+            dispatch(part, slot, timeout, 0, null, readOnly, f);
+            parts.add(f);
+            positions.add(indexes);
+        });
+        return CompletableFuture.allOf(parts.toArray(new CompletableFuture[0])).thenApply(done -> {
+            if (command.equals("MGET")) {
+                Reply[] merged = new Reply[argv.length - 1];
+                for (int p = 0; p < parts.size(); p++) {
+                    List<Reply> values = parts.get(p).join().asList();
+                    List<Integer> at = positions.get(p);
+                    for (int j = 0; j < at.size(); j++) {
+                        merged[at.get(j) - 1] = values.get(j);
+                    }
+                }
+                return new Reply.ArrayReply(List.of(merged));
+            }
+            long sum = 0;
+            for (CompletableFuture<Reply> part : parts) {
+                sum += part.join().asLong();
+            }
+            return new Reply.IntegerReply(sum);
+        });
+    }
+
+    private void dispatch(byte[][] argv, int slot, Duration timeout, int redirects, String askTarget,
+                          boolean readOnly, CompletableFuture<Reply> result) {
+        String address = askTarget != null ? askTarget : addressFor(slot, readOnly);
+        if (address == null) {
+            requestRefresh();
+            result.completeExceptionally(new RedisConnectionException("no cluster node serves slot " + slot
+                    + " right now (the slot map is being refreshed); the command was not sent"));
+            return;
+        }
+        boolean replica = askTarget == null && readOnly && !Objects.equals(address, slots.master()[Math.max(slot, 0)]);
+        (replica ? replicaFor(address) : nodeFor(address)).whenComplete((client, connectError) -> {
+            if (connectError != null) {
+                requestRefresh();
+                result.completeExceptionally(unwrap(connectError));
+                return;
+            }
+            CompletableFuture<Reply> sent;
+            try {
+                sent = askTarget != null ? client.sendAsking(timeout, argv)
+                        : timeout == null ? client.send(argv) : client.send(timeout, argv);
+            } catch (RuntimeException e) {
+                result.completeExceptionally(e);
+                return;
+            }
+            sent.whenComplete((reply, error) -> {
+                if (error == null) {
+                    result.complete(reply);
+                } else {
+                    onError(argv, slot, timeout, redirects, readOnly, result, unwrap(error), address);
+                }
+            });
+        });
+    }
+
+    private void onError(byte[][] argv, int slot, Duration timeout, int redirects, boolean readOnly,
+                         CompletableFuture<Reply> result, Throwable error, String address) {
+        if (error instanceof RedisErrorException serverError) {
+            String message = serverError.getMessage();
+            String[] words = message.split(" ");
+            boolean redirect = words[0].equals("MOVED") || words[0].equals("ASK") || words[0].equals("TRYAGAIN");
+            if (redirect && redirects >= config.maxRedirects()) {
+                result.completeExceptionally(new RedisException("gave up after " + redirects
+                        + " cluster redirections; the last one was: " + message, serverError));
+                return;
+            }
+            if (words[0].equals("MOVED") && words.length == 3) {
+                moved.increment();
+                int movedSlot = Integer.parseInt(words[1]);
+                String target = normalize(words[2], address);
+                repoint(movedSlot, target);
+                requestRefresh();
+                dispatch(argv, slot, timeout, redirects + 1, null, false, result);
+                return;
+            }
+            if (words[0].equals("ASK") && words.length == 3) {
+                asks.increment();
+                dispatch(argv, slot, timeout, redirects + 1, normalize(words[2], address), false, result);
+                return;
+            }
+            if (words[0].equals("TRYAGAIN")) {
+                try {
+                    loop.schedule(() -> dispatch(argv, slot, timeout, redirects + 1, null, readOnly, result), 20, TimeUnit.MILLISECONDS);
+                } catch (RuntimeException stopped) {
+                    result.completeExceptionally(serverError);
+                }
+                return;
+            }
+            if (words[0].equals("CLUSTERDOWN")) {
+                requestRefresh();
+            }
+        } else if (error instanceof RedisConnectionException) {
+            requestRefresh(); // a node may have died: look for its successor
+        }
+        result.completeExceptionally(error);
+    }
+
+    private String addressFor(int slot, boolean readOnly) {
+        SlotMap map = slots;
+        if (slot < 0) {
+            List<String> masters = map.masters();
+            return masters.isEmpty() ? null : masters.get(ThreadLocalRandom.current().nextInt(masters.size()));
+        }
+        if (readOnly) {
+            String[] replicas = map.replicas()[slot];
+            if (replicas != null && replicas.length > 0) {
+                return replicas[ThreadLocalRandom.current().nextInt(replicas.length)];
+            }
+        }
+        return map.master()[slot];
+    }
+
+    /** Points one slot at a new master at once (MOVED), ahead of the full refresh. */
+    private synchronized void repoint(int slot, String target) {
+        SlotMap map = slots;
+        if (target.equals(map.master()[slot])) {
+            return;
+        }
+        String[] master = map.master().clone();
+        master[slot] = target;
+        List<String> masters = map.masters().contains(target) ? map.masters()
+                : appendTo(map.masters(), target);
+        slots = new SlotMap(master, map.replicas(), masters);
+    }
+
+    private static List<String> appendTo(List<String> list, String item) {
+        List<String> out = new ArrayList<>(list);
+        out.add(item);
+        return List.copyOf(out);
+    }
+
+    private CompletableFuture<RedisClient> nodeFor(String address) {
+        return connection(nodes, address, false);
+    }
+
+    private CompletableFuture<RedisClient> replicaFor(String address) {
+        return connection(replicaNodes, address, true);
+    }
+
+    private CompletableFuture<RedisClient> connection(Map<String, CompletableFuture<RedisClient>> pool, String address, boolean readOnly) {
+        CompletableFuture<RedisClient> existing = pool.get(address);
+        if (existing != null && !existing.isCompletedExceptionally()) {
+            return existing;
+        }
+        int colon = address.lastIndexOf(':');
+        RedisConfig nodeConfig = config.node().toBuilder()
+                .host(address.substring(0, colon)).port(Integer.parseInt(address.substring(colon + 1)))
+                .database(0).readOnly(readOnly).build();
+        CompletableFuture<RedisClient> fresh = new CompletableFuture<>();
+        CompletableFuture<RedisClient> raced = existing == null ? pool.putIfAbsent(address, fresh)
+                : pool.replace(address, existing, fresh) ? null : pool.get(address);
+        if (raced != null) {
+            return raced;
+        }
+        RedisClient.connect(loop, nodeConfig).whenComplete((client, error) -> {
+            if (error != null) {
+                fresh.completeExceptionally(error);
+            } else if (closed) {
+                client.closeAsync();
+                fresh.completeExceptionally(new RedisClosedException("the cluster client is closed"));
+            } else {
+                fresh.complete(client);
+            }
+        });
+        return fresh;
+    }
+
+    /** Starts a refresh unless one is in flight (then returns that one); refreshes are spaced by minRefreshGap. */
+    private CompletableFuture<Void> requestRefresh() {
+        while (true) {
+            CompletableFuture<Void> current = refreshing.get();
+            if (current != null) {
+                return current;
+            }
+            if (closed) {
+                return CompletableFuture.completedFuture(null);
+            }
+            CompletableFuture<Void> mine = new CompletableFuture<>();
+            if (!refreshing.compareAndSet(null, mine)) {
+                continue;
+            }
+            long wait = lastRefreshStart + config.minRefreshGap().toNanos() - System.nanoTime();
+            Runnable go = () -> {
+                lastRefreshStart = System.nanoTime();
+                refreshes.increment();
+                List<String> candidates = new ArrayList<>(new LinkedHashSet<>(slots.masters()));
+                for (String seed : config.seeds()) {
+                    if (!candidates.contains(seed)) {
+                        candidates.add(seed);
+                    }
+                }
+                fetchSlots(candidates, 0, null).whenComplete((v, error) -> {
+                    refreshing.set(null);
+                    if (error != null) {
+                        mine.completeExceptionally(unwrap(error));
+                    } else {
+                        mine.complete(null);
+                    }
+                });
+            };
+            if (wait > 0 && lastRefreshStart != 0) {
+                try {
+                    loop.schedule(go, wait, TimeUnit.NANOSECONDS);
+                } catch (RuntimeException stopped) {
+                    refreshing.set(null);
+                    mine.completeExceptionally(stopped);
+                }
+            } else {
+                go.run();
+            }
+            return mine;
+        }
+    }
+
+    private CompletableFuture<Void> fetchSlots(List<String> candidates, int index, Throwable lastError) {
+        if (index >= candidates.size()) {
+            return CompletableFuture.failedFuture(new RedisConnectionException("no cluster node answered CLUSTER SLOTS (tried "
+                    + candidates + "): " + (lastError == null ? "no candidates" : unwrap(lastError).getMessage()), lastError));
+        }
+        String address = candidates.get(index);
+        return nodeFor(address)
+                .thenCompose(client -> client.send(Duration.ofSeconds(5), "CLUSTER", "SLOTS"))
+                .thenAccept(reply -> install(parse(reply, address)))
+                .handle((v, error) -> error)
+                .thenCompose(error -> error == null ? CompletableFuture.<Void>completedFuture(null)
+                        : fetchSlots(candidates, index + 1, error));
+    }
+
+    private SlotMap parse(Reply reply, String answeredBy) {
+        String[] master = new String[ClusterKeys.SLOTS];
+        String[][] replicas = new String[ClusterKeys.SLOTS][];
+        Set<String> masters = new LinkedHashSet<>();
+        for (Reply range : reply.asList()) {
+            List<Reply> r = range.asList();
+            int from = (int) r.get(0).asLong();
+            int to = (int) r.get(1).asLong();
+            String owner = address(r.get(2), answeredBy);
+            List<String> copies = new ArrayList<>();
+            for (int i = 3; i < r.size(); i++) {
+                copies.add(address(r.get(i), answeredBy));
+            }
+            String[] copyArray = copies.toArray(new String[0]);
+            for (int s = from; s <= to; s++) {
+                master[s] = owner;
+                replicas[s] = copyArray;
+            }
+            masters.add(owner);
+        }
+        if (masters.isEmpty()) {
+            throw new RedisConnectionException(answeredBy + " answered CLUSTER SLOTS with no slots: is the cluster set up?");
+        }
+        return new SlotMap(master, replicas, List.copyOf(masters));
+    }
+
+    private static String address(Reply node, String answeredBy) {
+        List<Reply> n = node.asList();
+        String host = n.get(0).asString();
+        if (host == null || host.isEmpty() || host.equals("?")) {
+            host = answeredBy.substring(0, answeredBy.lastIndexOf(':'));
+        }
+        return host + ":" + n.get(1).asLong();
+    }
+
+    private static String normalize(String target, String askedAddress) {
+        return target.startsWith(":") ? askedAddress.substring(0, askedAddress.lastIndexOf(':')) + target : target;
+    }
+
+    private synchronized void install(SlotMap map) {
+        slots = map;
+        for (String m : map.masters()) {
+            nodeFor(m); // connect ahead of the first command
+        }
+        // Forget connections to nodes that left the map once nothing waits on them.
+        for (Map.Entry<String, CompletableFuture<RedisClient>> e : nodes.entrySet()) {
+            if (!map.masters().contains(e.getKey()) && !config.seeds().contains(e.getKey())) {
+                CompletableFuture<RedisClient> f = e.getValue();
+                if (f.isCompletedExceptionally() || (f.isDone() && f.join().inFlight() == 0)) {
+                    if (nodes.remove(e.getKey(), f) && !f.isCompletedExceptionally()) {
+                        f.join().closeAsync();
+                    }
+                }
+            }
+        }
+    }
+
+    private void schedulePeriodicRefresh() {
+        if (closed) {
+            return;
+        }
+        try {
+            loop.schedule(() -> {
+                requestRefresh().whenComplete((v, e) -> {
+                    if (e != null) {
+                        LOG.log(System.Logger.Level.WARNING, "cluster slot map refresh failed: " + e.getMessage());
+                    }
+                });
+                schedulePeriodicRefresh();
+            }, config.refreshInterval().toNanos(), TimeUnit.NANOSECONDS);
+        } catch (RuntimeException loopStopped) {
+            closed = true;
+        }
+    }
+
+    /** Closes every node connection; pending commands fail with {@link RedisClosedException}. */
+    public CompletableFuture<Void> closeAsync() {
+        closed = true;
+        List<CompletableFuture<Void>> closing = new ArrayList<>();
+        for (Map<String, CompletableFuture<RedisClient>> pool : List.of(nodes, replicaNodes)) {
+            pool.values().forEach(f -> closing.add(f.handle((client, error) -> client)
+                    .thenCompose(client -> client == null ? CompletableFuture.completedFuture(null) : client.closeAsync())));
+        }
+        return CompletableFuture.allOf(closing.toArray(new CompletableFuture[0]));
+    }
+
+    @Override
+    public void close() {
+        CompletableFuture<Void> done = closeAsync();
+        if (!loop.inLoopThread()) {
+            try {
+                done.get(config.node().connectTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (Exception e) {
+                LOG.log(System.Logger.Level.WARNING, "closing the cluster client: " + e);
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "RedisClusterClient[masters=" + slots.masters() + " on " + loop.name() + "]";
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        while (t instanceof CompletionException && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    static String utf8(byte[] b) {
+        return new String(b, StandardCharsets.UTF_8);
+    }
+}
