@@ -6,7 +6,10 @@ import io.evloop.dag.Dag;
 import io.evloop.dag.DagResult;
 import io.evloop.dag.DagScheduler;
 import io.evloop.redis.BlockingRedisClient;
+import io.evloop.redis.BlockingView;
 import io.evloop.redis.RedisClient;
+import io.evloop.redis.RedisClusterClient;
+import io.evloop.redis.RedisClusterConfig;
 import io.evloop.redis.RedisConfig;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
@@ -61,14 +64,16 @@ public final class Demo {
     static String usage() {
         return String.join("\n",
                 "Usage: ./demo.sh [--requests N] [--concurrency C] [--io-calls K] [--rtt 1ms] [--redis URI]",
-                "                 [--modes threadpool,native,java] [--users U]",
+                "                 [--modes threadpool,native,java] [--users U] [--cluster]",
                 "  --requests N     requests per mode (default 2000)",
                 "  --concurrency C  DAG executions in flight at once (default 64)",
                 "  --io-calls K     Redis calls per request by the viewer node (default 100)",
                 "  --rtt D          simulated network round trip through a latency proxy (e.g. 1ms; default 0)",
                 "  --redis URI      use this server instead of starting redis-server on a free port",
                 "  --modes LIST     which modes to run (default threadpool,native,java)",
-                "  --users U        users in the data set (default 1000)");
+                "  --users U        users in the data set (default 1000)",
+                "  --cluster        run against a local Redis Cluster (3 masters, 3 replicas) started for the demo,",
+                "                   or, with --redis, against the cluster that URI is a node of");
     }
 
     private int run() throws Exception {
@@ -80,7 +85,12 @@ public final class Demo {
         List<String> modes = Arrays.asList(options.getOrDefault("modes", "threadpool,native,java").split(","));
         RecommendationWorkload workload = new RecommendationWorkload(users, ioCalls);
 
+        boolean cluster = options.containsKey("cluster");
+        if (cluster && !rtt.isZero()) {
+            throw new IllegalArgumentException("--rtt is not supported with --cluster (the proxy fronts one server)");
+        }
         RedisServerProcess server = null;
+        RedisClusterProcess clusterProcess = null;
         LatencyProxy proxy = null;
         ExecutorService cpu = Executors.newFixedThreadPool(4, r -> {
             Thread t = new Thread(r, "cpu-" + System.nanoTime() % 1000);
@@ -89,6 +99,17 @@ public final class Demo {
         });
         try {
             RedisConfig direct;
+            if (cluster) {
+                String[] seeds;
+                if (options.containsKey("redis")) {
+                    seeds = new String[] {options.get("redis")};
+                } else {
+                    System.out.println("starting a local Redis Cluster (3 masters, 3 replicas)...");
+                    clusterProcess = RedisClusterProcess.start(3, 1);
+                    seeds = clusterProcess.seedUris();
+                }
+                return runOnCluster(seeds, workload, cpu, modes, requests, concurrency);
+            }
             if (options.containsKey("redis")) {
                 direct = RedisConfig.fromUri(options.get("redis"));
             } else {
@@ -126,6 +147,47 @@ public final class Demo {
             if (server != null) {
                 server.close();
             }
+            if (clusterProcess != null) {
+                clusterProcess.close();
+            }
+        }
+    }
+
+    private int runOnCluster(String[] seeds, RecommendationWorkload workload, ExecutorService cpu, List<String> modes,
+                             int requests, int concurrency) throws Exception {
+        RedisClusterConfig config = RedisClusterConfig.fromUris(seeds);
+        System.out.println("loading the data set into the cluster...");
+        try (EventLoop shared = EventLoops.createJava()) {
+            RedisClusterClient sharedClient = RedisClusterClient.connect(shared, config).get(30, TimeUnit.SECONDS);
+            workload.load(sharedClient);
+            List<Outcome> outcomes = new ArrayList<>();
+            for (String mode : modes) {
+                String m = mode.trim();
+                if (m.equals("threadpool")) {
+                    // Eight IO threads, each blocking on its own calls through the shared cluster client.
+                    try (DagScheduler scheduler = DagScheduler.onThreadPool(cpu, 8, () -> BlockingView.of(sharedClient))) {
+                        outcomes.add(measure("threadpool (8 IO threads)", scheduler, workload, requests, concurrency));
+                    }
+                    continue;
+                }
+                if (m.equals("native") && !EventLoops.nativeAvailable()) {
+                    System.out.println("skipping native: " + EventLoops.nativeUnavailabilityCause().getMessage());
+                    continue;
+                }
+                if (!m.equals("native") && !m.equals("java")) {
+                    throw new IllegalArgumentException("unknown mode '" + m + "'; use threadpool, native or java");
+                }
+                try (EventLoop loop = m.equals("native") ? EventLoops.createNative() : EventLoops.createJava()) {
+                    RedisClusterClient client = RedisClusterClient.connect(loop, config).get(30, TimeUnit.SECONDS);
+                    try (DagScheduler scheduler = DagScheduler.onEventLoop(cpu, loop, client)) {
+                        outcomes.add(measure("eventloop, " + m + " loop", scheduler, workload, requests, concurrency));
+                    } finally {
+                        client.close();
+                    }
+                }
+            }
+            sharedClient.close();
+            return report(outcomes, Duration.ZERO);
         }
     }
 
@@ -149,19 +211,7 @@ public final class Demo {
         }
         String label = mode.equals("threadpool") ? "threadpool (8 IO threads)" : "eventloop, " + mode + " loop";
         try {
-            Dag dag = workload.dag();
-            drive(scheduler, dag, workload, Math.min(200, requests), concurrency, null, null); // warm-up
-            scheduler.metrics().resetPeak();
-            long[] latencies = new long[requests];
-            AtomicLong checksum = new AtomicLong();
-            long cpuBefore = processCpuNanos();
-            long start = System.nanoTime();
-            drive(scheduler, dag, workload, requests, concurrency, latencies, checksum, label);
-            long elapsed = System.nanoTime() - start;
-            double cpuSeconds = (processCpuNanos() - cpuBefore) / 1e9;
-            Arrays.sort(latencies);
-            return new Outcome(label, requests, elapsed / 1e9, percentile(latencies, 0.50), percentile(latencies, 0.99),
-                    scheduler.metrics().peakIoCallsInFlight(), cpuSeconds, checksum.get());
+            return measure(label, scheduler, workload, requests, concurrency);
         } finally {
             scheduler.close();
             if (client != null) {
@@ -171,6 +221,23 @@ public final class Demo {
                 loop.close();
             }
         }
+    }
+
+    private static Outcome measure(String label, DagScheduler scheduler, RecommendationWorkload workload,
+                                   int requests, int concurrency) throws InterruptedException {
+        Dag dag = workload.dag();
+        drive(scheduler, dag, workload, Math.min(200, requests), concurrency, null, null); // warm-up
+        scheduler.metrics().resetPeak();
+        long[] latencies = new long[requests];
+        AtomicLong checksum = new AtomicLong();
+        long cpuBefore = processCpuNanos();
+        long start = System.nanoTime();
+        drive(scheduler, dag, workload, requests, concurrency, latencies, checksum, label);
+        long elapsed = System.nanoTime() - start;
+        double cpuSeconds = (processCpuNanos() - cpuBefore) / 1e9;
+        Arrays.sort(latencies);
+        return new Outcome(label, requests, elapsed / 1e9, percentile(latencies, 0.50), percentile(latencies, 0.99),
+                scheduler.metrics().peakIoCallsInFlight(), cpuSeconds, checksum.get());
     }
 
     private static void drive(DagScheduler scheduler, Dag dag, RecommendationWorkload workload, int requests,
@@ -315,7 +382,9 @@ public final class Demo {
             }
             String name = a.substring(2);
             int eq = name.indexOf('=');
-            if (eq >= 0) {
+            if (name.equals("cluster")) {
+                options.put(name, "true");
+            } else if (eq >= 0) {
                 options.put(name.substring(0, eq), name.substring(eq + 1));
             } else if (i + 1 < args.length) {
                 options.put(name, args[++i]);

@@ -26,7 +26,17 @@ class DemoSmokeTest {
     }
 
     @Test
+    void runsAgainstALocalCluster() throws Exception {
+        NativeRequirement.check();
+        String output = capture(() -> assertEquals(0, Demo.run("--cluster", "--requests", "40", "--users", "20",
+                "--io-calls", "20", "--concurrency", "8")));
+        assertTrue(output.contains("eventloop, native loop"), output);
+        assertTrue(output.contains("Results identical across modes: yes"), output);
+    }
+
+    @Test
     void refusesBadArguments() {
+        assertThrows(IllegalArgumentException.class, () -> Demo.run("--cluster", "--rtt", "1ms"));
         assertThrows(IllegalArgumentException.class, () -> Demo.run("--requests", "zero"));
         assertThrows(IllegalArgumentException.class, () -> Demo.run("--rtt"));
         assertThrows(IllegalArgumentException.class, () -> Demo.run("stray"));
