@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# Runs the consumer example the way an application would use evloop: installs the artifact
+# into the local Maven repository, builds examples/consumer against it, and runs it in a
+# fresh JVM whose classpath is the consumer's classes and its Maven dependencies, nothing
+# else. Starts its own redis-server on a free loopback port unless given --redis-uri.
+set -euo pipefail
+
+usage() {
+  cat <<'EOF'
+Usage: examples/consumer/run.sh [--skip-install | --jar FILE] [--java-home DIR]
+                                [--redis-uri URI] [-- JVM_ARG...]
+
+  1. Installs io.evloop:evloop into the local Maven repository: 'mvn -q -DskipTests install'
+     at the repository root (this builds the native shim for this machine, so libuv and
+     hiredis development files are needed: ./build-native.sh installs them).
+  2. Builds examples/consumer against that artifact and asks Maven for its runtime classpath.
+  3. Starts 'redis-server --port <free> --save "" --bind 127.0.0.1' (needs redis-server on
+     the PATH), runs the consumer in a fresh JVM, stops the server.
+
+Options:
+  --skip-install   Use the io.evloop:evloop already in the local repository (step 1 skipped).
+  --jar FILE       Install FILE (e.g. the multi-platform jar of
+                   scripts/assemble-multiplatform-jar.sh) as io.evloop:evloop with the root
+                   pom instead of building one (step 1 replaced).
+  --java-home DIR  Run the consumer's JVM from DIR/bin/java (Maven itself runs on JAVA_HOME
+                   or the java on the PATH, as usual).
+  --redis-uri URI  Use this Redis server instead of starting one.
+  -- JVM_ARG...    Everything after -- goes to the consumer's JVM, e.g.
+                   -- --enable-native-access=ALL-UNNAMED -Devloop.native=false
+  -h, --help       Print this help and exit.
+
+Environment:
+  EVLOOP_REQUIRE_NATIVE=1   Fail unless the consumer got the native (libuv) event loop.
+
+Exit status: 0 when the consumer printed 'RESULT: ok' (and used the native loop if
+required), non-zero otherwise.
+EOF
+}
+
+HERE="$(cd "$(dirname "$0")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
+INSTALL=build
+JAR=""
+RUN_JAVA_HOME=""
+REDIS_URI=""
+JVM_ARGS=()
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --skip-install) INSTALL=skip ;;
+    --jar) [ $# -ge 2 ] || { usage >&2; exit 2; }; INSTALL=jar; JAR="$2"; shift ;;
+    --java-home) [ $# -ge 2 ] || { usage >&2; exit 2; }; RUN_JAVA_HOME="$2"; shift ;;
+    --redis-uri) [ $# -ge 2 ] || { usage >&2; exit 2; }; REDIS_URI="$2"; shift ;;
+    --) shift; JVM_ARGS=("$@"); break ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "run.sh: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
+  esac
+  shift
+done
+
+say() { echo "run.sh: $*"; }
+die() { echo "run.sh: FAILED: $*" >&2; exit 1; }
+
+MVN=(mvn -B -ntp -q)
+# The project's version, from the root pom's first <version> (the pom has no parent).
+VERSION="$(sed -n 's:^ *<version>\(.*\)</version>.*:\1:p' "$ROOT/pom.xml" | head -n 1)"
+[ -n "$VERSION" ] || die "cannot read the version from $ROOT/pom.xml"
+
+case "$INSTALL" in
+  build)
+    say "installing io.evloop:evloop:$VERSION (mvn -q -DskipTests install in $ROOT)"
+    (cd "$ROOT" && "${MVN[@]}" -DskipTests install)
+    ;;
+  jar)
+    [ -f "$JAR" ] || die "no file $JAR"
+    say "installing $JAR as io.evloop:evloop:$VERSION"
+    (cd "$ROOT" && "${MVN[@]}" org.apache.maven.plugins:maven-install-plugin:3.1.3:install-file \
+        -Dfile="$(cd "$(dirname "$JAR")" && pwd)/$(basename "$JAR")" -DpomFile=pom.xml)
+    ;;
+  skip) say "using io.evloop:evloop:$VERSION from the local repository as it is" ;;
+esac
+
+say "building the consumer against io.evloop:evloop:$VERSION"
+CLASSPATH_FILE="$HERE/target/runtime-classpath.txt"
+rm -f "$CLASSPATH_FILE"
+"${MVN[@]}" -f "$HERE/pom.xml" -Devloop.version="$VERSION" package \
+    dependency:build-classpath -Dmdep.includeScope=runtime -Dmdep.outputFile="$CLASSPATH_FILE"
+[ -s "$CLASSPATH_FILE" ] || die "Maven wrote no classpath to $CLASSPATH_FILE"
+CP="$HERE/target/classes:$(cat "$CLASSPATH_FILE")"
+
+say "the consumer's classpath, in full:"
+echo "$CP" | tr ':' '\n' | sed 's/^/    /'
+echo "$CP" | tr ':' '\n' | grep -q "/io/evloop/evloop/$VERSION/evloop-" \
+  || die "io.evloop:evloop does not come from the local Maven repository"
+
+if [ -n "$RUN_JAVA_HOME" ]; then
+  JAVA="$RUN_JAVA_HOME/bin/java"
+elif [ -n "${JAVA_HOME:-}" ]; then
+  JAVA="$JAVA_HOME/bin/java"
+else
+  JAVA="$(command -v java)" || die "no java on the PATH"
+fi
+[ -x "$JAVA" ] || die "$JAVA is not an executable"
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/evloop-consumer.XXXXXX")"
+REDIS_PID=""
+cleanup() {
+  if [ -n "$REDIS_PID" ]; then
+    kill "$REDIS_PID" 2>/dev/null || true
+    wait "$REDIS_PID" 2>/dev/null || true
+  fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+start_redis() {
+  command -v redis-server >/dev/null 2>&1 || die "redis-server is not on the PATH: install it
+  (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis;
+  or scripts/install-consumer-prereqs.sh), or pass --redis-uri"
+  local try port i
+  for try in 1 2 3 4 5 6 7 8 9 10; do
+    # A random port; if it is taken, redis-server exits and the next try picks another.
+    port=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
+    redis-server --port "$port" --save '' --appendonly no --bind 127.0.0.1 --dir "$WORK" \
+        >"$WORK/redis.log" 2>&1 &
+    REDIS_PID=$!
+    for i in $(seq 1 200); do
+      if grep -q "Ready to accept connections" "$WORK/redis.log"; then
+        REDIS_URI="redis://127.0.0.1:$port"
+        say "redis-server (pid $REDIS_PID) listens on 127.0.0.1:$port"
+        return 0
+      fi
+      kill -0 "$REDIS_PID" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill "$REDIS_PID" 2>/dev/null || true
+    wait "$REDIS_PID" 2>/dev/null || true
+    REDIS_PID=""
+  done
+  cat "$WORK/redis.log" >&2
+  die "redis-server did not start after 10 tries"
+}
+
+[ -n "$REDIS_URI" ] || start_redis
+
+say "running: $JAVA ${JVM_ARGS[*]+${JVM_ARGS[*]}} -cp <the classpath above> io.evloop.examples.consumer.ConsumerExample $REDIS_URI"
+set +e
+env -u CLASSPATH "$JAVA" ${JVM_ARGS[@]+"${JVM_ARGS[@]}"} -cp "$CP" \
+    io.evloop.examples.consumer.ConsumerExample "$REDIS_URI" 2>&1 | tee "$WORK/consumer.log"
+STATUS=${PIPESTATUS[0]}
+set -e
+
+[ "$STATUS" -eq 0 ] || die "the consumer exited with status $STATUS"
+grep -q '^RESULT: ok$' "$WORK/consumer.log" || die "the consumer did not print 'RESULT: ok'"
+if [ "${EVLOOP_REQUIRE_NATIVE:-0}" = 1 ]; then
+  grep -q '^evloop implementation: native ' "$WORK/consumer.log" \
+    || die "EVLOOP_REQUIRE_NATIVE=1 but the consumer did not get the native loop (see the 'native library:' line above)"
+  say "the native loop was used, as EVLOOP_REQUIRE_NATIVE=1 requires"
+fi
+say "ok"
