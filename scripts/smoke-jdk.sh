@@ -68,7 +68,11 @@ consumer() {
   echo
   echo "==> Consumer ($label): examples/consumer/run.sh ${install_flag:+$install_flag }--java-home $JDK${*:+ -- $*}"
   local status=0
-  "$ROOT/examples/consumer/run.sh" ${install_flag:+"$install_flag"} --java-home "$JDK" ${*:+--} "$@" >"$log" 2>&1 || status=$?
+  if [ $# -gt 0 ]; then
+    "$ROOT/examples/consumer/run.sh" ${install_flag:+"$install_flag"} --java-home "$JDK" -- "$@" >"$log" 2>&1 || status=$?
+  else
+    "$ROOT/examples/consumer/run.sh" ${install_flag:+"$install_flag"} --java-home "$JDK" >"$log" 2>&1 || status=$?
+  fi
   local impl
   impl="$(sed -n 's/^evloop implementation: \([a-z]*\).*/\1/p' "$log" | head -n 1)"
   sed -n -e '/^evloop implementation: /p' -e '/^native library: /p' -e '/^RESULT: /p' "$log" | sed 's/^/    /'

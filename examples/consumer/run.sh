@@ -117,14 +117,14 @@ start_redis() {
   command -v redis-server >/dev/null 2>&1 || die "redis-server is not on the PATH: install it
   (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis;
   or scripts/install-consumer-prereqs.sh), or pass --redis-uri"
-  local try port i
-  for try in 1 2 3 4 5 6 7 8 9 10; do
+  local port _try _tick
+  for _try in 1 2 3 4 5 6 7 8 9 10; do
     # A random port; if it is taken, redis-server exits and the next try picks another.
     port=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
     redis-server --port "$port" --save '' --appendonly no --bind 127.0.0.1 --dir "$WORK" \
         >"$WORK/redis.log" 2>&1 &
     REDIS_PID=$!
-    for i in $(seq 1 200); do
+    for _tick in $(seq 1 200); do
       if grep -q "Ready to accept connections" "$WORK/redis.log"; then
         REDIS_URI="redis://127.0.0.1:$port"
         say "redis-server (pid $REDIS_PID) listens on 127.0.0.1:$port"
