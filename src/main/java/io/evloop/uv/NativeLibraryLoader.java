@@ -95,14 +95,14 @@ public final class NativeLibraryLoader {
             Path candidate = dir.isEmpty() ? null : Paths.get(dir, fileName);
             if (candidate != null && Files.isRegularFile(candidate)) {
                 try {
-                    return loadFile(candidate, "java.library.path");
+                    return warnIfFellBack(loadFile(candidate, "java.library.path"), attempts, candidate.toString());
                 } catch (Throwable t) {
                     attempts.add(t);
                 }
             }
         }
         try {
-            return loadBundled(fileName);
+            return warnIfFellBack(loadBundled(fileName), attempts, "the copy bundled in the jar");
         } catch (Throwable t) {
             attempts.add(t);
         }
@@ -116,6 +116,15 @@ public final class NativeLibraryLoader {
         throw error;
     }
 
+    /** A library named explicitly that failed must not go unnoticed when another copy loads. */
+    private static LibEvloop warnIfFellBack(LibEvloop lib, List<Throwable> failed, String loaded) {
+        if (!failed.isEmpty()) {
+            System.getLogger("io.evloop").log(System.Logger.Level.WARNING, "the native evloop library named by -D"
+                    + PATH_PROPERTY + " did not load (" + failed.get(0).getMessage() + "); loaded " + loaded + " instead");
+        }
+        return lib;
+    }
+
     private static LibEvloop loadBundled(String fileName) throws IOException {
         String resource = "/META-INF/native/" + platform() + "/" + fileName;
         try (InputStream in = NativeLibraryLoader.class.getResourceAsStream(resource)) {
@@ -124,24 +133,54 @@ public final class NativeLibraryLoader {
                         + platform() + " (no resource " + resource + "); build it on this platform with"
                         + " ./build-native.sh, or use the Java loop");
             }
+            String tmpSource = System.getProperty(TMPDIR_PROPERTY) != null ? "-D" + TMPDIR_PROPERTY : "java.io.tmpdir";
             Path base = Paths.get(System.getProperty(TMPDIR_PROPERTY, System.getProperty("java.io.tmpdir")));
-            Path dir = Files.createTempDirectory(base, "evloop-");
+            Path dir;
+            try {
+                dir = Files.createTempDirectory(base, "evloop-");
+            } catch (IOException e) {
+                String why = !Files.exists(base) ? "the folder does not exist"
+                        : !Files.isWritable(base) ? "the folder is not writable" : e.toString();
+                throw new UnsatisfiedLinkError("cannot extract the bundled library to " + base + " (from " + tmpSource
+                        + "): " + why + "; point -D" + TMPDIR_PROPERTY + " at a writable folder");
+            }
             Path file = dir.resolve(fileName);
             try {
                 Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
                 return loadFile(file, "bundled copy extracted to " + dir);
             } catch (UnsatisfiedLinkError e) {
-                UnsatisfiedLinkError hint = new UnsatisfiedLinkError(e.getMessage()
-                        + " (if " + base + " is mounted noexec, point -D" + TMPDIR_PROPERTY
-                        + " at a folder that allows executables)");
-                hint.initCause(e);
-                throw hint;
+                throw explain(e, base);
             } finally {
                 // Once mapped, the file is no longer needed (Linux and macOS keep the mapping).
                 Files.deleteIfExists(file);
                 Files.deleteIfExists(dir);
             }
         }
+    }
+
+    /** Turns a dlopen failure of the extracted copy into a message with its cause and its fix. */
+    private static UnsatisfiedLinkError explain(UnsatisfiedLinkError e, Path extractedTo) {
+        String message = String.valueOf(e.getMessage());
+        String hint;
+        java.util.regex.Matcher missing = java.util.regex.Pattern
+                .compile("(lib[\\w.+-]+?\\.(?:so[.\\d]*|dylib)): cannot open shared object file|Library not loaded: (\\S+)")
+                .matcher(message);
+        if (missing.find()) {
+            String lib = missing.group(1) != null ? missing.group(1) : missing.group(2);
+            hint = "a library it needs is missing: " + lib + "; install libuv (>= 1.44) and hiredis"
+                    + " (Debian/Ubuntu: apt-get install libuv1 libhiredis0.14 or libhiredis1.1.0; macOS: brew install libuv hiredis),"
+                    + " or run with -Devloop.native=false to use the Java loop";
+        } else if (message.contains("failed to map segment") || message.contains("Operation not permitted")
+                || message.contains("mmap")) {
+            hint = extractedTo + " is probably mounted noexec: point -D" + TMPDIR_PROPERTY
+                    + " at a folder that allows executables";
+        } else {
+            hint = "if " + extractedTo + " is mounted noexec, point -D" + TMPDIR_PROPERTY
+                    + " at a folder that allows executables";
+        }
+        UnsatisfiedLinkError explained = new UnsatisfiedLinkError(message + " (" + hint + ")");
+        explained.initCause(e);
+        return explained;
     }
 
     private static LibEvloop loadFile(Path file, String source) {

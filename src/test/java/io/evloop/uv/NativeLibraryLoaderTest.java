@@ -20,7 +20,6 @@ import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -76,9 +75,6 @@ class NativeLibraryLoaderTest {
     }
 
     @Test
-    @Disabled("NativeLibraryLoader: when the file named by -Devloop.native.path fails and another copy loads"
-            + " instead, nothing says so (no log line); it should log a warning naming the file, why it failed"
-            + " and which copy was loaded")
     void aMissingExplicitPathIsReportedWhenAnotherCopyLoads() throws Exception {
         NativeRequirement.check();
         Child child = Child.run(List.of(), "-D" + NativeLibraryLoader.PATH_PROPERTY + "=/nonexistent/libevloop.so");
@@ -140,9 +136,6 @@ class NativeLibraryLoaderTest {
     }
 
     @Test
-    @Disabled("NativeLibraryLoader: a bundled copy that fails to load for a missing dependency gets the noexec"
-            + " hint appended and no fix for the dependency; it should name the missing library (dlerror does)"
-            + " and say to install libuv and hiredis (or that the jar should carry them), not suggest noexec")
     void aMissingDependencyNamesTheLibraryAndTheFix(@TempDir Path tmp) throws Exception {
         // A jar-like folder ahead of the real classes whose META-INF/native/<platform>/ holds a
         // libevloop that needs a library which no longer exists.
@@ -164,9 +157,6 @@ class NativeLibraryLoaderTest {
     }
 
     @Test
-    @Disabled("NativeLibraryLoader: a -Devloop.native.tmpdir that does not exist gives only"
-            + " 'NoSuchFileException: <path>' as the cause; it should say the folder does not exist"
-            + " (or is not writable) and name the property")
     void aMissingTmpdirNamesTheFolderAndTheProperty(@TempDir Path tmp) throws Exception {
         Path missing = tmp.resolve("does-not-exist");
         Child child = Child.run(List.of(), "-D" + NativeLibraryLoader.TMPDIR_PROPERTY + "=" + missing);
