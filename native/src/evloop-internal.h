@@ -10,6 +10,7 @@
 
 #include <stdatomic.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <uv.h>
 
 #define evl__container_of(ptr, type, member) \
@@ -61,6 +62,42 @@ struct evl_timer_s {
   evl_timer_t *next;
   int closing;       /* uv_close() was called; freed by the close callback */
 };
+
+/*
+ * An incremental RESP2 checker for the reply stream of one connection (resp.c). It looks
+ * at every byte before hiredis does and stops at the first that is not valid RESP2 within
+ * the limits below, which are those of evloop's Java decoder (RespDecoder), so that both
+ * backends refuse the same streams. It also counts replies: a reply that starts while no
+ * command waits for one (expected == 0) is an error too.
+ */
+#define EVL__RESP_MAX_BULK_LENGTH (512 * 1024 * 1024)
+#define EVL__RESP_MAX_ARRAY_LENGTH (1 << 24)
+#define EVL__RESP_MAX_DEPTH 32
+#define EVL__RESP_MAX_LINE_LENGTH (64 * 1024)
+
+typedef struct {
+  int state;
+  unsigned char type;  /* type byte of the number or line being read */
+  int negative;        /* the number has a leading '-' */
+  int chars;           /* characters of the number so far, sign included */
+  int digits;
+  uint64_t magnitude;  /* absolute value of the number so far */
+  int64_t remaining;   /* bytes of bulk string content still to come */
+  int64_t line_length; /* bytes of the simple string or error line so far */
+  int depth;           /* arrays open */
+  int64_t left[EVL__RESP_MAX_DEPTH]; /* elements still to come in each open array */
+  uint64_t expected;   /* commands sent whose reply has not started; raised by the owner */
+  uint64_t completed;  /* top-level replies complete so far */
+  uint64_t offset;     /* bytes accepted so far, for messages */
+  char error[160];     /* why the scanner stopped; "" while it has not */
+} evl__resp_scanner_t;
+
+void evl__resp_scanner_init(evl__resp_scanner_t *s);
+
+/* Checks the next len bytes of the stream. Returns how many of them are valid: len, or
+ * the offset of the first bad byte, in which case s->error says what is wrong and every
+ * later call returns 0. */
+size_t evl__resp_scan(evl__resp_scanner_t *s, const char *data, size_t len);
 
 /* Drops one reference on the exit state and frees it when it was the last. */
 void evl__exit_release(struct evl__exit_state *state);
