@@ -38,9 +38,26 @@ extern "C" {
 /* Events delivered to evl_event_cb. */
 #define EVL_EVENT_WAKE  1 /* evl_loop_wake() or evl_loop_stop() was called; arg is 0 */
 #define EVL_EVENT_TIMER 2 /* a timer fired; arg is the token given to evl_timer_create() */
+/* Redis connections; arg is the token given to evl_redis_connect_tcp/unix(). */
+#define EVL_EVENT_REDIS_CONNECTED 10 /* the connection is up: evl_redis_send() may start */
+#define EVL_EVENT_REDIS_DATA      11 /* reply bytes are waiting: evl_redis_read() them */
+#define EVL_EVENT_REDIS_CLOSED    12 /* the connection failed or ended: evl_redis_error() says
+                                        why; the receiver then calls evl_redis_close() */
+
+/* What ended a Redis connection (evl_redis_error_kind()). The values are hiredis's
+ * REDIS_ERR_* codes, which the shim passes through; EVL_REDIS_ERR_PROTOCOL is also what
+ * the shim's own checks of the reply stream report. */
+#define EVL_REDIS_ERR_NONE     0 /* nothing went wrong (yet) */
+#define EVL_REDIS_ERR_IO       1 /* a socket error, connect errors included: "Connection refused" */
+#define EVL_REDIS_ERR_OTHER    2 /* anything else, e.g. a command the shim does not support */
+#define EVL_REDIS_ERR_EOF      3 /* the server closed the connection */
+#define EVL_REDIS_ERR_PROTOCOL 4 /* the server sent bytes that are not a valid RESP2 reply */
+#define EVL_REDIS_ERR_OOM      5 /* an allocation failed */
+#define EVL_REDIS_ERR_TIMEOUT  6 /* hiredis 1.x only; the shim sets no hiredis timeouts */
 
 typedef struct evl_loop_s evl_loop_t;
 typedef struct evl_timer_s evl_timer_t;
+typedef struct evl_redis_s evl_redis_t;
 
 /*
  * The one upcall of a loop. Called on the loop thread only. It must not unwind
@@ -127,6 +144,95 @@ EVL_EXPORT int evl_timer_create(evl_loop_t *loop, int64_t token, evl_timer_t **o
 EVL_EXPORT int evl_timer_start(evl_timer_t *timer, uint64_t timeout_ms, uint64_t repeat_ms);
 EVL_EXPORT int evl_timer_stop(evl_timer_t *timer);
 EVL_EXPORT int evl_timer_close(evl_timer_t *timer);
+
+/*
+ * Redis connections, over hiredis's async API. Every function here is loop thread only.
+ *
+ * Life of a connection
+ *   evl_redis_connect_tcp/unix() starts connecting and returns at once. Exactly one of
+ *   EVL_EVENT_REDIS_CONNECTED or EVL_EVENT_REDIS_CLOSED follows, never from inside the
+ *   call (a connect that fails at once, say a missing socket file, is reported on a later
+ *   turn of the loop). After CONNECTED come any number of EVL_EVENT_REDIS_DATA and at most
+ *   one EVL_EVENT_REDIS_CLOSED. The caller owns the handle until evl_redis_close(), which
+ *   it must call exactly once, also after CLOSED (that frees it). After evl_redis_close()
+ *   no event with the connection's token is delivered and the handle is invalid.
+ *   evl_redis_close() may be called at any time, from inside any upcall included (for
+ *   instance from the DATA or CLOSED upcall of this very connection).
+ *
+ * Commands and replies
+ *   The caller formats commands as RESP arrays of bulk strings and hands over whole batches
+ *   (evl_redis_send()); the shim never formats anything from a printf format. Every command
+ *   gets exactly one reply. Replies reach the caller as RESP2 bytes, in order, complete
+ *   replies only: one DATA event per batch of replies the loop read in a turn, and
+ *   evl_redis_read() copies them out. Before hiredis parses anything the shim checks the
+ *   reply stream with the same limits as evloop's Java decoder (RESP2 type bytes only,
+ *   numbers, CR LF, bulk strings up to 512 MiB, arrays up to 2^24 elements and 32 levels
+ *   deep, simple strings and errors up to 64 KiB) and treats a reply no command waits for
+ *   as a protocol error; hiredis 0.14 would otherwise accept malformed numbers, skip
+ *   whatever follows a bulk string, wait forever for an absurd length, or abort() the
+ *   process on an unsolicited reply. Such a connection ends with EVL_REDIS_ERR_PROTOCOL
+ *   after the replies before the bad bytes have been delivered. (hiredis 0.14 itself also
+ *   refuses arrays nested deeper than 7 levels, with a protocol error of its own.) A nil
+ *   array arrives as a nil bulk string ("$-1"): hiredis does not tell them apart. Pub/sub (SUBSCRIBE,
+ *   PSUBSCRIBE, UNSUBSCRIBE, PUNSUBSCRIBE) would switch hiredis to another reply mode and is
+ *   refused: the connection ends with EVL_REDIS_ERR_OTHER.
+ *
+ * When the loop stops or is destroyed
+ *   Once a stop was requested no Redis event is delivered any more (as for timers).
+ *   Connections still open when a loop that is not running is destroyed are closed and
+ *   freed with it.
+ *
+ * Signals: the shim does not change signal dispositions. hiredis writes with write(2), so a
+ * process that embeds the shim must ignore SIGPIPE (the JVM does), or a write to a
+ * connection the server has closed raises it.
+ */
+
+/*
+ * Connects to ip:port. ip must be a literal IPv4 or IPv6 address (an IPv6 zone such as
+ * "fe80::1%eth0" is allowed): the shim never resolves host names, which would block the
+ * loop. Returns 0 with *out set, or EVL_EINVAL (NULL argument, port outside 1..65535, ip
+ * not a literal address), EVL_ESTATE (the loop was destroyed) or EVL_ENOMEM, in which case
+ * *out is NULL and no event follows.
+ */
+EVL_EXPORT int evl_redis_connect_tcp(evl_loop_t *loop, int64_t token, const char *ip, int port,
+                                     evl_redis_t **out);
+
+/* Connects to the Unix domain socket at path. As evl_redis_connect_tcp(); a path too long
+ * for a socket address returns UV_ENAMETOOLONG. */
+EVL_EXPORT int evl_redis_connect_unix(evl_loop_t *loop, int64_t token, const char *path,
+                                      evl_redis_t **out);
+
+/*
+ * Sends count commands: command i is buf[ends[i - 1] .. ends[i]) with ends[-1] taken as 0,
+ * each one complete RESP array of bulk strings ("*2\r\n$3\r\nGET\r\n$1\r\nk\r\n").
+ * The bytes are copied (into hiredis's output buffer): the caller may reuse buf and ends at
+ * once. Writing starts before the call returns when the socket takes it.
+ *   0           accepted, every command (it may still fail with the connection, or be
+ *               refused as pub/sub: then CLOSED follows, on a later turn)
+ *   EVL_EINVAL  NULL handle or buffers, count < 0, ends not increasing, or a command that
+ *               is not a well-formed RESP array of bulk strings: nothing was sent
+ *   EVL_ESTATE  the connection has ended (CLOSED follows or came) or was closed: nothing
+ *               was sent
+ */
+EVL_EXPORT int evl_redis_send(evl_redis_t *c, const uint8_t *buf, const int32_t *ends,
+                              int32_t count);
+
+/* Copies up to cap bytes of waiting reply data to dst and drops them from the shim's
+ * buffer. Returns how many (0 when nothing waits), or EVL_EINVAL. The bytes are whole RESP2
+ * replies taken together; one call may end inside a reply when cap is smaller than what
+ * waits, so the receiver calls again until it gets less than cap. */
+EVL_EXPORT int32_t evl_redis_read(evl_redis_t *c, uint8_t *dst, int32_t cap);
+
+/* Why the connection ended: an EVL_REDIS_ERR_* kind, and a message such as
+ * "Connection refused" (never NULL; "" while nothing went wrong). The message belongs to
+ * the connection and stays valid until evl_redis_close(). */
+EVL_EXPORT int evl_redis_error_kind(const evl_redis_t *c);
+EVL_EXPORT const char *evl_redis_error(const evl_redis_t *c);
+
+/* Closes the connection at once (commands not yet answered are dropped) and releases the
+ * handle; its memory is freed once libuv is done with it. No event for it follows. Returns
+ * 0, EVL_EINVAL for NULL, or EVL_ESTATE for a second close detected from the same callback. */
+EVL_EXPORT int evl_redis_close(evl_redis_t *c);
 
 #ifdef __cplusplus
 }

@@ -52,6 +52,8 @@ struct evl_loop_s {
   evl_event_cb on_event;
   struct evl__exit_state *state;
   evl_timer_t *timers; /* open (not yet closing) timers; loop thread only */
+  evl_redis_t *redis;  /* open (not yet closed) Redis connections; loop thread only */
+  char *redis_read_buffer; /* EVL__REDIS_READ_SIZE bytes, shared by the loop's connections */
 };
 
 struct evl_timer_s {
@@ -98,6 +100,10 @@ void evl__resp_scanner_init(evl__resp_scanner_t *s);
  * the offset of the first bad byte, in which case s->error says what is wrong and every
  * later call returns 0. */
 size_t evl__resp_scan(evl__resp_scanner_t *s, const char *data, size_t len);
+
+/* Closes every open Redis connection of the loop (redis.c); their memory is freed by the
+ * close callbacks, on the next turn of the loop. Not-running loop (destroy) only. */
+void evl__redis_close_all(evl_loop_t *loop);
 
 /* Drops one reference on the exit state and frees it when it was the last. */
 void evl__exit_release(struct evl__exit_state *state);

@@ -114,6 +114,8 @@ int evl_loop_create(evl_event_cb on_event, evl_loop_t **out) {
   loop->on_event = on_event;
   loop->state = state;
   loop->timers = NULL;
+  loop->redis = NULL;
+  loop->redis_read_buffer = NULL;
   *out = loop;
   return 0;
 }
@@ -239,14 +241,17 @@ int evl_loop_destroy(evl_loop_t *loop) {
   }
 
   /* Not running: nobody else uses the loop. Close every handle, let libuv run the
-   * close callbacks (no upcall happens: the async handle and all timers are closing),
-   * then close the uv_loop. */
+   * close callbacks (no upcall happens: the async handle, all timers and all Redis
+   * connections are closing), then close the uv_loop. */
   uv_close((uv_handle_t *) &loop->async, NULL);
   evl__timer_close_all(loop);
+  evl__redis_close_all(loop);
   uv_run(&loop->uv, UV_RUN_DEFAULT);
   rc = uv_loop_close(&loop->uv);
-  if (rc == 0)
+  if (rc == 0) {
+    free(loop->redis_read_buffer);
     free(loop);
+  }
   /* else: libuv still holds something of the loop; leaking it is the only safe choice. */
   evl__exit_release(state);
   return rc;

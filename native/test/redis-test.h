@@ -1,0 +1,334 @@
+/*
+ * redis-test.h: what the Redis tests share. A real redis-server on a free loopback port
+ * (started with fork/exec, killed at the end), a scripted fake server on a thread for
+ * hostile replies, and a loop runner that bounds every test with a guard timer.
+ *
+ * A test that needs redis-server and does not find it (on the PATH, or at
+ * $EVL_TEST_REDIS_SERVER) exits with EVL_TEST_SKIP, which ctest reports as skipped.
+ */
+#ifndef EVL_TEST_REDIS_TEST_H
+#define EVL_TEST_REDIS_TEST_H
+
+#include "evloop.h"
+#include "task.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define EVL_TEST_SKIP 77
+
+/* ---- ports ---- */
+
+/* A loopback port that was free a moment ago (the kernel picked it). */
+static inline int evl_test_free_port(void) {
+  struct sockaddr_in addr;
+  socklen_t len = sizeof(addr);
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+  ASSERT(fd >= 0);
+  memset(&addr, 0, sizeof(addr));
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  ASSERT_OK(bind(fd, (struct sockaddr *) &addr, sizeof(addr)));
+  ASSERT_OK(getsockname(fd, (struct sockaddr *) &addr, &len));
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+/* Whether a TCP connect to 127.0.0.1:port succeeds now. */
+static inline int evl_test_port_open(int port) {
+  struct sockaddr_in addr;
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  int ok;
+
+  ASSERT(fd >= 0);
+  memset(&addr, 0, sizeof(addr));
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons((uint16_t) port);
+  ok = connect(fd, (struct sockaddr *) &addr, sizeof(addr)) == 0;
+  close(fd);
+  return ok;
+}
+
+/* ---- a real redis-server ---- */
+
+typedef struct {
+  pid_t pid;
+  int port;
+  char socket_path[64];
+} evl_test_redis_t;
+
+static pid_t evl_test_redis_pid; /* killed if an ASSERT aborts the test */
+
+static void evl_test_redis_on_abort(int sig) {
+  if (evl_test_redis_pid > 0)
+    kill(evl_test_redis_pid, SIGKILL);
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
+
+/* Finds redis-server: $EVL_TEST_REDIS_SERVER, else the PATH. */
+static inline int evl_test_find_redis(char *path, size_t size) {
+  const char *env = getenv("EVL_TEST_REDIS_SERVER");
+  const char *dirs = getenv("PATH");
+  const char *p;
+
+  if (env != NULL && env[0] != '\0') {
+    snprintf(path, size, "%s", env);
+    return access(path, X_OK) == 0;
+  }
+  for (p = dirs; p != NULL && *p != '\0';) {
+    const char *end = strchr(p, ':');
+    size_t n = end != NULL ? (size_t) (end - p) : strlen(p);
+
+    snprintf(path, size, "%.*s/redis-server", (int) n, p);
+    if (n > 0 && access(path, X_OK) == 0)
+      return 1;
+    p = end != NULL ? end + 1 : NULL;
+  }
+  return 0;
+}
+
+/* Exits with EVL_TEST_SKIP, saying why, when redis-server is not installed. */
+static inline void evl_test_require_redis(void) {
+  char path[512];
+
+  if (!evl_test_find_redis(path, sizeof(path))) {
+    fprintf(stderr, "SKIP: redis-server is not installed (not on the PATH, and "
+                    "EVL_TEST_REDIS_SERVER is not set); the Redis server tests did not run\n");
+    exit(EVL_TEST_SKIP);
+  }
+}
+
+/* Starts redis-server on a free loopback port and a Unix socket; waits until it accepts. */
+static inline void evl_test_redis_start(evl_test_redis_t *r) {
+  char path[512];
+  char port[16];
+  uint64_t deadline;
+  int status;
+
+  evl_test_require_redis();
+  ASSERT(evl_test_find_redis(path, sizeof(path)));
+  r->port = evl_test_free_port();
+  snprintf(port, sizeof(port), "%d", r->port);
+  snprintf(r->socket_path, sizeof(r->socket_path), "/tmp/evl-test-redis-%d.sock", r->port);
+  unlink(r->socket_path);
+
+  r->pid = fork();
+  ASSERT(r->pid >= 0);
+  if (r->pid == 0) {
+    int devnull = open("/dev/null", O_WRONLY);
+    if (devnull >= 0)
+      dup2(devnull, STDOUT_FILENO);
+    execl(path, path, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+          "--unixsocket", r->socket_path, "--unixsocketperm", "700", "--loglevel", "warning",
+          (char *) NULL);
+    _exit(127);
+  }
+  evl_test_redis_pid = r->pid;
+  signal(SIGABRT, evl_test_redis_on_abort);
+
+  deadline = uv_hrtime() + 10 * 1000000000ull;
+  while (!evl_test_port_open(r->port) || access(r->socket_path, F_OK) != 0) {
+    ASSERT_OK(waitpid(r->pid, &status, WNOHANG)); /* it must not have exited */
+    ASSERT_LT(uv_hrtime(), deadline);
+    uv_sleep(10);
+  }
+}
+
+/* Kills the server at once (SIGKILL: no goodbye on its connections) and reaps it. */
+static inline void evl_test_redis_kill(evl_test_redis_t *r) {
+  int status;
+
+  if (r->pid <= 0)
+    return;
+  kill(r->pid, SIGKILL);
+  ASSERT_EQ(waitpid(r->pid, &status, 0), r->pid);
+  r->pid = 0;
+  evl_test_redis_pid = 0;
+  unlink(r->socket_path);
+}
+
+/* ---- a scripted fake server ---- */
+
+/* Accepts one connection, reads once (the client's first command), answers with `reply`,
+ * then keeps the connection open until the client closes it. Runs on its own thread. */
+typedef struct {
+  int listen_fd;
+  int port;
+  const char *reply;
+  size_t reply_len;
+  uv_thread_t thread;
+} evl_test_fake_t;
+
+static void evl_test_fake_main(void *arg) {
+  evl_test_fake_t *f = arg;
+  char buf[4096];
+  int fd = accept(f->listen_fd, NULL, NULL);
+
+  if (fd < 0)
+    return;
+  if (read(fd, buf, sizeof(buf)) > 0 && f->reply_len > 0)
+    ASSERT_EQ(write(fd, f->reply, f->reply_len), (int64_t) f->reply_len);
+  while (read(fd, buf, sizeof(buf)) > 0) {
+  }
+  close(fd);
+}
+
+static inline void evl_test_fake_start(evl_test_fake_t *f, const char *reply, size_t len) {
+  struct sockaddr_in addr;
+  socklen_t addr_len = sizeof(addr);
+
+  f->reply = reply;
+  f->reply_len = len;
+  f->listen_fd = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT(f->listen_fd >= 0);
+  memset(&addr, 0, sizeof(addr));
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_OK(bind(f->listen_fd, (struct sockaddr *) &addr, sizeof(addr)));
+  ASSERT_OK(listen(f->listen_fd, 4));
+  ASSERT_OK(getsockname(f->listen_fd, (struct sockaddr *) &addr, &addr_len));
+  f->port = ntohs(addr.sin_port);
+  ASSERT_OK(uv_thread_create(&f->thread, evl_test_fake_main, f));
+}
+
+/* Call once the client has closed its connection (the thread reads until then). */
+static inline void evl_test_fake_stop(evl_test_fake_t *f) {
+  ASSERT_OK(uv_thread_join(&f->thread));
+  close(f->listen_fd);
+}
+
+/* ---- running a loop ---- */
+
+/*
+ * Runs a loop until a callback stops it: on_start runs from the first wake-up (Redis calls
+ * belong to the loop thread), on_event gets every other upcall. A guard timer fails the
+ * test if it takes longer than guard_ms. The loop is destroyed at the end, which asserts
+ * (through uv_loop_close()) that no handle was left open.
+ */
+static evl_loop_t *evl_test_loop;
+static evl_timer_t *evl_test_guard;
+static void (*evl_test_on_start)(void);
+static void (*evl_test_on_event)(int32_t event, int64_t arg);
+static int evl_test_wakes;
+static int evl_test_guard_ms;
+
+#define EVL_TEST_GUARD_TOKEN (-1)
+
+static void evl_test_dispatch(int32_t event, int64_t arg) {
+  if (event == EVL_EVENT_WAKE) {
+    if (evl_test_wakes++ == 0) {
+      ASSERT_OK(evl_timer_create(evl_test_loop, EVL_TEST_GUARD_TOKEN, &evl_test_guard));
+      ASSERT_OK(evl_timer_start(evl_test_guard, (uint64_t) evl_test_guard_ms, 0));
+      evl_test_on_start();
+    }
+    return;
+  }
+  if (event == EVL_EVENT_TIMER && arg == EVL_TEST_GUARD_TOKEN) {
+    fprintf(stderr, "the test did not finish within %d ms\n", evl_test_guard_ms);
+    ASSERT(0 && "guard timer fired");
+  }
+  evl_test_on_event(event, arg);
+}
+
+/* Stops the loop the test runs; loop thread. */
+static inline void evl_test_finish(void) {
+  ASSERT_OK(evl_timer_close(evl_test_guard));
+  evl_test_guard = NULL;
+  ASSERT_OK(evl_loop_stop(evl_test_loop));
+}
+
+static inline void evl_test_run(void (*on_start)(void), void (*on_event)(int32_t, int64_t),
+                                int guard_ms) {
+  evl_test_on_start = on_start;
+  evl_test_on_event = on_event;
+  evl_test_wakes = 0;
+  evl_test_guard_ms = guard_ms;
+  ASSERT_OK(evl_loop_create(evl_test_dispatch, &evl_test_loop));
+  ASSERT_OK(evl_loop_wake(evl_test_loop));
+  ASSERT_OK(evl_loop_run(evl_test_loop));
+  ASSERT_OK(evl_loop_destroy(evl_test_loop));
+  evl_test_loop = NULL;
+}
+
+/* ---- commands ---- */
+
+/* Appends one command, argv as NUL-terminated strings, to buf (RESP array of bulk
+ * strings) and records where it ends. */
+typedef struct {
+  char buf[1 << 16];
+  int32_t ends[1024];
+  int32_t count;
+  int32_t len;
+} evl_test_batch_t;
+
+static inline void evl_test_batch_add(evl_test_batch_t *b, int argc, const char *const *argv) {
+  int i;
+
+  ASSERT_LT(b->count, 1024);
+  b->len += snprintf(b->buf + b->len, sizeof(b->buf) - (size_t) b->len, "*%d\r\n", argc);
+  for (i = 0; i < argc; i++) {
+    b->len += snprintf(b->buf + b->len, sizeof(b->buf) - (size_t) b->len, "$%zu\r\n%s\r\n",
+                       strlen(argv[i]), argv[i]);
+  }
+  ASSERT_LT(b->len, (int64_t) sizeof(b->buf));
+  b->ends[b->count++] = b->len;
+}
+
+#define EVL_TEST_CMD(batch, ...)                                              \
+  do {                                                                        \
+    const char *const evl_argv_[] = {__VA_ARGS__};                            \
+    evl_test_batch_add((batch), (int) (sizeof(evl_argv_) / sizeof(evl_argv_[0])), evl_argv_); \
+  } while (0)
+
+/* Sends a batch in one evl_redis_send() and empties it. The bytes are copied into a buffer
+ * of exactly their size, so that ASan sees any read past them. */
+static inline void evl_test_batch_send(evl_redis_t *c, evl_test_batch_t *b) {
+  uint8_t *exact = malloc((size_t) b->len);
+
+  ASSERT_NOT_NULL(exact);
+  memcpy(exact, b->buf, (size_t) b->len);
+  ASSERT_OK(evl_redis_send(c, exact, b->ends, b->count));
+  free(exact);
+  b->count = 0;
+  b->len = 0;
+}
+
+/* Reads every waiting reply byte into a growing string (NUL-terminated for messages). */
+typedef struct {
+  char *data;
+  size_t len;
+  size_t cap;
+} evl_test_bytes_t;
+
+static inline void evl_test_read_all(evl_redis_t *c, evl_test_bytes_t *into) {
+  int32_t n;
+
+  do {
+    if (into->cap - into->len < 4097) {
+      into->cap = into->cap * 2 + 8192;
+      into->data = realloc(into->data, into->cap);
+      ASSERT_NOT_NULL(into->data);
+    }
+    n = evl_redis_read(c, (uint8_t *) into->data + into->len, 4096);
+    ASSERT_GE(n, 0);
+    into->len += (size_t) n;
+  } while (n == 4096);
+  into->data[into->len] = '\0';
+}
+
+static inline void evl_test_bytes_free(evl_test_bytes_t *b) {
+  free(b->data);
+  memset(b, 0, sizeof(*b));
+}
+
+#endif /* EVL_TEST_REDIS_TEST_H */

@@ -1,0 +1,99 @@
+/*
+ * A hostile or broken server: every stream of the Java contract suite's malformed replies
+ * ends the connection with EVL_REDIS_ERR_PROTOCOL, promptly, after the replies that came
+ * before the bad bytes. The unsolicited reply matters most: hiredis 0.14.1 would abort()
+ * the process on it (an assert in redisProcessCallbacks).
+ */
+#include "redis-test.h"
+
+static evl_test_fake_t fake;
+static evl_redis_t *conn;
+static evl_test_bytes_t received;
+static int connected_cb_called;
+static int closed_cb_called;
+static int commands; /* PINGs sent on CONNECTED */
+
+static void start(void) {
+  ASSERT_OK(evl_redis_connect_tcp(evl_test_loop, 5, "127.0.0.1", fake.port, &conn));
+}
+
+static void on_event(int32_t event, int64_t arg) {
+  evl_test_batch_t batch = {0};
+  int i;
+
+  ASSERT_EQ(arg, 5);
+  switch (event) {
+  case EVL_EVENT_REDIS_CONNECTED:
+    connected_cb_called++;
+    for (i = 0; i < commands; i++)
+      EVL_TEST_CMD(&batch, "PING");
+    evl_test_batch_send(conn, &batch);
+    break;
+  case EVL_EVENT_REDIS_DATA:
+    ASSERT_EQ(closed_cb_called, 0);
+    evl_test_read_all(conn, &received);
+    break;
+  case EVL_EVENT_REDIS_CLOSED:
+    closed_cb_called++;
+    ASSERT_EQ(evl_redis_error_kind(conn), EVL_REDIS_ERR_PROTOCOL);
+    fprintf(stderr, "  closed: %s\n", evl_redis_error(conn));
+    ASSERT_OK(evl_redis_close(conn));
+    conn = NULL;
+    evl_test_finish();
+    break;
+  default:
+    ASSERT(0 && "unexpected event");
+  }
+}
+
+/* Runs one exchange: the fake server answers the first read with `reply`. */
+static void exchange(const char *reply, size_t len, int pings, const char *expected) {
+  connected_cb_called = 0;
+  closed_cb_called = 0;
+  commands = pings;
+  evl_test_bytes_free(&received);
+  evl_test_fake_start(&fake, reply, len);
+  evl_test_run(start, on_event, 5000); /* a hang (a waiting hiredis) fails here */
+  evl_test_fake_stop(&fake);
+  ASSERT_EQ(connected_cb_called, 1);
+  ASSERT_EQ(closed_cb_called, 1);
+  ASSERT_EQ(received.len, (int64_t) strlen(expected));
+  if (received.len > 0)
+    ASSERT_STR_EQ(received.data, expected);
+}
+
+#define EXCHANGE(literal, pings, expected) exchange(literal, sizeof(literal) - 1, pings, expected)
+
+TEST_IMPL(redis_protocol_unsolicited) {
+  /* The first PING gets its PONG; the reply nobody asked for ends the connection. */
+  EXCHANGE("+PONG\r\n+UNASKED\r\n", 1, "+PONG\r\n");
+  /* A spontaneous error before any command (Redis's "max number of clients"). */
+  EXCHANGE("+PONG\r\n-ERR max number of clients reached\r\n", 1, "+PONG\r\n");
+}
+
+TEST_IMPL(redis_protocol_malformed) {
+  char nested[100 * 4 + 8];
+  int i;
+
+  EXCHANGE("!bogus\r\n", 1, "");
+  EXCHANGE("*4294967295\r\n", 1, "");
+  EXCHANGE("$999999999999\r\n", 1, "");
+  EXCHANGE("$536870913\r\n", 1, "");
+  nested[0] = '\0';
+  for (i = 0; i < 100; i++)
+    strcat(nested, "*1\r\n");
+  strcat(nested, ":1\r\n");
+  exchange(nested, strlen(nested), 1, "");
+  EXCHANGE(":12a\r\n", 1, "");
+  EXCHANGE("$3\r\nabcXY", 1, "");
+  /* Replies before the bad bytes are delivered first. */
+  EXCHANGE("+A\r\n:2\r\n$1\r\nxYZ", 3, "+A\r\n:2\r\n");
+}
+
+int main(int argc, char **argv) {
+  signal(SIGPIPE, SIG_IGN);
+  RUN_TEST(redis_protocol_unsolicited);
+  RUN_TEST(redis_protocol_malformed);
+  evl_test_bytes_free(&received);
+  return 0;
+}

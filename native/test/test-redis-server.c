@@ -1,0 +1,404 @@
+/*
+ * Redis connections against a real redis-server that each test starts on a free loopback
+ * port (and a Unix socket) and kills at the end: round trips of every reply type, pipelined
+ * replies arriving in few DATA upcalls, closing from inside the DATA and CLOSED upcalls, a
+ * server killed mid-flight, and a loop destroyed with a live connection.
+ * Skipped, saying so, when redis-server is not installed.
+ */
+#include "redis-test.h"
+
+static evl_test_redis_t server;
+static evl_redis_t *conn;
+static evl_test_bytes_t received;
+static evl_test_batch_t batch;
+static int connected_cb_called;
+static int data_cb_called;
+static int closed_cb_called;
+static void (*on_connected)(void);
+static void (*on_data)(void);
+static void (*on_closed)(void);
+
+static void reset(void (*connected)(void), void (*data)(void), void (*closed)(void)) {
+  conn = NULL;
+  connected_cb_called = 0;
+  data_cb_called = 0;
+  closed_cb_called = 0;
+  on_connected = connected;
+  on_data = data;
+  on_closed = closed;
+  evl_test_bytes_free(&received);
+  batch.count = 0;
+  batch.len = 0;
+}
+
+static void on_event(int32_t event, int64_t arg) {
+  ASSERT_EQ(arg, 9);
+  switch (event) {
+  case EVL_EVENT_REDIS_CONNECTED:
+    ASSERT_EQ(connected_cb_called, 0);
+    ASSERT_EQ(closed_cb_called, 0);
+    connected_cb_called++;
+    on_connected();
+    break;
+  case EVL_EVENT_REDIS_DATA:
+    ASSERT_EQ(connected_cb_called, 1);
+    ASSERT_EQ(closed_cb_called, 0);
+    data_cb_called++;
+    on_data();
+    break;
+  case EVL_EVENT_REDIS_CLOSED:
+    ASSERT_EQ(closed_cb_called, 0);
+    closed_cb_called++;
+    on_closed();
+    break;
+  default:
+    ASSERT(0 && "unexpected event");
+  }
+}
+
+static void connect_tcp(void) {
+  ASSERT_OK(evl_redis_connect_tcp(evl_test_loop, 9, "127.0.0.1", server.port, &conn));
+}
+
+static void connect_unix(void) {
+  ASSERT_OK(evl_redis_connect_unix(evl_test_loop, 9, server.socket_path, &conn));
+}
+
+static void close_and_finish(void) {
+  ASSERT_OK(evl_redis_close(conn));
+  conn = NULL;
+  evl_test_finish();
+}
+
+static void unexpected_close(void) {
+  fprintf(stderr, "closed: %s\n", evl_redis_error(conn));
+  ASSERT(0 && "unexpected CLOSED");
+}
+
+/* ---- every reply type, byte for byte ---- */
+
+/* Replies to round_trip_connected's commands, as RESP2. A nil array (BLPOP's timeout)
+ * comes back as a nil bulk string: hiredis does not tell the two apart, nor does the
+ * Java client (both are Reply.NIL). */
+static const char expected_round_trip[] =
+    "+PONG\r\n"
+    "+OK\r\n"
+    "$13\r\nv\r\n\0%s\x01\xff\x80 x\r\n\r\n"
+    "$-1\r\n"
+    ":1\r\n"
+    ":2\r\n"
+    "-ERR value is not an integer or out of range\r\n"
+    "*5\r\n:1\r\n-boom\r\n$1\r\nx\r\n*0\r\n*2\r\n:-7\r\n*1\r\n$0\r\n\r\n"
+    "*0\r\n"
+    "$-1\r\n"
+    ":1\r\n"
+    ":1\r\n";
+
+static void round_trip_connected(void) {
+  static const char value[] = "v\r\n\0%s\x01\xff\x80 x\r\n";
+  char set[128];
+  int n;
+
+  EVL_TEST_CMD(&batch, "PING");
+  /* SET with a binary value: written by hand, EVL_TEST_CMD takes C strings. */
+  n = snprintf(set, sizeof(set), "*3\r\n$3\r\nSET\r\n$5\r\nrt:k1\r\n$%d\r\n",
+               (int) sizeof(value) - 1);
+  memcpy(batch.buf + batch.len, set, (size_t) n);
+  batch.len += n;
+  memcpy(batch.buf + batch.len, value, sizeof(value) - 1);
+  batch.len += (int32_t) sizeof(value) - 1;
+  memcpy(batch.buf + batch.len, "\r\n", 2);
+  batch.len += 2;
+  batch.ends[batch.count++] = batch.len;
+  EVL_TEST_CMD(&batch, "GET", "rt:k1");
+  EVL_TEST_CMD(&batch, "GET", "rt:missing");
+  EVL_TEST_CMD(&batch, "INCR", "rt:n");
+  EVL_TEST_CMD(&batch, "INCR", "rt:n");
+  EVL_TEST_CMD(&batch, "INCR", "rt:k1");
+  EVL_TEST_CMD(&batch, "EVAL", "return {1, {err='boom'}, 'x', {}, {-7, {''}}}", "0");
+  EVL_TEST_CMD(&batch, "LRANGE", "rt:nolist", "0", "-1");
+  EVL_TEST_CMD(&batch, "BLPOP", "rt:nolist", "0.01");
+  EVL_TEST_CMD(&batch, "DEL", "rt:k1");
+  EVL_TEST_CMD(&batch, "DEL", "rt:n");
+  evl_test_batch_send(conn, &batch);
+}
+
+static void round_trip_data(void) {
+  evl_test_read_all(conn, &received);
+  if (received.len < sizeof(expected_round_trip) - 1)
+    return; /* more to come */
+  ASSERT_EQ(received.len, (int64_t) sizeof(expected_round_trip) - 1);
+  ASSERT_OK(memcmp(received.data, expected_round_trip, received.len));
+  close_and_finish();
+}
+
+TEST_IMPL(redis_round_trip) {
+  evl_test_redis_start(&server);
+  reset(round_trip_connected, round_trip_data, unexpected_close);
+  evl_test_run(connect_tcp, on_event, 5000);
+  ASSERT_EQ(connected_cb_called, 1);
+  ASSERT_EQ(closed_cb_called, 0);
+
+  /* The same over the Unix socket. */
+  reset(round_trip_connected, round_trip_data, unexpected_close);
+  evl_test_run(connect_unix, on_event, 5000);
+  ASSERT_EQ(connected_cb_called, 1);
+  evl_test_redis_kill(&server);
+}
+
+/* ---- 1000 pipelined commands: their replies come in few DATA upcalls ---- */
+
+#define PIPELINED 1000
+
+static void pipelined_connected(void) {
+  int i;
+
+  for (i = 0; i < PIPELINED; i++)
+    EVL_TEST_CMD(&batch, "INCR", "pl:counter");
+  evl_test_batch_send(conn, &batch); /* one send for all */
+}
+
+static void pipelined_data(void) {
+  char expected[16];
+  size_t pos = 0;
+  int i;
+
+  evl_test_read_all(conn, &received);
+  if (received.len < 7 || memcmp(received.data + received.len - 7, ":1000\r\n", 7) != 0)
+    return;
+  for (i = 1; i <= PIPELINED; i++) {
+    int n = snprintf(expected, sizeof(expected), ":%d\r\n", i);
+    ASSERT_OK(memcmp(received.data + pos, expected, (size_t) n));
+    pos += (size_t) n;
+  }
+  ASSERT_EQ(pos, received.len);
+  close_and_finish();
+}
+
+TEST_IMPL(redis_pipelined_batches) {
+  evl_test_redis_start(&server);
+  reset(pipelined_connected, pipelined_data, unexpected_close);
+  evl_test_run(connect_tcp, on_event, 5000);
+  /* ~8 KB of replies: one or a few reads, not one upcall per reply. */
+  fprintf(stderr, "  %d DATA upcalls for %d replies\n", data_cb_called, PIPELINED);
+  ASSERT_GE(data_cb_called, 1);
+  ASSERT_LE(data_cb_called, 20);
+  evl_test_redis_kill(&server);
+}
+
+/* ---- closing from inside the DATA upcall: nothing more for that connection ---- */
+
+static void close_in_data_connected(void) {
+  int i;
+
+  for (i = 0; i < 10; i++) {
+    EVL_TEST_CMD(&batch, "PING");
+    evl_test_batch_send(conn, &batch); /* ten sends: replies may come in several reads */
+  }
+}
+
+static void close_in_data_data(void) {
+  evl_test_read_all(conn, &received);
+  ASSERT_OK(evl_redis_close(conn));
+  conn = NULL;
+  /* Let a turn or two pass: any later upcall for the closed connection fails the test
+   * (on_event asserts the order, and DATA after close would read freed memory). */
+  evl_test_finish();
+}
+
+TEST_IMPL(redis_close_in_data) {
+  evl_test_redis_start(&server);
+  reset(close_in_data_connected, close_in_data_data, unexpected_close);
+  evl_test_run(connect_tcp, on_event, 5000);
+  ASSERT_EQ(data_cb_called, 1);
+  ASSERT_EQ(closed_cb_called, 0);
+  evl_test_redis_kill(&server);
+}
+
+/* ---- QUIT: +OK arrives (DATA), then the end (CLOSED); closing inside CLOSED ---- */
+
+static void quit_connected(void) {
+  EVL_TEST_CMD(&batch, "QUIT");
+  evl_test_batch_send(conn, &batch);
+}
+
+static void quit_data(void) {
+  evl_test_read_all(conn, &received);
+}
+
+static void quit_closed(void) {
+  ASSERT_EQ(data_cb_called, 1);
+  ASSERT_STR_EQ(received.data, "+OK\r\n");
+  ASSERT_EQ(evl_redis_error_kind(conn), EVL_REDIS_ERR_EOF);
+  ASSERT_STR_EQ(evl_redis_error(conn), "the server closed the connection");
+  ASSERT_EQ(evl_redis_send(conn, (const uint8_t *) "*1\r\n$4\r\nPING\r\n",
+                           (const int32_t[]){14}, 1),
+            EVL_ESTATE);
+  close_and_finish(); /* from inside CLOSED */
+}
+
+TEST_IMPL(redis_close_in_closed) {
+  evl_test_redis_start(&server);
+  reset(quit_connected, quit_data, quit_closed);
+  evl_test_run(connect_tcp, on_event, 5000);
+  ASSERT_EQ(closed_cb_called, 1);
+  evl_test_redis_kill(&server);
+}
+
+/* ---- the server killed mid-flight: CLOSED exactly once ---- */
+
+static evl_timer_t *settle_timer;
+
+static void killed_connected(void) {
+  int i;
+
+  for (i = 0; i < 1000; i++)
+    EVL_TEST_CMD(&batch, "INCR", "k:counter");
+  evl_test_batch_send(conn, &batch);
+  /* The first replies may or may not be back when the server dies. */
+  evl_test_redis_kill(&server);
+  for (i = 0; i < 1000; i++)
+    EVL_TEST_CMD(&batch, "INCR", "k:counter");
+  evl_test_batch_send(conn, &batch); /* written to a dead peer, or refused: never a crash */
+}
+
+static void killed_data(void) {
+  evl_test_read_all(conn, &received);
+}
+
+static void killed_closed(void) {
+  int kind = evl_redis_error_kind(conn);
+
+  fprintf(stderr, "  closed after %zu reply bytes: %s\n", received.len, evl_redis_error(conn));
+  ASSERT(kind == EVL_REDIS_ERR_EOF || kind == EVL_REDIS_ERR_IO);
+  /* Close later, from a timer: CLOSED must not come again meanwhile. */
+  ASSERT_OK(evl_timer_create(evl_test_loop, 1, &settle_timer));
+  ASSERT_OK(evl_timer_start(settle_timer, 50, 0));
+}
+
+static void killed_event(int32_t event, int64_t arg) {
+  if (event == EVL_EVENT_TIMER) {
+    ASSERT_EQ(arg, 1);
+    ASSERT_OK(evl_timer_close(settle_timer));
+    close_and_finish();
+    return;
+  }
+  on_event(event, arg);
+}
+
+TEST_IMPL(redis_server_killed) {
+  evl_test_redis_start(&server);
+  reset(killed_connected, killed_data, killed_closed);
+  evl_test_run(connect_tcp, killed_event, 5000);
+  ASSERT_EQ(closed_cb_called, 1);
+}
+
+/* ---- pub/sub is refused: CLOSED, kind OTHER ---- */
+
+static void pubsub_connected(void) {
+  EVL_TEST_CMD(&batch, "PING");
+  EVL_TEST_CMD(&batch, "subscribe", "news");
+  evl_test_batch_send(conn, &batch);
+}
+
+static void pubsub_closed(void) {
+  ASSERT_EQ(evl_redis_error_kind(conn), EVL_REDIS_ERR_OTHER);
+  ASSERT(strstr(evl_redis_error(conn), "pub/sub") != NULL);
+  close_and_finish();
+}
+
+static void no_data(void) {
+  ASSERT(0 && "no DATA expected");
+}
+
+TEST_IMPL(redis_pubsub_refused) {
+  evl_test_redis_start(&server);
+  reset(pubsub_connected, no_data, pubsub_closed);
+  evl_test_run(connect_tcp, on_event, 5000);
+  ASSERT_EQ(closed_cb_called, 1);
+  evl_test_redis_kill(&server);
+}
+
+/* ---- a loop destroyed with a live connection and commands in flight ---- */
+
+static void destroy_live_connected(void) {
+  int i;
+
+  for (i = 0; i < 100; i++)
+    EVL_TEST_CMD(&batch, "PING");
+  evl_test_batch_send(conn, &batch);
+  /* Stop without closing: the destroy in evl_test_run must close and free it all. */
+  evl_test_finish();
+}
+
+TEST_IMPL(redis_destroy_live) {
+  evl_test_redis_start(&server);
+  reset(destroy_live_connected, no_data, unexpected_close);
+  evl_test_run(connect_tcp, on_event, 5000);
+  ASSERT_EQ(connected_cb_called, 1);
+  evl_test_redis_kill(&server);
+}
+
+/* ---- many connections, each with its own token, on one loop ---- */
+
+#define MANY 50
+
+static evl_redis_t *many[MANY];
+static int many_done;
+
+static void many_start(void) {
+  int i;
+
+  for (i = 0; i < MANY; i++) {
+    ASSERT_OK(evl_redis_connect_tcp(evl_test_loop, 100 + i, "127.0.0.1", server.port,
+                                    &many[i]));
+  }
+}
+
+static void many_event(int32_t event, int64_t arg) {
+  evl_test_batch_t one = {0};
+  evl_test_bytes_t got = {0};
+  int i = (int) (arg - 100);
+  char key[32];
+
+  ASSERT_GE(i, 0);
+  ASSERT_LT(i, MANY);
+  if (event == EVL_EVENT_REDIS_CONNECTED) {
+    snprintf(key, sizeof(key), "%d", i);
+    EVL_TEST_CMD(&one, "ECHO", key);
+    evl_test_batch_send(many[i], &one);
+    return;
+  }
+  ASSERT_EQ(event, EVL_EVENT_REDIS_DATA);
+  evl_test_read_all(many[i], &got);
+  snprintf(key, sizeof(key), "$%d\r\n%d\r\n", i < 10 ? 1 : 2, i);
+  ASSERT_STR_EQ(got.data, key);
+  evl_test_bytes_free(&got);
+  ASSERT_OK(evl_redis_close(many[i]));
+  many[i] = NULL;
+  if (++many_done == MANY)
+    evl_test_finish();
+}
+
+TEST_IMPL(redis_many_connections) {
+  evl_test_redis_start(&server);
+  many_done = 0;
+  evl_test_run(many_start, many_event, 5000);
+  ASSERT_EQ(many_done, MANY);
+  evl_test_redis_kill(&server);
+}
+
+int main(int argc, char **argv) {
+  signal(SIGPIPE, SIG_IGN);
+  evl_test_require_redis();
+  RUN_TEST(redis_round_trip);
+  RUN_TEST(redis_pipelined_batches);
+  RUN_TEST(redis_close_in_data);
+  RUN_TEST(redis_close_in_closed);
+  RUN_TEST(redis_server_killed);
+  RUN_TEST(redis_pubsub_refused);
+  RUN_TEST(redis_destroy_live);
+  RUN_TEST(redis_many_connections);
+  evl_test_bytes_free(&received);
+  return 0;
+}
