@@ -1,33 +1,175 @@
 package io.evloop.redis;
 
+import io.evloop.uv.LibEvloop;
+import io.evloop.uv.NativeLibraryLoader;
 import io.evloop.uv.UvEventLoop;
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import jnr.ffi.Pointer;
+import jnr.ffi.byref.PointerByReference;
 
-/** Placeholder until the hiredis backend lands: fails every connect with a clear reason. */
-final class NativeRedisTransport implements RedisTransport {
+/**
+ * The native backend's connection: hiredis's async context on the libuv loop, through the
+ * shim's {@code evl_redis_*} functions ({@code native/include/evloop.h}).
+ *
+ * <p>Writes hand the whole pending region of the client's {@link RespEncoder} to the shim in
+ * one call per loop turn, with the end offsets of its commands; the shim gives each command to
+ * hiredis, which writes them. Replies come back as RESP2 bytes, checked by the shim and
+ * re-encoded from hiredis's parse, one {@code EVL_EVENT_REDIS_DATA} per batch that the loop
+ * read; they are copied into one reusable direct buffer and decoded by the client as the Java
+ * backend's are. Events arrive through {@link UvEventLoop}'s registry, keyed by this
+ * transport's token.
+ */
+final class NativeRedisTransport implements RedisTransport, UvEventLoop.NativeIoHandler {
+
+    private static final int READ_BUFFER_SIZE = 64 * 1024;
 
     private final UvEventLoop loop;
+    private final LibEvloop lib;
+    private ByteBuffer readBuffer; // direct; allocated at the first reply
+    private Listener listener;
+    private SocketAddress address;
+    private Pointer conn;
+    private long token;
+    private boolean registered;
+    private boolean connected;
+    private boolean closed;
 
     NativeRedisTransport(UvEventLoop loop) {
         this.loop = loop;
+        this.lib = NativeLibraryLoader.library();
     }
 
     @Override
     public void connect(SocketAddress address, Listener listener) {
-        loop.post(() -> listener.onClosed(new UnsupportedOperationException(
-                "the native Redis backend is not built yet; use EventLoops.createJava()")));
+        this.listener = listener;
+        this.address = address;
+        try {
+            token = loop.registerNativeIo(this);
+            registered = true;
+            PointerByReference out = new PointerByReference();
+            int rc;
+            String target;
+            if (address instanceof UnixDomainSocketAddress unix) {
+                target = "evl_redis_connect_unix";
+                rc = lib.evl_redis_connect_unix(loop.nativeLoop(), token, unix.getPath().toString(), out);
+            } else if (address instanceof InetSocketAddress inet && inet.getAddress() != null) {
+                // A literal address: the shim never resolves names (that would block the loop).
+                target = "evl_redis_connect_tcp";
+                rc = lib.evl_redis_connect_tcp(loop.nativeLoop(), token, inet.getAddress().getHostAddress(),
+                        inet.getPort(), out);
+            } else {
+                throw new IllegalArgumentException("not a resolved address: " + address);
+            }
+            if (rc != 0) {
+                throw new IOException(target + " to " + address + " failed: " + lib.evl_strerror(rc) + " (" + rc + ")");
+            }
+            conn = out.getValue();
+        } catch (IOException | RuntimeException e) {
+            // Never from inside connect(): the client is in the middle of starting this attempt.
+            loop.post(() -> fail(e));
+        }
+    }
+
+    @Override
+    public void onNativeEvent(int event) {
+        if (closed) {
+            return;
+        }
+        try {
+            switch (event) {
+                case LibEvloop.EVL_EVENT_REDIS_CONNECTED -> {
+                    connected = true;
+                    listener.onConnected();
+                }
+                case LibEvloop.EVL_EVENT_REDIS_DATA -> read();
+                case LibEvloop.EVL_EVENT_REDIS_CLOSED -> {
+                    // Read the reason before the close frees it.
+                    Throwable cause = closedCause(lib.evl_redis_error_kind(conn), lib.evl_redis_error(conn));
+                    fail(cause);
+                }
+                default -> throw new IllegalStateException("unknown native Redis event " + event);
+            }
+        } catch (RuntimeException e) {
+            fail(e);
+        }
+    }
+
+    private void read() {
+        if (readBuffer == null) {
+            readBuffer = ByteBuffer.allocateDirect(READ_BUFFER_SIZE);
+        }
+        while (!closed) {
+            readBuffer.clear();
+            int n = lib.evl_redis_read(conn, readBuffer, READ_BUFFER_SIZE);
+            if (n < 0) {
+                throw new IllegalStateException("evl_redis_read failed: " + lib.evl_strerror(n) + " (" + n + ")");
+            }
+            if (n == 0) {
+                return;
+            }
+            readBuffer.limit(n);
+            listener.onData(readBuffer); // may close this transport (a protocol error)
+            if (n < READ_BUFFER_SIZE) {
+                return; // the shim's buffer is drained
+            }
+        }
+    }
+
+    private Throwable closedCause(int kind, String message) {
+        return switch (kind) {
+            case LibEvloop.EVL_REDIS_ERR_PROTOCOL -> new RedisProtocolException(message);
+            case LibEvloop.EVL_REDIS_ERR_EOF -> new EOFException(message);
+            case LibEvloop.EVL_REDIS_ERR_IO -> connected ? new IOException(message) : new ConnectException(message);
+            default -> new IOException(message);
+        };
     }
 
     @Override
     public void write(RespEncoder out, int[] commandEnds, int commandCount) {
+        if (closed || conn == null || commandCount == 0) {
+            return;
+        }
+        int total = commandEnds[commandCount - 1];
+        // One crossing for the whole turn: jnr copies exactly [offset, offset + total) of the array.
+        int rc = lib.evl_redis_send(conn, ByteBuffer.wrap(out.array(), out.offset(), total), commandEnds, commandCount);
+        out.consume(total);
+        if (rc != 0 && rc != LibEvloop.EVL_ESTATE) { // EVL_ESTATE: the connection ended, CLOSED follows or came
+            IOException e = new IOException("evl_redis_send to " + address + " failed: " + lib.evl_strerror(rc) + " (" + rc + ")");
+            loop.post(() -> fail(e)); // not from inside the client's flush
+        }
     }
 
     @Override
     public boolean writePending() {
-        return false;
+        return false; // every byte was handed to hiredis, whose output buffer has no bound
+    }
+
+    private void fail(Throwable cause) {
+        if (!closed) {
+            close();
+            listener.onClosed(cause);
+        }
     }
 
     @Override
     public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (conn != null && !loop.isNativeLoopDestroyed()) {
+            lib.evl_redis_close(conn);
+        }
+        conn = null;
+        if (registered) {
+            registered = false;
+            loop.unregisterNativeIo(token);
+        }
     }
 }

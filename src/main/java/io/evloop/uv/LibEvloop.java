@@ -1,7 +1,9 @@
 package io.evloop.uv;
 
+import java.nio.ByteBuffer;
 import jnr.ffi.Pointer;
 import jnr.ffi.annotations.Delegate;
+import jnr.ffi.annotations.In;
 import jnr.ffi.byref.PointerByReference;
 
 /**
@@ -16,6 +18,17 @@ public interface LibEvloop {
 
     int EVL_EVENT_WAKE = 1;
     int EVL_EVENT_TIMER = 2;
+    int EVL_EVENT_REDIS_CONNECTED = 10;
+    int EVL_EVENT_REDIS_DATA = 11;
+    int EVL_EVENT_REDIS_CLOSED = 12;
+
+    int EVL_REDIS_ERR_NONE = 0;
+    int EVL_REDIS_ERR_IO = 1;
+    int EVL_REDIS_ERR_OTHER = 2;
+    int EVL_REDIS_ERR_EOF = 3;
+    int EVL_REDIS_ERR_PROTOCOL = 4;
+    int EVL_REDIS_ERR_OOM = 5;
+    int EVL_REDIS_ERR_TIMEOUT = 6;
 
     /** {@code evl_event_cb}: the loop's one upcall, on the loop thread. */
     interface EventCallback {
@@ -48,4 +61,23 @@ public interface LibEvloop {
     int evl_timer_stop(Pointer timer);
 
     int evl_timer_close(Pointer timer);
+
+    int evl_redis_connect_tcp(Pointer loop, long token, String ip, int port, PointerByReference out);
+
+    int evl_redis_connect_unix(Pointer loop, long token, String path, PointerByReference out);
+
+    /**
+     * {@code buf}: the commands' bytes from its position to its limit. A heap buffer is copied
+     * to native memory for the call (that region only, and not back: {@code @In}).
+     */
+    int evl_redis_send(Pointer conn, @In ByteBuffer buf, @In int[] ends, int count);
+
+    /** {@code dst}: a direct buffer, written from its position. */
+    int evl_redis_read(Pointer conn, ByteBuffer dst, int cap);
+
+    int evl_redis_error_kind(Pointer conn);
+
+    String evl_redis_error(Pointer conn);
+
+    int evl_redis_close(Pointer conn);
 }

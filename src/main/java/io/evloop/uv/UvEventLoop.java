@@ -19,8 +19,20 @@ import jnr.ffi.byref.PointerByReference;
  * has exited; or, if that takes longer than the close timeout, the loop thread itself when
  * it finally exits ({@link #exitHandshake}). {@link #close()} from inside a task destroys the
  * loop while {@code uv_run} is on the stack: the shim then leaks the uv_loop on purpose.
+ *
+ * <p>Native IO objects (the Redis connections of {@code io.evloop.redis}) report through the
+ * same single upcall as wake-ups and timers, keyed by a token: {@link #registerNativeIo} hands
+ * one out and routes that object's events to its {@link NativeIoHandler}. After each such
+ * event the loop runs the end-of-turn actions, so that commands queued by the completions it
+ * caused are written in the same turn.
  */
 public final class UvEventLoop extends AbstractEventLoop {
+
+    /** Receives the events of one native IO object; called on the loop thread, never concurrently. */
+    public interface NativeIoHandler {
+        /** {@code event} is one of the shim's {@code EVL_EVENT_*} codes for that kind of object. */
+        void onNativeEvent(int event);
+    }
 
     private static final System.Logger LOG = System.getLogger("io.evloop");
     private static final int THREAD_RUNNING = 0;
@@ -34,6 +46,15 @@ public final class UvEventLoop extends AbstractEventLoop {
     private final AtomicBoolean destroyed = new AtomicBoolean();
     private final AtomicInteger exitHandshake = new AtomicInteger(THREAD_RUNNING);
     private Pointer timer; // loop thread only
+
+    // Loop thread only: the registry of native IO handlers. A token is a slot index in its low
+    // 32 bits and that slot's generation in the high 32, so a stale token never reaches the
+    // slot's next occupant.
+    private NativeIoHandler[] ioHandlers = new NativeIoHandler[16];
+    private int[] ioGenerations = new int[16];
+    private int[] ioFreeSlots = new int[16];
+    private int ioFreeCount;
+    private int ioSlotsUsed;
 
     public UvEventLoop(EventLoopOptions options) {
         super(options);
@@ -82,16 +103,89 @@ public final class UvEventLoop extends AbstractEventLoop {
         }
     }
 
+    /**
+     * For evloop's native IO backends: the shim's {@code evl_loop_t}, to create IO objects on.
+     * Loop thread only; valid while {@link #isNativeLoopDestroyed()} is false.
+     */
+    public Pointer nativeLoop() {
+        return loop;
+    }
+
+    /**
+     * Whether the native loop has been destroyed: from then on no native call may use it or
+     * anything created on it.
+     */
+    public boolean isNativeLoopDestroyed() {
+        return destroyed.get();
+    }
+
+    /**
+     * Loop thread only: registers a native IO object's handler and returns the token to create
+     * the object with; its events go to {@code handler} until {@link #unregisterNativeIo}.
+     */
+    public long registerNativeIo(NativeIoHandler handler) {
+        requireLoopThread("registerNativeIo");
+        java.util.Objects.requireNonNull(handler, "handler");
+        int slot;
+        if (ioFreeCount > 0) {
+            slot = ioFreeSlots[--ioFreeCount];
+        } else {
+            if (ioSlotsUsed == ioHandlers.length) {
+                int grown = ioHandlers.length * 2;
+                ioHandlers = java.util.Arrays.copyOf(ioHandlers, grown);
+                ioGenerations = java.util.Arrays.copyOf(ioGenerations, grown);
+                ioFreeSlots = java.util.Arrays.copyOf(ioFreeSlots, grown);
+            }
+            slot = ioSlotsUsed++;
+        }
+        ioHandlers[slot] = handler;
+        return ((long) ioGenerations[slot] << 32) | slot;
+    }
+
+    /** Loop thread only: forgets a token from {@link #registerNativeIo}; later events with it are dropped. Idempotent. */
+    public void unregisterNativeIo(long token) {
+        requireLoopThread("unregisterNativeIo");
+        int slot = (int) token;
+        if (slot >= 0 && slot < ioSlotsUsed && ioHandlers[slot] != null && ioGenerations[slot] == (int) (token >>> 32)) {
+            ioHandlers[slot] = null;
+            ioGenerations[slot]++;
+            ioFreeSlots[ioFreeCount++] = slot;
+        }
+    }
+
+    private void requireLoopThread(String what) {
+        if (!inLoopThread()) {
+            throw new IllegalStateException(what + "() is for the loop thread " + name());
+        }
+    }
+
     private void onEvent(int event, long arg) {
         // An upcall must never let a Throwable reach jffi, which would clear it silently.
         try {
             if (event == LibEvloop.EVL_EVENT_TIMER) {
                 runTimerExpired();
-            } else {
+            } else if (event == LibEvloop.EVL_EVENT_WAKE) {
                 runPendingTasks();
+            } else {
+                try {
+                    dispatchNativeIo(event, arg);
+                } catch (Throwable t) {
+                    reportTaskException(t);
+                }
+                runEndOfTurn(); // write what the completions of this event queued, in this turn
             }
         } catch (Throwable t) {
             reportTaskException(t);
+        }
+    }
+
+    private void dispatchNativeIo(int event, long token) {
+        int slot = (int) token;
+        if (slot >= 0 && slot < ioSlotsUsed && ioGenerations[slot] == (int) (token >>> 32)) {
+            NativeIoHandler handler = ioHandlers[slot];
+            if (handler != null) {
+                handler.onNativeEvent(event);
+            }
         }
     }
 
