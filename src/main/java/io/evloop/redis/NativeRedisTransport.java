@@ -132,10 +132,16 @@ final class NativeRedisTransport implements RedisTransport, UvEventLoop.NativeIo
 
     @Override
     public void write(RespEncoder out, int[] commandEnds, int commandCount) {
-        if (closed || conn == null || commandCount == 0) {
+        if (commandCount == 0) {
             return;
         }
         int total = commandEnds[commandCount - 1];
+        if (closed || conn == null) {
+            // Unlike a byte stream, the shim needs each command's end: bytes left in `out`
+            // would lose theirs. They cannot be sent anyway; the client fails their commands.
+            out.consume(total);
+            return;
+        }
         // One crossing for the whole turn: jnr copies exactly [offset, offset + total) of the array.
         int rc = lib.evl_redis_send(conn, ByteBuffer.wrap(out.array(), out.offset(), total), commandEnds, commandCount);
         out.consume(total);
