@@ -229,6 +229,12 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
     }
 
     private void dispatch(Command c) {
+        if (loop.isStopping()) {
+            // The final drain of a stopping loop: nothing written now could be answered.
+            finish(c, new RedisClosedException("event loop " + loopName() + " is stopping; the command to "
+                    + config.endpoint() + " was not sent"));
+            return;
+        }
         switch (state) {
             case CONNECTED -> {
                 if (c.prefix != null) {

@@ -363,8 +363,9 @@ public abstract class RedisClientContractTest {
             RedisClient redis = connect(server.config().waitForReconnect(true)
                     .reconnectPolicy(new ReconnectPolicy(true, Duration.ofMillis(20), Duration.ofMillis(100))).build());
             server.kill();
-            // Give the client a moment to notice; commands sent now wait for the reconnect.
-            failureOrValue(redis.ping());
+            // Give the client a moment to notice (a short probe: once it has noticed, commands
+            // wait for the reconnect); commands sent now wait for the server to come back.
+            failureOrValue(redis.send(Duration.ofMillis(200), "PING"));
             CompletableFuture<String> waiting = redis.ping();
             server.restart();
             assertEquals("PONG", await(waiting));
