@@ -1,0 +1,620 @@
+package io.evloop.bench;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.evloop.bench.jmh.Loops;
+import io.evloop.redis.BlockingRedisClient;
+import io.evloop.redis.RedisConfig;
+import io.evloop.uv.UvEventLoop;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.function.ToDoubleFunction;
+import org.openjdk.jmh.profile.GCProfiler;
+import org.openjdk.jmh.results.Result;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.results.format.ResultFormatType;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+/**
+ * The whole benchmark run behind {@code ./bench.sh}: against a redis-server that bench.sh
+ * started, it runs every comparison of issue 7 (each Java client in a JVM of its own, the C
+ * reference, redis-benchmark, JMH, the DAG and the memory probes), writes results.json and
+ * CSV files into {@code --out}, then charts and the markdown report ({@link Report}).
+ *
+ * <pre>
+ * BenchSuite --port P --server-pid PID --out DIR --c-bench PATH [--quick] [--check]
+ *            [--markdown FILE] [--charts DIR] [--command TEXT] [--git-rev REV]
+ *            [--sections redis,handoff,micro,dag,memory] [--clients c-hiredis-libuv,...]
+ * </pre>
+ * {@code --check} exits non-zero unless every client ran and produced figures (never
+ * judging speed): the CI smoke test.
+ */
+public final class BenchSuite {
+
+    static final String C_CLIENT = "c-hiredis-libuv";
+    static final String CEILING = "redis-benchmark";
+    static final String LETTUCE = "lettuce";
+    /** Report order. */
+    static final List<String> REDIS_CLIENTS = List.of("evloop-native", "evloop-java", LETTUCE, "jedis", C_CLIENT, CEILING);
+    static final List<String> JAVA_CLIENTS = List.of("evloop-native", "evloop-java", LETTUCE, "jedis");
+    static final String KEY = "key:__rand_int__"; // the key redis-benchmark's GET test reads
+    static final int VALUE_BYTES = 100;
+    static final int CEILING_PIPELINE = 1000;
+    /** The reason text every harness part gives while the native Redis backend is a placeholder. */
+    static final String NOT_BUILT = "native Redis backend is not built yet";
+
+    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
+
+    /** How long and how often each part runs. */
+    record Settings(String mode, int reps, List<Integer> inflight, long warmupMs, long durationMs, long jvmWarmupMs,
+                    int ceilingRequests, int jmhWarmupIterations, long jmhWarmupMs, int jmhIterations, long jmhIterationMs,
+                    long dagWarmupMs, long dagDurationMs, int dagMinRequests, List<Integer> dagIoCalls, List<Integer> dagRttUs,
+                    int memoryCommands, long memoryPauseMs) {
+
+        static Settings quick() {
+            return new Settings("quick", 2, List.of(1, 16, 256, 1024, 4096), 200, 400, 600, 500_000,
+                    1, 200, 1, 400, 300, 800, 8, List.of(10, 100, 1000), List.of(0, 1000), 100_000, 4000);
+        }
+
+        static Settings full() {
+            return new Settings("full", 5, List.of(1, 16, 256, 1024, 4096), 1000, 2000, 3000, 4_000_000,
+                    2, 1000, 3, 1000, 1000, 4000, 24, List.of(10, 100, 1000), List.of(0, 1000), 100_000, 6000);
+        }
+    }
+
+    private final Settings s;
+    private final int port;
+    private final long serverPid;
+    private final Path out;
+    private final Path log;
+    private final Path cBench;
+    private final String classPath = System.getProperty("java.class.path");
+    private final Results results = new Results();
+
+    private BenchSuite(Settings s, int port, long serverPid, Path out, Path cBench) {
+        this.s = s;
+        this.port = port;
+        this.serverPid = serverPid;
+        this.out = out;
+        this.log = out.resolve("bench.log");
+        this.cBench = cBench;
+    }
+
+    public static void main(String[] argv) throws Exception {
+        Args a = Args.parse(argv, "quick", "check");
+        Settings settings = a.has("quick") ? Settings.quick() : Settings.full();
+        if (a.has("reps")) {
+            settings = withReps(settings, a.getInt("reps", settings.reps()));
+        }
+        Path out = Path.of(a.require("out")).toAbsolutePath();
+        Files.createDirectories(out);
+        BenchSuite suite = new BenchSuite(settings, Integer.parseInt(a.require("port")), a.getLong("server-pid", -1), out,
+                Path.of(a.require("c-bench")).toAbsolutePath());
+        Path markdown = Path.of(a.get("markdown", out.resolve("BENCHMARKS.md").toString())).toAbsolutePath();
+        Path charts = Path.of(a.get("charts", out.resolve("charts").toString())).toAbsolutePath();
+        List<String> sections = a.getList("sections", "redis,handoff,micro,dag,memory");
+        List<String> clients = a.getList("clients", String.join(",", REDIS_CLIENTS));
+        suite.results.command = a.get("command", "./bench.sh" + (a.has("quick") ? " --quick" : ""));
+        suite.results.machine.put("evloop commit", a.get("git-rev", "unknown"));
+        suite.run(sections, clients);
+        Report.write(suite.results, out, markdown, charts);
+        System.out.println("results: " + out.resolve("results.json"));
+        System.out.println("report:  " + markdown);
+        if (a.has("check")) {
+            List<String> failures = Check.verify(suite.results, sections, clients);
+            if (!failures.isEmpty()) {
+                System.out.println("CHECK FAILED: not every client produced figures:");
+                failures.forEach(f -> System.out.println("  - " + f));
+                System.exit(1);
+            }
+            System.out.println("check: every client ran and produced figures");
+        }
+    }
+
+    private static Settings withReps(Settings s, int reps) {
+        return new Settings(s.mode(), reps, s.inflight(), s.warmupMs(), s.durationMs(), s.jvmWarmupMs(), s.ceilingRequests(),
+                s.jmhWarmupIterations(), s.jmhWarmupMs(), s.jmhIterations(), s.jmhIterationMs(), s.dagWarmupMs(),
+                s.dagDurationMs(), s.dagMinRequests(), s.dagIoCalls(), s.dagRttUs(), s.memoryCommands(), s.memoryPauseMs());
+    }
+
+    private void run(List<String> sections, List<String> clients) throws Exception {
+        long start = System.nanoTime();
+        results.mode = s.mode();
+        results.startedAt = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+        results.settings.put("settings", s);
+        describeMachine();
+        say("bench: " + s.mode() + " run, results in " + out);
+        prepareKey();
+        for (String section : sections) {
+            long t0 = System.nanoTime();
+            try {
+                switch (section) {
+                    case "redis" -> redisSection(clients);
+                    case "handoff" -> handoffSection();
+                    case "micro" -> microSection();
+                    case "dag" -> dagSection();
+                    case "memory" -> memorySection();
+                    default -> throw new IllegalArgumentException("unknown section '" + section + "'");
+                }
+            } catch (Exception e) {
+                problem("section " + section + " failed: " + e);
+            }
+            double secs = (System.nanoTime() - t0) / 1e9;
+            results.sectionSeconds.put(section, secs);
+            say(String.format(Locale.ROOT, "bench: section %s took %.0f s", section, secs));
+        }
+        results.durationSeconds = (System.nanoTime() - start) / 1e9;
+        Files.writeString(out.resolve("results.json"), GSON.toJson(results));
+        Csv.writeAll(results, out);
+    }
+
+    // ---- Redis throughput and latency ------------------------------------------------------
+
+    private void prepareKey() {
+        RedisConfig config = RedisConfig.fromUri("redis://127.0.0.1:" + port);
+        try (BlockingRedisClient c = BlockingRedisClient.connect(config)) {
+            c.set(KEY.getBytes(StandardCharsets.UTF_8), GetClients.value(VALUE_BYTES)).join();
+        }
+    }
+
+    private void redisSection(List<String> clients) throws Exception {
+        List<String> order = new ArrayList<>();
+        for (String c : List.of(C_CLIENT, CEILING, "evloop-native", "evloop-java", LETTUCE, "jedis")) {
+            if (clients.contains(c)) {
+                order.add(c);
+            }
+        }
+        for (int rep = 1; rep <= s.reps(); rep++) {
+            // Each repetition runs every client once, starting one further along the list, so
+            // that a slow spell of the shared machine does not always hit the same client.
+            List<String> turn = new ArrayList<>(order);
+            Collections.rotate(turn, -(rep - 1));
+            for (String client : turn) {
+                say("bench: redis rep " + rep + "/" + s.reps() + ": " + client);
+                switch (client) {
+                    case C_CLIENT -> runC(rep);
+                    case CEILING -> runCeiling(rep);
+                    default -> runJavaClient(client, rep);
+                }
+            }
+        }
+        aggregateRedis();
+    }
+
+    private void runJavaClient(String client, int rep) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(ChildProcess.javaBinary(), "-Xms1g", "-Xmx1g", "-cp", classPath,
+                "io.evloop.bench.RedisLoad", "--client", client, "--port", Integer.toString(port),
+                "--inflight", join(s.inflight()), "--warmup-ms", Long.toString(s.warmupMs()),
+                "--duration-ms", Long.toString(s.durationMs()), "--jvm-warmup-ms", Long.toString(s.jvmWarmupMs()),
+                "--server-pid", Long.toString(serverPid), "--key", KEY, "--value-bytes", Integer.toString(VALUE_BYTES)));
+        long budget = 60 + s.inflight().size() * (s.warmupMs() + s.durationMs() + 60_000) / 1000;
+        ChildProcess.Outcome o = ChildProcess.run(cmd, log, budget);
+        List<JsonObject> rows = jsonLines(o.stdout());
+        for (int n : s.inflight()) {
+            JsonObject row = rows.stream().filter(r -> r.get("inflight").getAsInt() == n).findFirst().orElse(null);
+            if (row == null) {
+                addRun(failedRun(client, n, rep, o.timedOut() ? "timed out" : "no result (exit " + o.exitCode() + ", see bench.log)"));
+            } else {
+                addRun(runFrom(row, client, rep));
+            }
+        }
+    }
+
+    private void runC(int rep) throws Exception {
+        for (int n : s.inflight()) {
+            List<String> cmd = List.of(cBench.toString(), "--port", Integer.toString(port), "--inflight", Integer.toString(n),
+                    "--warmup-ms", Long.toString(s.warmupMs()), "--duration-ms", Long.toString(s.durationMs()),
+                    "--key", KEY, "--server-pid", Long.toString(serverPid));
+            ChildProcess.Outcome o = ChildProcess.run(cmd, log, 60 + (s.warmupMs() + s.durationMs()) / 1000);
+            List<JsonObject> rows = jsonLines(o.stdout());
+            if (rows.isEmpty() || o.exitCode() != 0) {
+                addRun(failedRun(C_CLIENT, n, rep, o.timedOut() ? "timed out" : "exit " + o.exitCode() + ", see bench.log"));
+                continue;
+            }
+            JsonObject row = rows.get(0);
+            row.addProperty("status", "ok");
+            row.addProperty("effectiveInflight", n);
+            results.machine.putIfAbsent("hiredis / libuv (C reference)", row.get("versions").getAsString());
+            addRun(runFrom(row, C_CLIENT, rep));
+        }
+    }
+
+    /** redis-benchmark -P 1000 -c 1 -t get -d 100: the server's own ceiling on one connection. */
+    private void runCeiling(int rep) throws Exception {
+        // bash reports the CPU time of its waited-for child from its own /proc stat (cutime, cstime).
+        String script = "redis-benchmark \"$@\"; rc=$?; read -r -a s < /proc/$$/stat; "
+                + "echo \"CHILD_CPU_TICKS $((s[15] + s[16])) $(getconf CLK_TCK)\"; exit $rc";
+        List<String> cmd = List.of("bash", "-c", script, "redis-benchmark", "-h", "127.0.0.1", "-p", Integer.toString(port),
+                "-P", Integer.toString(CEILING_PIPELINE), "-c", "1", "-t", "get", "-d", Integer.toString(VALUE_BYTES),
+                "-n", Integer.toString(s.ceilingRequests()), "--csv");
+        results.settings.put("ceilingCommand", "redis-benchmark -h 127.0.0.1 -p PORT -P 1000 -c 1 -t get -d 100 -n "
+                + s.ceilingRequests() + " --csv");
+        long server0 = ProcStats.processCpuNanos(serverPid);
+        long t0 = System.nanoTime();
+        ChildProcess.Outcome o = ChildProcess.run(cmd, log, 120);
+        long elapsed = System.nanoTime() - t0;
+        long server1 = ProcStats.processCpuNanos(serverPid);
+        String[] csv = null;
+        double cpuSeconds = -1;
+        for (String line : o.stdout()) {
+            if (line.startsWith("\"GET\"")) {
+                csv = line.replace("\"", "").split(",");
+            } else if (line.startsWith("CHILD_CPU_TICKS")) {
+                String[] f = line.split("\\s+");
+                cpuSeconds = Double.parseDouble(f[1]) / Double.parseDouble(f[2]);
+            }
+        }
+        if (csv == null || o.exitCode() != 0) {
+            addRun(failedRun(CEILING, CEILING_PIPELINE, rep, "no CSV line from redis-benchmark (exit " + o.exitCode() + ")"));
+            return;
+        }
+        // "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
+        double rps = Double.parseDouble(csv[1]);
+        Double serverPct = server0 >= 0 && server1 >= 0 ? 100.0 * (server1 - server0) / elapsed : null;
+        addRun(new Results.RedisRun(CEILING, CEILING_PIPELINE, CEILING_PIPELINE, rep, "ok", null, rps,
+                Double.parseDouble(csv[4]) * 1e3, Double.parseDouble(csv[6]) * 1e3, -1, Double.parseDouble(csv[7]) * 1e3,
+                cpuSeconds < 0 ? -1 : cpuSeconds * 1e9 / s.ceilingRequests(), cpuSeconds < 0 ? -1 : 100.0 * cpuSeconds * 1e9 / elapsed,
+                serverPct, s.ceilingRequests(), 0));
+    }
+
+    private static Results.RedisRun runFrom(JsonObject r, String client, int rep) {
+        String status = str(r, "status", "failed");
+        return new Results.RedisRun(client, r.get("inflight").getAsInt(), (int) num(r, "effectiveInflight", r.get("inflight").getAsInt()),
+                rep, status, str(r, "reason", null), num(r, "opsPerSec", 0), num(r, "p50Us", 0), num(r, "p99Us", 0),
+                num(r, "p999Us", 0), num(r, "maxUs", 0), num(r, "cpuNsPerOp", 0), num(r, "clientCpuPct", 0),
+                r.has("serverCpuPct") && num(r, "serverCpuPct", -1) >= 0 ? num(r, "serverCpuPct", 0) : null,
+                (long) num(r, "ops", 0), (long) num(r, "errors", 0));
+    }
+
+    private static Results.RedisRun failedRun(String client, int n, int rep, String reason) {
+        return new Results.RedisRun(client, n, n, rep, "failed", reason, 0, 0, 0, 0, 0, 0, 0, null, 0, 0);
+    }
+
+    private void addRun(Results.RedisRun r) {
+        results.redisRuns.add(r);
+        if ("ok".equals(r.status())) {
+            say(String.format(Locale.ROOT, "  %-16s N=%-5d %,12.0f ops/s  p50 %8.1f us  p99 %8.1f us  cpu %7.0f ns/op",
+                    r.client(), r.inflight(), r.opsPerSec(), r.p50Us(), r.p99Us(), r.cpuNsPerOp()));
+        } else if (!"unavailable".equals(r.status()) || r.inflight() == s.inflight().get(0)) {
+            say("  " + r.client() + " N=" + r.inflight() + ": " + r.status() + ": " + r.reason());
+            if ("failed".equals(r.status())) {
+                problem(r.client() + " at N=" + r.inflight() + " (rep " + r.rep() + ") failed: " + r.reason());
+            }
+        }
+    }
+
+    private void aggregateRedis() {
+        Map<String, List<Results.RedisRun>> byPoint = new LinkedHashMap<>();
+        for (String client : REDIS_CLIENTS) {
+            for (Results.RedisRun r : results.redisRuns) {
+                if (r.client().equals(client)) {
+                    byPoint.computeIfAbsent(client + "@" + r.inflight(), k -> new ArrayList<>()).add(r);
+                }
+            }
+        }
+        for (List<Results.RedisRun> runs : byPoint.values()) {
+            Results.RedisRun first = runs.get(0);
+            List<Results.RedisRun> ok = runs.stream().filter(r -> "ok".equals(r.status())).toList();
+            if (ok.isEmpty()) {
+                results.redis.add(new Results.RedisPoint(first.client(), first.inflight(), first.effectiveInflight(), 0,
+                        first.status(), first.reason(), 0, 0, 0, 0, 0, 0, 0, null, null, null, null));
+                continue;
+            }
+            int refN = first.client().equals(CEILING) ? 1024 : first.inflight();
+            List<Double> serverPcts = ok.stream().map(Results.RedisRun::serverCpuPct).filter(v -> v != null).toList();
+            results.redis.add(new Results.RedisPoint(first.client(), first.inflight(), first.effectiveInflight(), ok.size(),
+                    "ok", ok.size() < runs.size() ? (runs.size() - ok.size()) + " of " + runs.size() + " repetitions failed" : null,
+                    min(ok, Results.RedisRun::opsPerSec), median(ok, Results.RedisRun::opsPerSec), max(ok, Results.RedisRun::opsPerSec),
+                    median(ok, Results.RedisRun::p50Us), median(ok, Results.RedisRun::p99Us), median(ok, Results.RedisRun::p999Us),
+                    median(ok, Results.RedisRun::cpuNsPerOp),
+                    serverPcts.isEmpty() ? null : medianOf(serverPcts),
+                    ratio(ok, C_CLIENT, refN), ratio(ok, LETTUCE, refN), ratio(ok, CEILING, CEILING_PIPELINE)));
+        }
+    }
+
+    /** Median over repetitions of (this run's ops/s / the reference client's ops/s in the same repetition). */
+    private Double ratio(List<Results.RedisRun> runs, String reference, int refN) {
+        List<Double> ratios = new ArrayList<>();
+        for (Results.RedisRun r : runs) {
+            for (Results.RedisRun ref : results.redisRuns) {
+                if (ref.client().equals(reference) && ref.inflight() == refN && ref.rep() == r.rep()
+                        && "ok".equals(ref.status()) && ref.opsPerSec() > 0) {
+                    ratios.add(r.opsPerSec() / ref.opsPerSec());
+                }
+            }
+        }
+        return ratios.isEmpty() ? null : medianOf(ratios);
+    }
+
+    // ---- JMH: post hand-off, wake-up, codec, one native call --------------------------------
+
+    private void handoffSection() throws RunnerException {
+        List<Results.JmhRow> post = jmh("io\\.evloop\\.bench\\.jmh\\.PostHandoffBenchmark\\..*", "handoff-post", true);
+        List<Results.JmhRow> wake = jmh("io\\.evloop\\.bench\\.jmh\\.WakeupLatencyBenchmark\\..*", "handoff-wakeup", false);
+        for (String loop : Loops.NAMES) {
+            for (String bench : List.of("producers1", "producers4")) {
+                results.handoff.add(find(post, bench, loop));
+            }
+            results.handoff.add(find(wake, "wakeup", loop));
+        }
+    }
+
+    private void microSection() throws RunnerException {
+        List<Results.JmhRow> rows = jmh("io\\.evloop\\.bench\\.jmh\\.(RespCodecBenchmark|NativeCallBenchmark)\\..*", "micro", true);
+        for (String bench : List.of("encodeGet", "decodeBulk100", "libuvVersion")) {
+            results.micro.add(find(rows, bench, "-"));
+        }
+    }
+
+    private Results.JmhRow find(List<Results.JmhRow> rows, String benchmark, String variant) {
+        for (Results.JmhRow r : rows) {
+            if (r.benchmark().equals(benchmark) && r.variant().equals(variant)) {
+                return r;
+            }
+        }
+        problem("JMH " + benchmark + " [" + variant + "] produced no result (see jmh-*.log)");
+        return new Results.JmhRow(benchmark, variant, "failed", "no result; see the JMH log", 0, 0, null, null, null, null);
+    }
+
+    private List<Results.JmhRow> jmh(String include, String name, boolean gcProfiler) throws RunnerException {
+        say("bench: JMH " + name);
+        ChainedOptionsBuilder options = new OptionsBuilder()
+                .include(include)
+                .forks(1)
+                .warmupIterations(s.jmhWarmupIterations())
+                .warmupTime(TimeValue.milliseconds(s.jmhWarmupMs()))
+                .measurementIterations(s.jmhIterations())
+                .measurementTime(TimeValue.milliseconds(s.jmhIterationMs()))
+                .jvmArgs("-Xms1g", "-Xmx1g")
+                .shouldFailOnError(false)
+                .output(out.resolve("jmh-" + name + ".log").toString())
+                .resultFormat(ResultFormatType.JSON)
+                .result(out.resolve("jmh-" + name + ".json").toString());
+        if (gcProfiler) {
+            options.addProfiler(GCProfiler.class);
+        }
+        Collection<RunResult> runs = new Runner(options.build()).run();
+        List<Results.JmhRow> rows = new ArrayList<>();
+        for (RunResult run : runs) {
+            String fullName = run.getParams().getBenchmark();
+            String bench = fullName.substring(fullName.lastIndexOf('.') + 1);
+            String loop = run.getParams().getParam("loop");
+            Result<?> primary = run.getPrimaryResult();
+            Double p50 = null;
+            Double p99 = null;
+            if (primary.getStatistics().getN() > 0 && bench.equals("wakeup")) {
+                p50 = primary.getStatistics().getPercentile(50);
+                p99 = primary.getStatistics().getPercentile(99);
+            }
+            Double alloc = null;
+            for (Map.Entry<String, Result> e : run.getSecondaryResults().entrySet()) {
+                if (e.getKey().endsWith("gc.alloc.rate.norm")) {
+                    alloc = e.getValue().getScore();
+                }
+            }
+            double error = Double.isNaN(primary.getScoreError()) ? 0 : primary.getScoreError();
+            rows.add(new Results.JmhRow(bench, loop == null ? "-" : loop, "ok", null, primary.getScore(), error,
+                    primary.getScoreUnit(), p50, p99, alloc));
+            say(String.format(Locale.ROOT, "  %-14s %-14s %,16.2f %s%s", bench, loop == null ? "" : loop, primary.getScore(),
+                    primary.getScoreUnit(), p50 == null ? "" : String.format(Locale.ROOT, "  p50 %.1f p99 %.1f", p50, p99)));
+        }
+        return rows;
+    }
+
+    // ---- DAG end to end ----------------------------------------------------------------------
+
+    private void dagSection() throws Exception {
+        List<String> cmd = List.of(ChildProcess.javaBinary(), "-Xms2g", "-Xmx2g", "-cp", classPath, "io.evloop.bench.DagBench",
+                "--port", Integer.toString(port), "--modes", "threadpool,evloop-native,evloop-java",
+                "--io-calls", join(s.dagIoCalls()), "--rtt-us", join(s.dagRttUs()),
+                "--warmup-ms", Long.toString(s.dagWarmupMs()), "--duration-ms", Long.toString(s.dagDurationMs()),
+                "--min-requests", Integer.toString(s.dagMinRequests()));
+        say("bench: DAG end to end");
+        ChildProcess.Outcome o = ChildProcess.run(cmd, log, 1200);
+        List<Results.DagRow> rows = new ArrayList<>();
+        for (JsonObject r : jsonLines(o.stdout())) {
+            rows.add(new Results.DagRow(str(r, "mode", "?"), (int) num(r, "ioCalls", 0), num(r, "rttMs", 0),
+                    str(r, "status", "failed"), str(r, "reason", null), (int) num(r, "requests", 0), num(r, "seconds", 0),
+                    num(r, "requestsPerSec", 0), num(r, "p50Ms", 0), num(r, "p99Ms", 0), (int) num(r, "peakIoInFlight", 0),
+                    num(r, "cpuMsPerRequest", 0), null));
+        }
+        if (o.exitCode() != 0) {
+            problem("DAG bench exited with " + (o.timedOut() ? "a timeout" : Integer.toString(o.exitCode())) + "; see bench.log");
+        }
+        for (Results.DagRow r : rows) {
+            Double speedup = null;
+            if ("ok".equals(r.status()) && !r.mode().equals("threadpool")) {
+                for (Results.DagRow base : rows) {
+                    if (base.mode().equals("threadpool") && base.ioCalls() == r.ioCalls() && base.rttMs() == r.rttMs()
+                            && "ok".equals(base.status()) && base.requestsPerSec() > 0) {
+                        speedup = r.requestsPerSec() / base.requestsPerSec();
+                    }
+                }
+            }
+            Results.DagRow row = new Results.DagRow(r.mode(), r.ioCalls(), r.rttMs(), r.status(), r.reason(), r.requests(),
+                    r.seconds(), r.requestsPerSec(), r.p50Ms(), r.p99Ms(), r.peakIoInFlight(), r.cpuMsPerRequest(), speedup);
+            results.dag.add(row);
+            if ("failed".equals(row.status())) {
+                problem("DAG " + row.mode() + " at " + row.ioCalls() + " IO calls, " + row.rttMs() + " ms: " + row.reason());
+            }
+            say(String.format(Locale.ROOT, "  %-14s io=%-5d rtt=%.1fms %-11s %10.1f req/s%s", row.mode(), row.ioCalls(), row.rttMs(),
+                    row.status(), row.requestsPerSec(), speedup == null ? "" : String.format(Locale.ROOT, "  x%.1f", speedup)));
+        }
+    }
+
+    // ---- memory per in-flight command ------------------------------------------------------------
+
+    private void memorySection() throws Exception {
+        for (String client : List.of("evloop-native", "evloop-java", LETTUCE)) {
+            say("bench: memory, " + client);
+            List<String> cmd = List.of(ChildProcess.javaBinary(), "-Xms256m", "-Xmx256m", "-XX:+AlwaysPreTouch", "-cp", classPath,
+                    "io.evloop.bench.MemoryBench", "--client", client, "--port", Integer.toString(port),
+                    "--commands", Integer.toString(s.memoryCommands()), "--pause-ms", Long.toString(s.memoryPauseMs()));
+            ChildProcess.Outcome o = ChildProcess.run(cmd, log, 180);
+            List<JsonObject> rows = jsonLines(o.stdout());
+            Results.MemoryRow row;
+            if (rows.isEmpty()) {
+                row = new Results.MemoryRow(client, "failed", o.timedOut() ? "timed out" : "no result (exit " + o.exitCode() + ")",
+                        s.memoryCommands(), 256L << 20, null, 0, 0, 0, 0, 0, 0);
+            } else {
+                JsonObject r = rows.get(0);
+                row = new Results.MemoryRow(client, str(r, "status", "failed"), str(r, "reason", null), (int) num(r, "commands", 0),
+                        (long) num(r, "maxHeapBytes", 0), r.has("fits") ? r.get("fits").getAsBoolean() : null,
+                        num(r, "heapBytesPerCommand", 0), num(r, "nativeBytesPerCommand", 0), (long) num(r, "heapBefore", 0),
+                        (long) num(r, "heapInFlight", 0), (long) num(r, "rssBefore", 0), (long) num(r, "rssInFlight", 0));
+            }
+            results.memory.add(row);
+            if ("failed".equals(row.status())) {
+                problem("memory probe of " + client + " failed: " + row.reason());
+            }
+            say(String.format(Locale.ROOT, "  %-14s %s heap %.0f B/cmd, native %.0f B/cmd, fits in 256 MB: %s", client, row.status(),
+                    row.heapBytesPerCommand(), row.nativeBytesPerCommand(), row.fits()));
+        }
+    }
+
+    // ---- machine -------------------------------------------------------------------------
+
+    private void describeMachine() {
+        Map<String, String> m = results.machine;
+        String lscpu = capture("lscpu");
+        for (String line : lscpu.split("\n")) {
+            String[] kv = line.split(":", 2);
+            if (kv.length == 2 && List.of("Model name", "CPU(s)", "Thread(s) per core", "Hypervisor vendor", "L3 cache")
+                    .contains(kv[0].trim())) {
+                m.put("cpu " + kv[0].trim(), kv[1].trim());
+            }
+        }
+        m.put("nproc", capture("nproc").trim());
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+                if (line.startsWith("MemTotal:")) {
+                    long kb = Long.parseLong(line.replaceAll("[^0-9]", ""));
+                    m.put("memory", String.format(Locale.ROOT, "%.1f GiB", kb / 1024.0 / 1024.0));
+                }
+            }
+            for (String line : Files.readAllLines(Path.of("/etc/os-release"))) {
+                if (line.startsWith("PRETTY_NAME=")) {
+                    m.put("os", line.substring(12).replace("\"", "") + ", kernel " + capture("uname", "-r").trim());
+                }
+            }
+        } catch (IOException | RuntimeException ignored) {
+            // described as far as it goes
+        }
+        m.put("jdk", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
+        m.put("redis-server", capture("redis-server", "--version").trim());
+        try {
+            m.put("evloop native (libuv, hiredis)", UvEventLoop.nativeVersions());
+        } catch (Throwable t) {
+            m.put("evloop native (libuv, hiredis)", "does not load: " + t.getMessage());
+        }
+        Properties versions = new Properties();
+        try (InputStream in = BenchSuite.class.getResourceAsStream("/evloop-bench-versions.properties")) {
+            if (in != null) {
+                versions.load(in);
+            }
+        } catch (IOException ignored) {
+            // versions unknown
+        }
+        m.put("peers", "lettuce-core " + versions.getProperty("lettuce", "?") + " (Netty " + versions.getProperty("netty", "?")
+                + "), jedis " + versions.getProperty("jedis", "?") + ", JMH " + versions.getProperty("jmh", "?")
+                + ", HdrHistogram " + versions.getProperty("hdrhistogram", "?"));
+    }
+
+    private static String capture(String... command) {
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            p.waitFor(10, TimeUnit.SECONDS);
+            return text;
+        } catch (IOException e) {
+            return "(" + command[0] + " not available)";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "";
+        }
+    }
+
+    // ---- helpers --------------------------------------------------------------------------
+
+    private void say(String line) {
+        System.out.println(line);
+        System.out.flush();
+        try {
+            Files.writeString(log, line + "\n", StandardCharsets.UTF_8,
+                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        } catch (IOException ignored) {
+            // the console has it
+        }
+    }
+
+    private void problem(String text) {
+        results.problems.add(text);
+        say("PROBLEM: " + text);
+    }
+
+    private static List<JsonObject> jsonLines(List<String> lines) {
+        List<JsonObject> rows = new ArrayList<>();
+        for (String line : lines) {
+            String t = line.trim();
+            if (t.startsWith("{") && t.endsWith("}")) {
+                try {
+                    rows.add(JsonParser.parseString(t).getAsJsonObject());
+                } catch (RuntimeException ignored) {
+                    // not one of ours
+                }
+            }
+        }
+        return rows;
+    }
+
+    private static String str(JsonObject o, String key, String fallback) {
+        return o.has(key) && !o.get(key).isJsonNull() ? o.get(key).getAsString() : fallback;
+    }
+
+    private static double num(JsonObject o, String key, double fallback) {
+        return o.has(key) && !o.get(key).isJsonNull() ? o.get(key).getAsDouble() : fallback;
+    }
+
+    private static String join(List<Integer> values) {
+        return String.join(",", values.stream().map(String::valueOf).toList());
+    }
+
+    private static <T> double median(List<T> items, ToDoubleFunction<T> f) {
+        return medianOf(items.stream().map(f::applyAsDouble).toList());
+    }
+
+    static double medianOf(List<Double> values) {
+        List<Double> sorted = new ArrayList<>(values);
+        Collections.sort(sorted);
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+    }
+
+    private static <T> double min(List<T> items, ToDoubleFunction<T> f) {
+        return items.stream().mapToDouble(f).min().orElse(0);
+    }
+
+    private static <T> double max(List<T> items, ToDoubleFunction<T> f) {
+        return items.stream().mapToDouble(f).max().orElse(0);
+    }
+}

@@ -1,0 +1,91 @@
+package io.evloop.bench;
+
+import io.evloop.bench.jmh.Loops;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The CI smoke check: every client ran and produced figures. It never judges speed. The one
+ * exception it allows: while the native Redis backend is a placeholder, the native-loop
+ * Redis clients report "not built yet" instead of figures (every other native figure, the
+ * loop's own JMH results, must be there).
+ */
+final class Check {
+
+    private Check() {
+    }
+
+    static List<String> verify(Results r, List<String> sections, List<String> clients) {
+        List<String> failures = new ArrayList<>();
+        if (sections.contains("redis")) {
+            for (String client : BenchSuite.REDIS_CLIENTS) {
+                if (!clients.contains(client)) {
+                    continue;
+                }
+                List<Results.RedisPoint> points = r.redis.stream().filter(p -> p.client().equals(client)).toList();
+                if (points.isEmpty()) {
+                    failures.add("redis: no result at all for " + client);
+                }
+                for (Results.RedisPoint p : points) {
+                    if (!acceptable(p.status(), p.reason()) || ("ok".equals(p.status()) && !(p.opsMedian() > 0 && p.p50Us() > 0))) {
+                        failures.add("redis: " + client + " at N=" + p.inflight() + ": " + p.status() + " " + p.reason());
+                    }
+                }
+                if (!client.equals(BenchSuite.CEILING)) {
+                    for (int n : List.of(1, 16, 256, 1024, 4096)) {
+                        if (points.stream().noneMatch(p -> p.inflight() == n)) {
+                            failures.add("redis: " + client + " has no point at N=" + n);
+                        }
+                    }
+                }
+            }
+        }
+        if (sections.contains("handoff")) {
+            for (String loop : Loops.NAMES) {
+                for (String bench : List.of("producers1", "producers4", "wakeup")) {
+                    boolean ok = r.handoff.stream().anyMatch(h -> h.variant().equals(loop) && h.benchmark().equals(bench)
+                            && "ok".equals(h.status()) && h.score() > 0);
+                    if (!ok) {
+                        failures.add("handoff: " + bench + " on " + loop + " has no figure");
+                    }
+                }
+            }
+        }
+        if (sections.contains("micro")) {
+            for (String bench : List.of("encodeGet", "decodeBulk100", "libuvVersion")) {
+                if (r.micro.stream().noneMatch(m -> m.benchmark().equals(bench) && "ok".equals(m.status()) && m.score() > 0)) {
+                    failures.add("micro: " + bench + " has no figure");
+                }
+            }
+        }
+        if (sections.contains("dag")) {
+            if (r.dag.isEmpty()) {
+                failures.add("dag: no result at all");
+            }
+            for (Results.DagRow d : r.dag) {
+                if (!acceptable(d.status(), d.reason()) || ("ok".equals(d.status()) && !(d.requestsPerSec() > 0))) {
+                    failures.add("dag: " + d.mode() + " at " + d.ioCalls() + " IO calls, " + d.rttMs() + " ms: " + d.status() + " " + d.reason());
+                }
+            }
+        }
+        if (sections.contains("memory")) {
+            for (String client : List.of("evloop-native", "evloop-java", BenchSuite.LETTUCE)) {
+                List<Results.MemoryRow> rows = r.memory.stream().filter(m -> m.client().equals(client)).toList();
+                if (rows.isEmpty()) {
+                    failures.add("memory: no result for " + client);
+                }
+                for (Results.MemoryRow m : rows) {
+                    if (!acceptable(m.status(), m.reason()) || ("ok".equals(m.status()) && m.heapInFlight() <= 0)) {
+                        failures.add("memory: " + client + ": " + m.status() + " " + m.reason());
+                    }
+                }
+            }
+        }
+        return failures;
+    }
+
+    private static boolean acceptable(String status, String reason) {
+        return "ok".equals(status)
+                || ("unavailable".equals(status) && reason != null && reason.contains(BenchSuite.NOT_BUILT));
+    }
+}

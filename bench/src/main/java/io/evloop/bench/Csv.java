@@ -1,0 +1,61 @@
+package io.evloop.bench;
+
+import java.io.IOException;
+import java.lang.reflect.RecordComponent;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** The results as CSV files, one per table, a column per record component. */
+final class Csv {
+
+    private Csv() {
+    }
+
+    static void writeAll(Results r, Path dir) throws IOException {
+        write(dir.resolve("redis_runs.csv"), Results.RedisRun.class, r.redisRuns);
+        write(dir.resolve("redis.csv"), Results.RedisPoint.class, r.redis);
+        write(dir.resolve("handoff.csv"), Results.JmhRow.class, r.handoff);
+        write(dir.resolve("micro.csv"), Results.JmhRow.class, r.micro);
+        write(dir.resolve("dag.csv"), Results.DagRow.class, r.dag);
+        write(dir.resolve("memory.csv"), Results.MemoryRow.class, r.memory);
+    }
+
+    static <T extends Record> void write(Path file, Class<T> type, List<T> rows) throws IOException {
+        RecordComponent[] components = type.getRecordComponents();
+        List<String> lines = new ArrayList<>();
+        List<String> header = new ArrayList<>();
+        for (RecordComponent c : components) {
+            header.add(c.getName());
+        }
+        lines.add(String.join(",", header));
+        for (T row : rows) {
+            List<String> cells = new ArrayList<>();
+            for (RecordComponent c : components) {
+                try {
+                    cells.add(cell(c.getAccessor().invoke(row)));
+                } catch (ReflectiveOperationException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+            lines.add(String.join(",", cells));
+        }
+        Files.write(file, lines);
+    }
+
+    private static String cell(Object v) {
+        if (v == null) {
+            return "";
+        }
+        if (v instanceof Double d) {
+            return String.format(Locale.ROOT, "%.4f", d);
+        }
+        String s = v.toString();
+        if (s.contains(",") || s.contains("\"") || s.contains("\n")) {
+            return '"' + s.replace("\"", "\"\"").replace("\n", " ") + '"';
+        }
+        return s;
+    }
+}

@@ -1,0 +1,180 @@
+package io.evloop.bench;
+
+import io.evloop.EventLoop;
+import io.evloop.EventLoops;
+import io.evloop.redis.RedisClient;
+import io.evloop.redis.Reply;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.codec.ByteArrayCodec;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
+import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisPool;
+
+/**
+ * The clients under test, each issuing {@code GET key} on one connection (Jedis: one pooled
+ * connection per thread), with its library's defaults. Nothing here tunes a peer: Lettuce
+ * runs with its default client resources and auto-flush, Jedis with a pool of 8.
+ */
+final class GetClients {
+
+    /** Threads (and pooled connections) of the Jedis baseline: the seed's IO pool. */
+    static final int JEDIS_THREADS = 8;
+
+    private GetClients() {
+    }
+
+    /** One client under test. */
+    interface GetClient extends AutoCloseable {
+        /** Commands really in flight when asked for {@code n}. */
+        int effectiveInFlight(int n);
+
+        LoadDriver driver(LatencyRecorder recorder);
+
+        @Override
+        void close();
+    }
+
+    /** Thrown when a client cannot run here for a known reason (e.g. a backend not built yet). */
+    static final class Unavailable extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        Unavailable(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    static GetClient open(String name, String host, int port, byte[] key, int valueBytes) throws Exception {
+        return switch (name) {
+            case "evloop-native" -> evloop(true, host, port, key, valueBytes);
+            case "evloop-java" -> evloop(false, host, port, key, valueBytes);
+            case "lettuce" -> lettuce(host, port, key, valueBytes);
+            case "jedis" -> jedis(host, port, key, valueBytes);
+            default -> throw new IllegalArgumentException("unknown client '" + name + "'; use evloop-native, evloop-java, lettuce or jedis");
+        };
+    }
+
+    private static GetClient evloop(boolean nativeLoop, String host, int port, byte[] key, int valueBytes) throws Exception {
+        EventLoop loop;
+        try {
+            loop = nativeLoop ? EventLoops.createNative() : EventLoops.createJava();
+        } catch (IllegalStateException e) {
+            throw new Unavailable("the native event loop does not load: " + e.getMessage(), e);
+        }
+        RedisClient client;
+        try {
+            client = RedisClient.connect(loop, "redis://" + host + ":" + port).get(10, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            loop.close();
+            Throwable root = e.getCause();
+            while (root.getCause() != null && root.getCause() != root) {
+                root = root.getCause();
+            }
+            if (root instanceof UnsupportedOperationException) {
+                throw new Unavailable("not measured: the native Redis backend is not built yet (" + root.getMessage() + ")", e);
+            }
+            throw e;
+        }
+        byte[][] argv = {"GET".getBytes(StandardCharsets.US_ASCII), key};
+        return new GetClient() {
+            @Override
+            public int effectiveInFlight(int n) {
+                return n;
+            }
+
+            @Override
+            public LoadDriver driver(LatencyRecorder recorder) {
+                return LoadDriver.async(recorder, () -> client.send(argv),
+                        v -> v instanceof Reply.BulkString b && b.length() == valueBytes);
+            }
+
+            @Override
+            public void close() {
+                client.close();
+                loop.close();
+            }
+        };
+    }
+
+    private static GetClient lettuce(String host, int port, byte[] key, int valueBytes) {
+        io.lettuce.core.RedisClient client = io.lettuce.core.RedisClient.create(RedisURI.Builder.redis(host, port).build());
+        StatefulRedisConnection<byte[], byte[]> connection = client.connect(ByteArrayCodec.INSTANCE);
+        RedisAsyncCommands<byte[], byte[]> async = connection.async();
+        return new GetClient() {
+            @Override
+            public int effectiveInFlight(int n) {
+                return n;
+            }
+
+            @Override
+            public LoadDriver driver(LatencyRecorder recorder) {
+                return LoadDriver.async(recorder, () -> async.get(key),
+                        v -> v instanceof byte[] b && b.length == valueBytes);
+            }
+
+            @Override
+            public void close() {
+                connection.close();
+                client.shutdown(Duration.ZERO, Duration.ofSeconds(5));
+            }
+        };
+    }
+
+    private static GetClient jedis(String host, int port, byte[] key, int valueBytes) {
+        GenericObjectPoolConfig<Jedis> config = new GenericObjectPoolConfig<>();
+        config.setMaxTotal(JEDIS_THREADS);
+        config.setMaxIdle(JEDIS_THREADS);
+        JedisPool pool = new JedisPool(config, host, port);
+        // Fail here, not in the load threads, when the server is unreachable.
+        try (Jedis probe = pool.getResource()) {
+            byte[] v = probe.get(key);
+            if (v == null || v.length != valueBytes) {
+                throw new IllegalStateException("GET " + new String(key, StandardCharsets.UTF_8) + " returned "
+                        + (v == null ? "nil" : v.length + " bytes") + ", expected " + valueBytes);
+            }
+        }
+        return new GetClient() {
+            @Override
+            public int effectiveInFlight(int n) {
+                return Math.min(n, JEDIS_THREADS);
+            }
+
+            @Override
+            public LoadDriver driver(LatencyRecorder recorder) {
+                // Each load thread holds one pooled connection for the whole run: the fastest way
+                // to use a pool (borrowing per call would add the pool's cost to every GET).
+                return LoadDriver.blocking(recorder, () -> {
+                    Jedis jedis = pool.getResource();
+                    return new LoadDriver.BlockingCall() {
+                        @Override
+                        public boolean call() {
+                            byte[] v = jedis.get(key);
+                            return v != null && v.length == valueBytes;
+                        }
+
+                        @Override
+                        public void close() {
+                            jedis.close(); // back to the pool
+                        }
+                    };
+                });
+            }
+
+            @Override
+            public void close() {
+                pool.close();
+            }
+        };
+    }
+
+    static byte[] value(int bytes) {
+        byte[] v = new byte[bytes];
+        Arrays.fill(v, (byte) 'v');
+        return v;
+    }
+}

@@ -1,0 +1,137 @@
+package io.evloop.bench;
+
+import com.google.gson.Gson;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.HdrHistogram.Histogram;
+
+/**
+ * One client's Redis throughput and latency, run in a JVM of its own by {@link BenchSuite}:
+ * for each N, keeps N GETs in flight on one connection, warms up, measures for a fixed
+ * window, and prints one JSON object per N on stdout.
+ *
+ * <pre>
+ * RedisLoad --client evloop-java --port 6379 [--host 127.0.0.1] [--inflight 1,16,256,1024,4096]
+ *           [--warmup-ms 1000] [--duration-ms 2000] [--jvm-warmup-ms 2000] [--server-pid PID]
+ *           [--key key:__rand_int__] [--value-bytes 100]
+ * </pre>
+ * The key must hold a value of {@code --value-bytes} bytes (the suite SETs it first).
+ */
+public final class RedisLoad {
+
+    private static final Gson GSON = new Gson();
+
+    private RedisLoad() {
+    }
+
+    public static void main(String[] argv) throws Exception {
+        Args args = Args.parse(argv);
+        String client = args.require("client");
+        String host = args.get("host", "127.0.0.1");
+        int port = Integer.parseInt(args.require("port"));
+        List<Integer> inflight = args.getInts("inflight", "1,16,256,1024,4096");
+        long warmupMs = args.getLong("warmup-ms", 1000);
+        long durationMs = args.getLong("duration-ms", 2000);
+        long jvmWarmupMs = args.getLong("jvm-warmup-ms", 2 * warmupMs);
+        long serverPid = args.getLong("server-pid", -1);
+        byte[] key = args.get("key", "key:__rand_int__").getBytes(StandardCharsets.UTF_8);
+        int valueBytes = args.getInt("value-bytes", 100);
+
+        GetClients.GetClient c;
+        try {
+            c = GetClients.open(client, host, port, key, valueBytes);
+        } catch (GetClients.Unavailable e) {
+            for (int n : inflight) {
+                emit(status(client, n, "unavailable", e.getMessage()));
+            }
+            return;
+        } catch (Exception e) {
+            for (int n : inflight) {
+                emit(status(client, n, "failed", "cannot connect: " + e));
+            }
+            System.exit(1);
+            return;
+        }
+        boolean failed = false;
+        try {
+            // A first run of the JIT's favourite shape, so that the first point is not a cold one.
+            runPoint(c, client, Math.min(256, c.effectiveInFlight(256)), 0, jvmWarmupMs, 1, serverPid);
+            for (int n : inflight) {
+                Map<String, Object> r = runPoint(c, client, n, warmupMs, durationMs, 0, serverPid);
+                failed |= !"ok".equals(r.get("status"));
+                emit(r);
+            }
+        } finally {
+            c.close();
+        }
+        System.exit(failed ? 1 : 0);
+    }
+
+    private static Map<String, Object> runPoint(GetClients.GetClient c, String client, int n, long warmupMs,
+                                                long durationMs, int discard, long serverPid) throws InterruptedException {
+        LatencyRecorder recorder = new LatencyRecorder();
+        LoadDriver driver = c.driver(recorder);
+        int effective = c.effectiveInFlight(n);
+        driver.start(effective);
+        Thread.sleep(warmupMs);
+        long cpu0 = ProcStats.processCpuNanos();
+        long server0 = ProcStats.processCpuNanos(serverPid);
+        long t0 = System.nanoTime();
+        recorder.startWindow(t0);
+        Thread.sleep(durationMs);
+        long t1 = System.nanoTime();
+        recorder.endWindow(t1);
+        long cpu1 = ProcStats.processCpuNanos();
+        long server1 = ProcStats.processCpuNanos(serverPid);
+        boolean drained = driver.stopAndAwait(60, TimeUnit.SECONDS);
+        if (discard > 0) {
+            return Map.of();
+        }
+        LatencyRecorder.Shard m = recorder.merged();
+        double seconds = (t1 - t0) / 1e9;
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("client", client);
+        r.put("inflight", n);
+        r.put("effectiveInflight", effective);
+        Throwable error = driver.firstError();
+        if (m.completions == 0 || error != null || !drained) {
+            r.put("status", "failed");
+            r.put("reason", error != null ? String.valueOf(error)
+                    : !drained ? "commands still in flight 60 s after the window" : "no command completed in the window");
+        } else {
+            r.put("status", "ok");
+        }
+        Histogram h = m.histogram;
+        r.put("ops", m.completions);
+        r.put("errors", m.errors);
+        r.put("seconds", seconds);
+        r.put("opsPerSec", m.completions / seconds);
+        r.put("p50Us", h.getValueAtPercentile(50) / 1e3);
+        r.put("p99Us", h.getValueAtPercentile(99) / 1e3);
+        r.put("p999Us", h.getValueAtPercentile(99.9) / 1e3);
+        r.put("maxUs", h.getMaxValue() / 1e3);
+        r.put("cpuNsPerOp", m.completions == 0 ? 0 : (double) (cpu1 - cpu0) / m.completions);
+        r.put("clientCpuPct", 100.0 * (cpu1 - cpu0) / (t1 - t0));
+        if (server0 >= 0 && server1 >= 0) {
+            r.put("serverCpuPct", 100.0 * (server1 - server0) / (t1 - t0));
+        }
+        return r;
+    }
+
+    private static Map<String, Object> status(String client, int n, String status, String reason) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("client", client);
+        r.put("inflight", n);
+        r.put("status", status);
+        r.put("reason", reason);
+        return r;
+    }
+
+    private static void emit(Map<String, Object> r) {
+        System.out.println(GSON.toJson(r));
+        System.out.flush();
+    }
+}
