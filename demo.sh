@@ -12,18 +12,7 @@ if [ "${1:-}" = "--help" ] || [ "${1:-}" = "-h" ]; then
   NO_BUILD_HELP=1
 fi
 
-if ! command -v mvn >/dev/null 2>&1 || ! command -v java >/dev/null 2>&1; then
-  if [ "$(uname -s)" = Linux ] && command -v apt-get >/dev/null 2>&1; then
-    SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-    $SUDO apt-get update -q
-    $SUDO apt-get install -y -q --no-install-recommends maven openjdk-17-jdk-headless
-  elif [ "$(uname -s)" = Darwin ] && command -v brew >/dev/null 2>&1; then
-    brew install maven openjdk@17
-  else
-    echo "demo.sh: Java 17+ and Maven are needed; install them and run again" >&2
-    exit 1
-  fi
-fi
+. scripts/ensure-java-maven.sh
 
 if [ -z "${NO_BUILD_HELP:-}" ]; then
   ./build-native.sh --skip-tests

@@ -151,10 +151,6 @@ final class NativeRedisTransport implements RedisTransport, UvEventLoop.NativeIo
         }
     }
 
-    @Override
-    public boolean writePending() {
-        return false; // every byte was handed to hiredis, whose output buffer has no bound
-    }
 
     private void fail(Throwable cause) {
         if (!closed) {

@@ -130,10 +130,6 @@ final class NioRedisTransport implements RedisTransport, NioEventLoop.IoHandler 
         }
     }
 
-    @Override
-    public boolean writePending() {
-        return unwritten != null;
-    }
 
     private void fail(Throwable cause) {
         if (!closed) {

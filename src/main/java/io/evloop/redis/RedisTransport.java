@@ -29,8 +29,6 @@ interface RedisTransport {
      */
     void write(RespEncoder out, int[] commandEnds, int commandCount);
 
-    /** Whether bytes handed to {@link #write} still wait for the socket. */
-    boolean writePending();
 
     /** Closes the connection at once. No listener call follows. Idempotent. */
     void close();
