@@ -52,6 +52,8 @@ struct bench {
     long server_pid;
     long long server_ticks_start;
     long long server_ticks_end;
+    long long machine_ticks_start;
+    long long machine_ticks_end;
     struct rusage usage_start;
     struct rusage usage_end;
     uv_timer_t warmup_timer;
@@ -61,6 +63,21 @@ struct bench {
 };
 
 static void send_get(struct bench *b, int slot);
+
+/* Ticks the whole machine spent busy (user, nice, system, irq, softirq, steal), from /proc/stat. */
+static long long machine_busy_ticks(void) {
+    FILE *f = fopen("/proc/stat", "r");
+    if (f == NULL) {
+        return -1;
+    }
+    unsigned long long v[8] = {0};
+    int n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]);
+    fclose(f);
+    if (n != 8) {
+        return -1;
+    }
+    return (long long) (v[0] + v[1] + v[2] + v[5] + v[6] + v[7]);
+}
 
 /* utime + stime of a process in clock ticks, from /proc/PID/stat; -1 if unknown. */
 static long long process_ticks(long pid) {
@@ -151,6 +168,7 @@ static void on_window_end(uv_timer_t *timer) {
     b->window_end = uv_hrtime();
     getrusage(RUSAGE_SELF, &b->usage_end);
     b->server_ticks_end = process_ticks(b->server_pid);
+    b->machine_ticks_end = machine_busy_ticks();
     b->phase = PHASE_DRAIN;
 }
 
@@ -158,6 +176,7 @@ static void on_warmup_end(uv_timer_t *timer) {
     struct bench *b = timer->data;
     getrusage(RUSAGE_SELF, &b->usage_start);
     b->server_ticks_start = process_ticks(b->server_pid);
+    b->machine_ticks_start = machine_busy_ticks();
     b->window_start = uv_hrtime();
     b->phase = PHASE_MEASURE;
 }
@@ -299,17 +318,25 @@ int main(int argc, char **argv) {
     if (b.server_ticks_start >= 0 && b.server_ticks_end >= 0 && server_pid > 0 && ticks_per_sec > 0) {
         server_pct = 100.0 * (double) (b.server_ticks_end - b.server_ticks_start) / (double) ticks_per_sec / seconds;
     }
+    double other_pct = -1;
+    if (server_pct >= 0 && b.machine_ticks_start >= 0 && b.machine_ticks_end >= 0) {
+        double busy_pct = 100.0 * (double) (b.machine_ticks_end - b.machine_ticks_start) / (double) ticks_per_sec / seconds;
+        other_pct = busy_pct - server_pct - 100.0 * cpu / seconds;
+        if (other_pct < 0) {
+            other_pct = 0;
+        }
+    }
     unsigned hv_major = HIREDIS_MAJOR, hv_minor = HIREDIS_MINOR, hv_patch = HIREDIS_PATCH;
     printf("{\"client\":\"c-hiredis-libuv\",\"inflight\":%ld,\"ops\":%" PRIu64 ",\"seconds\":%.6f,"
            "\"opsPerSec\":%.1f,\"p50Us\":%.3f,\"p99Us\":%.3f,\"p999Us\":%.3f,\"maxUs\":%.3f,"
-           "\"cpuSeconds\":%.6f,\"cpuNsPerOp\":%.1f,\"clientCpuPct\":%.1f,\"serverCpuPct\":%.1f,\"errors\":%" PRIu64 ",\"valueBytes\":%" PRIu64 ","
+           "\"cpuSeconds\":%.6f,\"cpuNsPerOp\":%.1f,\"clientCpuPct\":%.1f,\"serverCpuPct\":%.1f,\"otherCpuPct\":%.1f,\"errors\":%" PRIu64 ",\"valueBytes\":%" PRIu64 ","
            "\"versions\":\"hiredis %u.%u.%u, libuv %s\"}\n",
            inflight, b.ops, seconds, b.ops / seconds,
            percentile_us(b.latencies, b.latency_count, 0.50),
            percentile_us(b.latencies, b.latency_count, 0.99),
            percentile_us(b.latencies, b.latency_count, 0.999),
            b.latency_count ? b.latencies[b.latency_count - 1] / 1000.0 : 0.0,
-           cpu, cpu * 1e9 / (double) b.ops, 100.0 * cpu / seconds, server_pct, b.errors, b.value_bytes,
+           cpu, cpu * 1e9 / (double) b.ops, 100.0 * cpu / seconds, server_pct, other_pct, b.errors, b.value_bytes,
            hv_major, hv_minor, hv_patch, uv_version_string());
     free(b.latencies);
     free(b.sent_at);

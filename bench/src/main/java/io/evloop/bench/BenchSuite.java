@@ -143,6 +143,7 @@ public final class BenchSuite {
         results.startedAt = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
         results.settings.put("settings", s);
         describeMachine();
+        results.machine.put("load average before the run (1, 5, 15 min)", loadAverage());
         say("bench: " + s.mode() + " run, results in " + out);
         prepareKey();
         for (String section : sections) {
@@ -164,6 +165,7 @@ public final class BenchSuite {
             say(String.format(Locale.ROOT, "bench: section %s took %.0f s", section, secs));
         }
         results.durationSeconds = (System.nanoTime() - start) / 1e9;
+        results.machine.put("load average after the run (1, 5, 15 min)", loadAverage());
         Files.writeString(out.resolve("results.json"), GSON.toJson(results));
         Csv.writeAll(results, out);
     }
@@ -250,10 +252,12 @@ public final class BenchSuite {
         results.settings.put("ceilingCommand", "redis-benchmark -h 127.0.0.1 -p PORT -P 1000 -c 1 -t get -d 100 -n "
                 + s.ceilingRequests() + " --csv");
         long server0 = ProcStats.processCpuNanos(serverPid);
+        long busy0 = ProcStats.machineBusyNanos();
         long t0 = System.nanoTime();
         ChildProcess.Outcome o = ChildProcess.run(cmd, log, 120);
         long elapsed = System.nanoTime() - t0;
         long server1 = ProcStats.processCpuNanos(serverPid);
+        long busy1 = ProcStats.machineBusyNanos();
         String[] csv = null;
         double cpuSeconds = -1;
         for (String line : o.stdout()) {
@@ -271,10 +275,13 @@ public final class BenchSuite {
         // "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
         double rps = Double.parseDouble(csv[1]);
         Double serverPct = server0 >= 0 && server1 >= 0 ? 100.0 * (server1 - server0) / elapsed : null;
+        // This suite's JVM is idle meanwhile; what bash, redis-benchmark and the server did not use ran elsewhere.
+        Double otherPct = serverPct == null || busy0 < 0 || busy1 < 0 || cpuSeconds < 0 ? null
+                : Math.max(0, 100.0 * ((busy1 - busy0) - (server1 - server0) - cpuSeconds * 1e9) / elapsed);
         addRun(new Results.RedisRun(CEILING, CEILING_PIPELINE, CEILING_PIPELINE, rep, "ok", null, rps,
                 Double.parseDouble(csv[4]) * 1e3, Double.parseDouble(csv[6]) * 1e3, -1, Double.parseDouble(csv[7]) * 1e3,
                 cpuSeconds < 0 ? -1 : cpuSeconds * 1e9 / s.ceilingRequests(), cpuSeconds < 0 ? -1 : 100.0 * cpuSeconds * 1e9 / elapsed,
-                serverPct, s.ceilingRequests(), 0));
+                serverPct, otherPct, s.ceilingRequests(), 0));
     }
 
     private static Results.RedisRun runFrom(JsonObject r, String client, int rep) {
@@ -283,11 +290,12 @@ public final class BenchSuite {
                 rep, status, str(r, "reason", null), num(r, "opsPerSec", 0), num(r, "p50Us", 0), num(r, "p99Us", 0),
                 num(r, "p999Us", 0), num(r, "maxUs", 0), num(r, "cpuNsPerOp", 0), num(r, "clientCpuPct", 0),
                 r.has("serverCpuPct") && num(r, "serverCpuPct", -1) >= 0 ? num(r, "serverCpuPct", 0) : null,
+                r.has("otherCpuPct") && num(r, "otherCpuPct", -1) >= 0 ? num(r, "otherCpuPct", 0) : null,
                 (long) num(r, "ops", 0), (long) num(r, "errors", 0));
     }
 
     private static Results.RedisRun failedRun(String client, int n, int rep, String reason) {
-        return new Results.RedisRun(client, n, n, rep, "failed", reason, 0, 0, 0, 0, 0, 0, 0, null, 0, 0);
+        return new Results.RedisRun(client, n, n, rep, "failed", reason, 0, 0, 0, 0, 0, 0, 0, null, null, 0, 0);
     }
 
     private void addRun(Results.RedisRun r) {
@@ -317,29 +325,36 @@ public final class BenchSuite {
             List<Results.RedisRun> ok = runs.stream().filter(r -> "ok".equals(r.status())).toList();
             if (ok.isEmpty()) {
                 results.redis.add(new Results.RedisPoint(first.client(), first.inflight(), first.effectiveInflight(), 0,
-                        first.status(), first.reason(), 0, 0, 0, 0, 0, 0, 0, null, null, null, null));
+                        first.status(), first.reason(), 0, 0, 0, 0, 0, 0, 0, null, null, null, null, null,
+                        null, null, null, null, null, null, null, null));
                 continue;
             }
             int refN = first.client().equals(CEILING) ? 1024 : first.inflight();
             List<Double> serverPcts = ok.stream().map(Results.RedisRun::serverCpuPct).filter(v -> v != null).toList();
+            List<Double> otherPcts = ok.stream().map(Results.RedisRun::otherCpuPct).filter(v -> v != null).toList();
             results.redis.add(new Results.RedisPoint(first.client(), first.inflight(), first.effectiveInflight(), ok.size(),
                     "ok", ok.size() < runs.size() ? (runs.size() - ok.size()) + " of " + runs.size() + " repetitions failed" : null,
                     min(ok, Results.RedisRun::opsPerSec), median(ok, Results.RedisRun::opsPerSec), max(ok, Results.RedisRun::opsPerSec),
                     median(ok, Results.RedisRun::p50Us), median(ok, Results.RedisRun::p99Us), median(ok, Results.RedisRun::p999Us),
                     median(ok, Results.RedisRun::cpuNsPerOp),
-                    serverPcts.isEmpty() ? null : medianOf(serverPcts),
-                    ratio(ok, C_CLIENT, refN), ratio(ok, LETTUCE, refN), ratio(ok, CEILING, CEILING_PIPELINE)));
+                    serverPcts.isEmpty() ? null : medianOf(serverPcts), otherPcts.isEmpty() ? null : medianOf(otherPcts),
+                    ratio(ok, C_CLIENT, refN, Results.RedisRun::opsPerSec), ratio(ok, LETTUCE, refN, Results.RedisRun::opsPerSec),
+                    ratio(ok, CEILING, CEILING_PIPELINE, Results.RedisRun::opsPerSec),
+                    ratio(ok, C_CLIENT, refN, Results.RedisRun::p50Us), ratio(ok, LETTUCE, refN, Results.RedisRun::p50Us),
+                    ratio(ok, C_CLIENT, refN, Results.RedisRun::p99Us), ratio(ok, LETTUCE, refN, Results.RedisRun::p99Us),
+                    ratio(ok, C_CLIENT, refN, Results.RedisRun::p999Us), ratio(ok, LETTUCE, refN, Results.RedisRun::p999Us),
+                    ratio(ok, C_CLIENT, refN, Results.RedisRun::cpuNsPerOp), ratio(ok, LETTUCE, refN, Results.RedisRun::cpuNsPerOp)));
         }
     }
 
-    /** Median over repetitions of (this run's ops/s / the reference client's ops/s in the same repetition). */
-    private Double ratio(List<Results.RedisRun> runs, String reference, int refN) {
+    /** Median over repetitions of (this run's figure / the reference client's figure in the same repetition). */
+    private Double ratio(List<Results.RedisRun> runs, String reference, int refN, ToDoubleFunction<Results.RedisRun> figure) {
         List<Double> ratios = new ArrayList<>();
         for (Results.RedisRun r : runs) {
             for (Results.RedisRun ref : results.redisRuns) {
                 if (ref.client().equals(reference) && ref.inflight() == refN && ref.rep() == r.rep()
-                        && "ok".equals(ref.status()) && ref.opsPerSec() > 0) {
-                    ratios.add(r.opsPerSec() / ref.opsPerSec());
+                        && "ok".equals(ref.status()) && figure.applyAsDouble(ref) > 0 && figure.applyAsDouble(r) > 0) {
+                    ratios.add(figure.applyAsDouble(r) / figure.applyAsDouble(ref));
                 }
             }
         }
@@ -538,6 +553,15 @@ public final class BenchSuite {
         m.put("peers", "lettuce-core " + versions.getProperty("lettuce", "?") + " (Netty " + versions.getProperty("netty", "?")
                 + "), jedis " + versions.getProperty("jedis", "?") + ", JMH " + versions.getProperty("jmh", "?")
                 + ", HdrHistogram " + versions.getProperty("hdrhistogram", "?"));
+    }
+
+    private static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return f[0] + ", " + f[1] + ", " + f[2];
+        } catch (IOException | RuntimeException e) {
+            return "unknown";
+        }
     }
 
     private static String capture(String... command) {

@@ -24,8 +24,10 @@ import java.util.function.IntFunction;
  * <p>The server is paused ({@code CLIENT PAUSE ms ALL}: it reads commands but answers none),
  * the client sends {@code --commands} GETs (distinct keys, as real traffic has), and once they
  * are all written the heap in use after a full GC and the resident set are compared with the
- * same figures before. A first round does the same unmeasured, so that classes, compiled code
- * and the client's buffers are already there. Prints one JSON object.
+ * same figures before. A first round does the same unmeasured (with a pause of at most 1.5 s),
+ * so that classes, compiled code and the client's buffers are already there. The server cannot
+ * be unpaused early (CLIENT UNPAUSE waits behind CLIENT PAUSE ALL), so each round lasts its
+ * pause. Prints one JSON object.
  *
  * <pre>
  * MemoryBench --client evloop-java|evloop-native|lettuce --port P [--commands 100000] [--pause-ms 6000]
@@ -87,7 +89,7 @@ public final class MemoryBench {
         RedisConfig config = RedisConfig.fromUri("redis://" + host + ":" + port);
         try (Sender sender = open(client, host, port); BlockingRedisClient control = BlockingRedisClient.connect(config)) {
             CompletableFuture<?>[] futures = new CompletableFuture<?>[commands];
-            round(sender, control, futures, pauseMs, null); // warm-up: classes, JIT, buffers
+            round(sender, control, futures, Math.min(1500, pauseMs), null); // warm-up: classes, JIT, buffers
             round(sender, control, futures, pauseMs, r);
         }
     }

@@ -40,6 +40,25 @@ final class ProcStats {
         }
     }
 
+    /**
+     * CPU time the whole machine spent busy (user, nice, system, irq, softirq, steal over every
+     * core), from the first line of /proc/stat, in nanoseconds; -1 if unknown. Compared with the
+     * client's and the server's own CPU time it tells how much else ran during a window.
+     */
+    static long machineBusyNanos() {
+        try {
+            String first = Files.readAllLines(Path.of("/proc/stat")).get(0);
+            String[] f = first.trim().split("\\s+"); // cpu user nice system idle iowait irq softirq steal ...
+            long busy = 0;
+            for (int i : new int[] {1, 2, 3, 6, 7, 8}) {
+                busy += Long.parseLong(f[i]);
+            }
+            return busy * NANOS_PER_TICK;
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
     /** VmRSS of this process in bytes, from /proc/self/status; -1 if unknown. */
     static long residentBytes() {
         try {

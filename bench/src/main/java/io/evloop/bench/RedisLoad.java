@@ -79,6 +79,7 @@ public final class RedisLoad {
         Thread.sleep(warmupMs);
         long cpu0 = ProcStats.processCpuNanos();
         long server0 = ProcStats.processCpuNanos(serverPid);
+        long busy0 = ProcStats.machineBusyNanos();
         long t0 = System.nanoTime();
         recorder.startWindow(t0);
         Thread.sleep(durationMs);
@@ -86,6 +87,7 @@ public final class RedisLoad {
         recorder.endWindow(t1);
         long cpu1 = ProcStats.processCpuNanos();
         long server1 = ProcStats.processCpuNanos(serverPid);
+        long busy1 = ProcStats.machineBusyNanos();
         boolean drained = driver.stopAndAwait(60, TimeUnit.SECONDS);
         if (discard > 0) {
             return Map.of();
@@ -117,6 +119,10 @@ public final class RedisLoad {
         r.put("clientCpuPct", 100.0 * (cpu1 - cpu0) / (t1 - t0));
         if (server0 >= 0 && server1 >= 0) {
             r.put("serverCpuPct", 100.0 * (server1 - server0) / (t1 - t0));
+            if (busy0 >= 0 && busy1 >= 0) {
+                // What neither the client nor the server used: other processes on the shared machine.
+                r.put("otherCpuPct", Math.max(0, 100.0 * ((busy1 - busy0) - (cpu1 - cpu0) - (server1 - server0)) / (t1 - t0)));
+            }
         }
         return r;
     }

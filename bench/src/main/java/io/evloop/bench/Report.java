@@ -257,7 +257,9 @@ public final class Report {
                 + " times (each repetition runs every client once, in rotating order). Throughput shows the median and "
                 + "[min-max] of the repetitions; latencies (HdrHistogram, every command of the window) and CPU are medians. "
                 + "**CPU/op** is the client process's CPU time (all its threads: loop, JIT, GC) over the window divided by the "
-                + "commands completed; **server CPU** is redis-server's share of one core over the same window. "
+                + "commands completed; **server CPU** is redis-server's share of one core over the same window, and "
+                + "**other CPU** what the rest of the machine used meanwhile (busy time of all cores from /proc/stat minus "
+                + "the client's and the server's; other engineers' builds share this machine: a high figure marks a disturbed point). "
                 + "**x C**, **x Lettuce** and **x ceiling** are the medians of per-repetition ratios of throughput to the C "
                 + "program and to Lettuce at the same N, and to `redis-benchmark -P 1000`.");
         line();
@@ -269,16 +271,17 @@ public final class Report {
         line();
         r.redis.stream().filter(p -> p.client().equals(BenchSuite.CEILING) && "ok".equals(p.status())).findFirst().ifPresent(c ->
                 line(String.format(Locale.ROOT, "**Server ceiling** (`redis-benchmark -P 1000 -c 1`): %s ops/s median [%s-%s], "
-                        + "%.2fx the C program at N=1024, %.1fx Lettuce at N=1024; CPU %s ns/op; server CPU %s.", num(c.opsMedian()),
-                        num(c.opsMin()), num(c.opsMax()), nz(c.vsC()), nz(c.vsLettuce()), num(c.cpuNsPerOp()), pct(c.serverCpuPct()))));
+                        + "%.2fx the C program at N=1024, %.1fx Lettuce at N=1024; CPU %s ns/op; server CPU %s; other CPU %s.", num(c.opsMedian()),
+                        num(c.opsMin()), num(c.opsMax()), nz(c.vsC()), nz(c.vsLettuce()), num(c.cpuNsPerOp()), pct(c.serverCpuPct()),
+                        pct(c.otherCpuPct()))));
         line();
         List<Integer> ns = r.redis.stream().filter(p -> !p.client().equals(BenchSuite.CEILING))
                 .map(Results.RedisPoint::inflight).distinct().sorted().toList();
         for (int n : ns) {
             line("### N = " + n);
             line();
-            line("| client | in flight | ops/s (median) | [min-max] | p50 us | p99 us | p99.9 us | CPU ns/op | server CPU | x C | x Lettuce | x ceiling |");
-            line("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+            line("| client | in flight | ops/s (median) | [min-max] | p50 us | p99 us | p99.9 us | CPU ns/op | server CPU | other CPU | x C | x Lettuce | x ceiling |");
+            line("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
             for (String client : BenchSuite.REDIS_CLIENTS) {
                 if (client.equals(BenchSuite.CEILING)) {
                     continue;
@@ -289,16 +292,36 @@ public final class Report {
                 }
                 Results.RedisPoint p = op.get();
                 if (!"ok".equals(p.status())) {
-                    line("| " + label(client) + " | " + n + " | " + why(p.status(), p.reason()) + " | | | | | | | | | |");
+                    line("| " + label(client) + " | " + n + " | " + why(p.status(), p.reason()) + " | | | | | | | | | | |");
                     continue;
                 }
-                line(String.format(Locale.ROOT, "| %s | %d | %s | %s-%s | %.0f | %.0f | %.0f | %s | %s | %s | %s | %s |",
+                line(String.format(Locale.ROOT, "| %s | %d | %s | %s-%s | %.0f | %.0f | %.0f | %s | %s | %s | %s | %s | %s |",
                         label(client), p.effectiveInflight(), num(p.opsMedian()), num(p.opsMin()), num(p.opsMax()),
-                        p.p50Us(), p.p99Us(), p.p999Us(), num(p.cpuNsPerOp()), pct(p.serverCpuPct()), x(p.vsC()),
+                        p.p50Us(), p.p99Us(), p.p999Us(), num(p.cpuNsPerOp()), pct(p.serverCpuPct()), pct(p.otherCpuPct()), x(p.vsC()),
                         x(p.vsLettuce()), x(p.vsCeiling())));
             }
             line();
         }
+        line("### Every figure as a ratio to the C program and to Lettuce");
+        line();
+        line("Medians of per-repetition ratios at the same N. Throughput: above 1 is better; latency and CPU per op: "
+                + "**below 1 is better**.");
+        line();
+        line("| N | client | ops/s x C | x Lettuce | p50 x C | x Lettuce | p99 x C | x Lettuce | p99.9 x C | x Lettuce | CPU/op x C | x Lettuce |");
+        line("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        for (int n : ns) {
+            for (String client : BenchSuite.REDIS_CLIENTS) {
+                Optional<Results.RedisPoint> op = point(client, n);
+                if (client.equals(BenchSuite.CEILING) || op.isEmpty() || !"ok".equals(op.get().status())) {
+                    continue;
+                }
+                Results.RedisPoint p = op.get();
+                line("| " + n + " | " + label(client) + " | " + x(p.vsC()) + " | " + x(p.vsLettuce()) + " | " + x(p.p50VsC())
+                        + " | " + x(p.p50VsLettuce()) + " | " + x(p.p99VsC()) + " | " + x(p.p99VsLettuce()) + " | "
+                        + x(p.p999VsC()) + " | " + x(p.p999VsLettuce()) + " | " + x(p.cpuVsC()) + " | " + x(p.cpuVsLettuce()) + " |");
+            }
+        }
+        line();
         chart(mdDir, charts, "redis-throughput.png", "GET throughput vs commands in flight");
         chart(mdDir, charts, "redis-latency-p99.png", "GET p99 latency vs commands in flight");
         chart(mdDir, charts, "redis-cpu-per-op.png", "client CPU time per GET");

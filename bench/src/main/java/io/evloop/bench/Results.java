@@ -11,7 +11,7 @@ final class Results {
     /** One measurement of one client at one N (one repetition). */
     record RedisRun(String client, int inflight, int effectiveInflight, int rep, String status, String reason,
                     double opsPerSec, double p50Us, double p99Us, double p999Us, double maxUs,
-                    double cpuNsPerOp, double clientCpuPct, Double serverCpuPct, long ops, long errors) {
+                    double cpuNsPerOp, double clientCpuPct, Double serverCpuPct, Double otherCpuPct, long ops, long errors) {
     }
 
     /**
@@ -19,10 +19,14 @@ final class Results {
      * other figures, and the median of the per-repetition throughput ratios to the C program
      * and to Lettuce at the same N, and to redis-benchmark -P 1000 (each ratio taken within one
      * repetition). The C program and Lettuce references of redis-benchmark are those at N=1024.
+     * The other figures' ratios (latency percentiles, CPU per op; below 1 is better) are paired
+     * the same way.
      */
     record RedisPoint(String client, int inflight, int effectiveInflight, int reps, String status, String reason,
                       double opsMin, double opsMedian, double opsMax, double p50Us, double p99Us, double p999Us,
-                      double cpuNsPerOp, Double serverCpuPct, Double vsC, Double vsLettuce, Double vsCeiling) {
+                      double cpuNsPerOp, Double serverCpuPct, Double otherCpuPct, Double vsC, Double vsLettuce, Double vsCeiling,
+                      Double p50VsC, Double p50VsLettuce, Double p99VsC, Double p99VsLettuce,
+                      Double p999VsC, Double p999VsLettuce, Double cpuVsC, Double cpuVsLettuce) {
     }
 
     /** A JMH result: post hand-off, wake-up latency, codec or native call. */
