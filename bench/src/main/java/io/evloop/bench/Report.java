@@ -75,6 +75,7 @@ public final class Report {
                     + "Its figures are indicative only; `./bench.sh` (the full run) produces the report to quote.");
         }
         line();
+        headline();
         line("## Summary: the targets of issue 7");
         line();
         md.append(targetsTable());
@@ -88,6 +89,35 @@ public final class Report {
         problemsSection();
         methodSection();
         machineSection();
+    }
+
+    /** The few sentences a README can quote: throughput ratios at N=1024 and the DAG speed-up. */
+    private void headline() {
+        List<String> parts = new ArrayList<>();
+        for (String client : List.of("evloop-java", "evloop-native")) {
+            point(client, HEADLINE_N).filter(p -> "ok".equals(p.status())).ifPresent(p -> {
+                Optional<Results.RedisPoint> jedis = point("jedis", HEADLINE_N).filter(j -> "ok".equals(j.status()) && j.opsMedian() > 0);
+                parts.add(String.format(Locale.ROOT, "the **%s** does **%s GETs/s**: %s the C program (hiredis + libuv), "
+                        + "%s Lettuce, %s an 8-thread Jedis pool (ratio of medians), %s `redis-benchmark -P 1000`", label(client).replace("evloop, ", ""),
+                        num(p.opsMedian()), x(p.vsC()), x(p.vsLettuce()),
+                        jedis.map(j -> String.format(Locale.ROOT, "%.1fx", p.opsMedian() / j.opsMedian())).orElse("-"), x(p.vsCeiling())));
+            });
+        }
+        if (!parts.isEmpty()) {
+            line("**Headline** (one connection, " + HEADLINE_N + " GETs in flight, medians; ratios paired within each repetition): "
+                    + String.join("; ", parts) + ".");
+            line();
+        }
+        List<String> dag = new ArrayList<>();
+        for (Results.DagRow d : r.dag) {
+            if (d.speedup() != null && Math.abs(d.rttMs() - 1.0) < 1e-9) {
+                dag.add(String.format(Locale.ROOT, "%.0fx at %d IO calls (%s)", d.speedup(), d.ioCalls(), label(d.mode()).replace("evloop, ", "")));
+            }
+        }
+        if (!dag.isEmpty()) {
+            line("**DAG** at a 1 ms round trip, event loop over the 8-thread pool: " + String.join(", ", dag) + ".");
+            line();
+        }
     }
 
     String targetsTable() {
