@@ -26,6 +26,8 @@ import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.function.ToDoubleFunction;
 import org.openjdk.jmh.profile.GCProfiler;
+import org.openjdk.jmh.results.BenchmarkResult;
+import org.openjdk.jmh.results.IterationResult;
 import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.results.format.ResultFormatType;
@@ -78,7 +80,7 @@ public final class BenchSuite {
 
         static Settings full() {
             return new Settings("full", 5, List.of(1, 16, 256, 1024, 4096), 1000, 2000, 3000, 4_000_000,
-                    2, 1000, 3, 1000, 1000, 4000, 24, List.of(10, 100, 1000), List.of(0, 1000), 100_000, 6000);
+                    2, 1000, 5, 1000, 1000, 4000, 24, List.of(10, 100, 1000), List.of(0, 1000), 100_000, 6000);
         }
     }
 
@@ -388,7 +390,7 @@ public final class BenchSuite {
             }
         }
         problem("JMH " + benchmark + " [" + variant + "] produced no result (see jmh-*.log)");
-        return new Results.JmhRow(benchmark, variant, "failed", "no result; see the JMH log", 0, 0, null, null, null, null);
+        return new Results.JmhRow(benchmark, variant, "failed", "no result; see the JMH log", 0, 0, null, null, null, null, 0, 0, 0);
     }
 
     private List<Results.JmhRow> jmh(String include, String name, boolean gcProfiler) throws RunnerException {
@@ -428,8 +430,18 @@ public final class BenchSuite {
                 }
             }
             double error = Double.isNaN(primary.getScoreError()) ? 0 : primary.getScoreError();
+            List<Double> iterations = new ArrayList<>();
+            for (BenchmarkResult b : run.getBenchmarkResults()) {
+                for (IterationResult it : b.getIterationResults()) {
+                    iterations.add(it.getPrimaryResult().getScore());
+                }
+            }
+            if (iterations.isEmpty()) {
+                iterations.add(primary.getScore());
+            }
             rows.add(new Results.JmhRow(bench, loop == null ? "-" : loop, "ok", null, primary.getScore(), error,
-                    primary.getScoreUnit(), p50, p99, alloc));
+                    primary.getScoreUnit(), p50, p99, alloc, medianOf(iterations), Collections.min(iterations),
+                    Collections.max(iterations)));
             say(String.format(Locale.ROOT, "  %-14s %-14s %,16.2f %s%s", bench, loop == null ? "" : loop, primary.getScore(),
                     primary.getScoreUnit(), p50 == null ? "" : String.format(Locale.ROOT, "  p50 %.1f p99 %.1f", p50, p99)));
         }

@@ -148,11 +148,11 @@ final class Charts {
         for (String loop : Loops.NAMES) {
             for (String bench : List.of("producers1", "producers4")) {
                 r.handoff.stream().filter(h -> h.variant().equals(loop) && h.benchmark().equals(bench) && "ok".equals(h.status()))
-                        .findFirst().ifPresent(h -> data.addValue(h.score() / 1e6,
+                        .findFirst().ifPresent(h -> data.addValue(h.median() / 1e6,
                                 bench.equals("producers1") ? "1 producer" : "4 producers", loop));
             }
         }
-        return bars(data, "Post hand-off: tasks per second into one loop thread (JMH)", "million tasks/s", file);
+        return bars(data, "Post hand-off: tasks per second into one loop thread (JMH, median of iterations)", "million tasks/s", file);
     }
 
     private static Path handoffWakeup(Results r, Path file) throws IOException {

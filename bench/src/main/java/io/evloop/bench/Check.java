@@ -44,7 +44,7 @@ final class Check {
             for (String loop : Loops.NAMES) {
                 for (String bench : List.of("producers1", "producers4", "wakeup")) {
                     boolean ok = r.handoff.stream().anyMatch(h -> h.variant().equals(loop) && h.benchmark().equals(bench)
-                            && "ok".equals(h.status()) && h.score() > 0);
+                            && "ok".equals(h.status()) && h.median() > 0);
                     if (!ok) {
                         failures.add("handoff: " + bench + " on " + loop + " has no figure");
                     }
@@ -53,7 +53,7 @@ final class Check {
         }
         if (sections.contains("micro")) {
             for (String bench : List.of("encodeGet", "decodeBulk100", "libuvVersion")) {
-                if (r.micro.stream().noneMatch(m -> m.benchmark().equals(bench) && "ok".equals(m.status()) && m.score() > 0)) {
+                if (r.micro.stream().noneMatch(m -> m.benchmark().equals(bench) && "ok".equals(m.status()) && m.median() > 0)) {
                     failures.add("micro: " + bench + " has no figure");
                 }
             }

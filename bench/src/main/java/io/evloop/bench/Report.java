@@ -206,8 +206,8 @@ public final class Report {
         List<String> missed = new ArrayList<>();
         for (String netty : List.of("netty-nio", "netty-default")) {
             Optional<Results.JmhRow> theirs = jmh(netty, bench);
-            if (theirs.isPresent() && "ok".equals(theirs.get().status()) && theirs.get().score() > 0) {
-                double x = mine.get().score() / theirs.get().score();
+            if (theirs.isPresent() && "ok".equals(theirs.get().status()) && theirs.get().median() > 0) {
+                double x = mine.get().median() / theirs.get().median();
                 parts.add(String.format(Locale.ROOT, "**%.2fx** %s", x, label(netty)));
                 (x >= ON_PAR ? met : missed).add(label(netty));
             }
@@ -215,7 +215,7 @@ public final class Report {
         if (parts.isEmpty()) {
             return new Verdict(target, "no Netty figure", NOT_MEASURED);
         }
-        return new Verdict(target, String.format(Locale.ROOT, "%s tasks/s: ", mega(mine.get().score())) + String.join(", ", parts),
+        return new Verdict(target, String.format(Locale.ROOT, "%s tasks/s: ", mega(mine.get().median())) + String.join(", ", parts),
                 mixedVerdict(met, missed));
     }
 
@@ -367,6 +367,8 @@ public final class Report {
                 + "and a parked thread) and its NIO event loop (a selector, the same shape as evloop's loops). "
                 + "**alloc B/op** is JMH's GC profiler's allocation per task.");
         line();
+        line("Throughput: median [min-max] of the measurement iterations.");
+        line();
         line("| executor | 1 producer, tasks/s | 4 producers, tasks/s | alloc B/op (1 / 4) | wake-up p50 us | wake-up p99 us |");
         line("|---|---:|---:|---:|---:|---:|");
         for (String loop : Loops.NAMES) {
@@ -387,7 +389,8 @@ public final class Report {
         if (!"ok".equals(j.status())) {
             return why(j.status(), j.reason());
         }
-        return j.error() > 0 ? String.format(Locale.ROOT, "%s &plusmn; %s", mega(j.score()), mega(j.error())) : mega(j.score());
+        return j.max() > j.min() ? String.format(Locale.ROOT, "%s [%s-%s]", mega(j.median()), mega(j.min()), mega(j.max()))
+                : mega(j.median());
     }
 
     private void microSection() {
@@ -403,10 +406,11 @@ public final class Report {
                 default -> m.benchmark();
             };
             String score = !"ok".equals(m.status()) ? why(m.status(), m.reason())
-                    : m.unit() != null && m.unit().startsWith("ops") ? mega(m.score()) + " per second"
+                    : m.unit() != null && m.unit().startsWith("ops") ? mega(m.median()) + " per second"
+                    + (m.max() > m.min() ? " [" + mega(m.min()) + "-" + mega(m.max()) + "]" : "")
                     + (m.allocBytesPerOp() == null ? "" : String.format(Locale.ROOT, ", %.1f B allocated each", m.allocBytesPerOp()))
-                    : m.error() > 0 ? String.format(Locale.ROOT, "%.1f &plusmn; %.1f %s", m.score(), m.error(), m.unit())
-                    : String.format(Locale.ROOT, "%.1f %s", m.score(), m.unit());
+                    : String.format(Locale.ROOT, "%.1f %s", m.median(), m.unit())
+                    + (m.max() > m.min() ? String.format(Locale.ROOT, " [%.1f-%.1f]", m.min(), m.max()) : "");
             line("| " + m.benchmark() + " | " + what + " | " + score + " |");
         }
         line();

@@ -29,9 +29,14 @@ final class Results {
                       Double p999VsC, Double p999VsLettuce, Double cpuVsC, Double cpuVsLettuce) {
     }
 
-    /** A JMH result: post hand-off, wake-up latency, codec or native call. */
+    /**
+     * A JMH result: post hand-off, wake-up latency, codec or native call. {@code score} and
+     * {@code error} are JMH's (mean of the iterations, 99.9% interval); {@code median},
+     * {@code min} and {@code max} are over the measurement iterations, which the report uses
+     * because one stalled iteration on a shared 2-core machine swings a mean.
+     */
     record JmhRow(String benchmark, String variant, String status, String reason, double score, double error,
-                  String unit, Double p50, Double p99, Double allocBytesPerOp) {
+                  String unit, Double p50, Double p99, Double allocBytesPerOp, double median, double min, double max) {
     }
 
     /** One DAG cell: an IO mode at one round trip and one number of IO calls per request. */
