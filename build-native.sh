@@ -43,8 +43,26 @@ Options:
   --output DIR   After a successful build, copy the release library to
                  DIR/META-INF/native/<os>-<arch>/, where <os> is linux or darwin and
                  <arch> is x86_64 or aarch64 (amd64 and arm64 are normalized to these),
-                 e.g. DIR/META-INF/native/linux-x86_64/libevloop.so.
+                 e.g. DIR/META-INF/native/linux-x86_64/libevloop.so, together with the
+                 shared libraries it needs that are not part of the OS (see "Bundled
+                 dependencies" below), and write the list of them all in load order
+                 (dependencies first, libevloop last) to evloop.libs in that folder.
   -h, --help     Print this help and exit.
+
+Bundled dependencies: the release build (CMake option EVL_BUNDLE_DEPS, on by default)
+links libuv and hiredis statically when their static archive links into a shared
+library (a try-link decides; the CMake output says which and why), and gives libevloop
+an RPATH of $ORIGIN (macOS: @loader_path). --output copies the ones still linked
+dynamically beside it:
+  Linux: every NEEDED library (and what those need in turn) that is not part of glibc
+         (libc, libm, libpthread, libdl, librt, ld-linux...) or libgcc_s, resolved with
+         ldd and copied as a real file under its SONAME, e.g. libuv.so.1; then checks with
+         ldd that the copy of libevloop resolves them to the copies.
+  macOS: every dylib of 'otool -L' outside /usr/lib and /System (Homebrew's), copied
+         under its file name; the copies' install names and the references to them are
+         rewritten to @loader_path/<name> with install_name_tool and the files re-signed
+         ad hoc (codesign), as install_name_tool invalidates their signature.
+On Debian 12 that is: hiredis static (hidden inside libevloop), libuv.so.1 beside it.
 
 Re-running is incremental: CMake reuses the build directories and rebuilds only what
 changed. Delete build/native and build/native-asan to start over.
@@ -240,11 +258,165 @@ fi
 
 # ---- output ------------------------------------------------------------------------
 
+# Parts of the OS that are never copied: glibc's libraries and the dynamic loader, and
+# libgcc_s, which every Linux system has.
+is_os_library_linux() {
+  case "$1" in
+    linux-vdso.so*|linux-gate.so*|ld-linux*|ld64.so*|libc.so*|libm.so*|libmvec.so*|libpthread.so*|\
+    libdl.so*|librt.so*|libresolv.so*|libutil.so*|libanl.so*|libnsl.so*|libcrypt.so*|\
+    libBrokenLocale.so*|libthread_db.so*|libnss_*|libc_malloc_debug.so*|libgcc_s.so*) return 0 ;;
+  esac
+  return 1
+}
+
+needed_linux() {
+  LC_ALL=C readelf -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\].*/\1/p'
+}
+
+soname_linux() {
+  LC_ALL=C readelf -d "$1" | sed -n 's/.*(SONAME).*\[\(.*\)\].*/\1/p'
+}
+
+# Appends "name<TAB>source" lines to $bundle for the non-OS dependencies of $1 and theirs,
+# each after its own dependencies (depth first, post order).
+collect_linux() {
+  local file="$1" dep path resolved
+  for dep in $(needed_linux "$file"); do
+    is_os_library_linux "$dep" && continue
+    printf '%s\n' "$bundle" | cut -f1 | grep -F -x -q -- "$dep" && continue
+    path="$(env -u LD_LIBRARY_PATH ldd "$file" | awk -v n="$dep" '$1 == n && $2 == "=>" { print $3; exit }')"
+    [[ -n "$path" && "$path" != not && -f "$path" ]] \
+      || die "$file needs $dep, which ldd does not find on this machine (ldd says: $(ldd "$file" | grep -F -- "$dep" | tr -s ' \t' ' '))"
+    resolved="$(readlink -f "$path")"
+    [[ "$(soname_linux "$resolved")" == "$dep" ]] \
+      || die "$resolved (found for $dep) has the SONAME '$(soname_linux "$resolved")', not $dep"
+    collect_linux "$resolved"
+    if [[ -n "$(needed_linux "$resolved" | while read -r d; do is_os_library_linux "$d" || echo "$d"; done)" ]]; then
+      log "warning: $dep needs other non-OS libraries, and only libevloop has an RPATH of \$ORIGIN: they are copied too, but are found only if already loaded or installed"
+    fi
+    bundle="$bundle$dep	$resolved
+"
+  done
+}
+
+is_os_library_darwin() {
+  case "$1" in
+    /usr/lib/*|/System/*) return 0 ;;
+  esac
+  return 1
+}
+
+# The dylibs a Mach-O file links: otool -L without the file's own install name.
+linked_darwin() {
+  local id
+  id="$(otool -D "$1" | sed -n '2p')"
+  otool -L "$1" | sed -n '2,$p' | awk '{ print $1 }' | grep -v -x -F -- "${id:-/nonexistent}" || true
+}
+
+# Resolves an install name to a file: absolute paths as they are, @rpath/ against the
+# LC_RPATH entries of the file that links it, @loader_path/ against its folder.
+resolve_darwin() {
+  local from="$1" name="$2" rpath
+  case "$name" in
+    @rpath/*)
+      for rpath in $(otool -l "$from" | awk '/cmd LC_RPATH/ { getline; getline; print $2 }'); do
+        rpath="${rpath/@loader_path/$(dirname "$from")}"
+        if [[ -f "$rpath/${name#@rpath/}" ]]; then printf '%s\n' "$rpath/${name#@rpath/}"; return; fi
+      done
+      ;;
+    @loader_path/*) printf '%s\n' "$(dirname "$from")/${name#@loader_path/}" ;;
+    @*) ;;
+    *) printf '%s\n' "$name" ;;
+  esac
+}
+
+# Appends "name<TAB>source<TAB>install name" lines to $bundle, dependencies first.
+collect_darwin() {
+  local file="$1" dep path base
+  for dep in $(linked_darwin "$file"); do
+    is_os_library_darwin "$dep" && continue
+    base="$(basename "$dep")"
+    [[ "$base" == "$libname" ]] && continue
+    printf '%s\n' "$bundle" | cut -f1 | grep -F -x -q -- "$base" && continue
+    path="$(resolve_darwin "$file" "$dep")"
+    [[ -n "$path" && -f "$path" ]] || die "$file links $dep, which is not found on this machine"
+    collect_darwin "$path"
+    bundle="$bundle$base	$path	$dep
+"
+  done
+}
+
 if [[ -n "$output" ]]; then
   dest="$output/META-INF/native/$os-$arch"
+  manifest="$dest/evloop.libs"
   mkdir -p "$dest"
+  # What an earlier run copied there goes first, so that nothing stale stays in the jar.
+  if [[ -f "$manifest" ]]; then
+    while read -r old; do
+      case "$old" in ''|'#'*|*/*) ;; *) rm -f "$dest/$old" ;; esac
+    done <"$manifest"
+    rm -f "$manifest"
+  fi
   cp "$lib" "$dest/$libname"
   log "Copied $libname to $dest"
+
+  bundle=""
+  if [[ "$os" == linux ]]; then
+    if LC_ALL=C readelf -d "$lib" | grep -E '\((RUNPATH|RPATH)\)' | grep -q -F '$ORIGIN'; then
+      collect_linux "$lib"
+    else
+      log "warning: $libname has no RPATH of \$ORIGIN (EVL_BUNDLE_DEPS=OFF?): its dependencies are not copied and must be installed where it runs"
+    fi
+  else
+    collect_darwin "$lib"
+  fi
+
+  names=()
+  while IFS=$'\t' read -r name source install_name; do
+    [[ -n "$name" ]] || continue
+    cp -L "$source" "$dest/$name"
+    chmod u+w,a+r "$dest/$name"
+    names+=("$name")
+    log "Bundled $name (from $source)"
+  done <<<"$bundle"
+
+  if [[ "$os" == darwin && ${#names[@]} -gt 0 ]]; then
+    # Every copy refers to the others as @loader_path/<name>, and names itself so.
+    while IFS=$'\t' read -r name source install_name; do
+      [[ -n "$name" ]] || continue
+      install_name_tool -id "@loader_path/$name" "$dest/$name"
+      for target in "${names[@]}" "$libname"; do
+        install_name_tool -change "$install_name" "@loader_path/$name" "$dest/$target"
+      done
+    done <<<"$bundle"
+    for target in "${names[@]}" "$libname"; do
+      codesign --force --sign - "$dest/$target" >/dev/null 2>&1 \
+        || die "codesign --force --sign - $dest/$target failed (install_name_tool changed it, and arm64 macOS refuses unsigned code)"
+    done
+    log "Rewrote the install names to @loader_path/ and re-signed:"
+    otool -L "$dest/$libname"
+  fi
+
+  {
+    printf '# evloop: the files of this folder in load order (dependencies first, libevloop last).\n'
+    printf '# Written by build-native.sh --output; NativeLibraryLoader extracts them all.\n'
+    for name in ${names[@]+"${names[@]}"}; do printf '%s\n' "$name"; done
+    printf '%s\n' "$libname"
+  } >"$manifest"
+  log "Wrote $manifest: $(grep -v '^#' "$manifest" | tr '\n' ' ')"
+
+  if [[ "$os" == linux && ${#names[@]} -gt 0 ]]; then
+    # The copy must find every bundled library beside itself, not elsewhere on this machine.
+    resolved="$(env -u LD_LIBRARY_PATH ldd "$dest/$libname")"
+    printf '%s\n' "$resolved"
+    dest_real="$(cd "$dest" && pwd -P)"
+    for name in "${names[@]}"; do
+      found="$(printf '%s\n' "$resolved" | awk -v n="$name" '$1 == n && $2 == "=>" { print $3; exit }')"
+      [[ -n "$found" && "$(readlink -f "$found")" == "$dest_real/$name" ]] \
+        || die "the copy of $libname in $dest resolves $name to '${found:-nothing}', not to the copy beside it"
+    done
+    log "ldd: the copy of $libname resolves ${names[*]} beside itself"
+  fi
 fi
 
 log "Done"
