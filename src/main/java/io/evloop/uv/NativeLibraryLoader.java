@@ -1,15 +1,25 @@
 package io.evloop.uv;
 
+import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.MalformedURLException;
+import java.net.URI;
+import java.net.URL;
+import java.net.URLConnection;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Pattern;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.LibraryOption;
 
@@ -21,7 +31,11 @@ import jnr.ffi.LibraryOption;
  *   <li>{@code java.library.path};</li>
  *   <li>the copy bundled in the jar under {@code META-INF/native/<os>-<arch>/}, extracted to a
  *       fresh folder under {@value #TMPDIR_PROPERTY} (default {@code java.io.tmpdir}) and deleted
- *       again once loaded.</li>
+ *       again once loaded. When that folder of the jar has a manifest, {@value #MANIFEST}, every
+ *       file it lists (one name a line, dependencies first, libevloop last; {@code #} starts a
+ *       comment) is extracted beside libevloop: the shared libraries it needs that the build
+ *       could not link in statically (libuv on Debian), which its RPATH of {@code $ORIGIN}
+ *       ({@code @loader_path} on macOS) finds there. Without a manifest, libevloop alone.</li>
  * </ol>
  */
 public final class NativeLibraryLoader {
@@ -29,6 +43,9 @@ public final class NativeLibraryLoader {
     public static final String PATH_PROPERTY = "evloop.native.path";
     public static final String TMPDIR_PROPERTY = "evloop.native.tmpdir";
     static final String LIBRARY = "evloop";
+    /** The list of bundled files in META-INF/native/&lt;os&gt;-&lt;arch&gt;/, written by build-native.sh --output. */
+    static final String MANIFEST = "evloop.libs";
+    private static final Pattern FILE_NAME = Pattern.compile("[A-Za-z0-9_+-][A-Za-z0-9._+-]*");
 
     private NativeLibraryLoader() {
     }
@@ -126,35 +143,124 @@ public final class NativeLibraryLoader {
     }
 
     private static LibEvloop loadBundled(String fileName) throws IOException {
-        String resource = "/META-INF/native/" + platform() + "/" + fileName;
-        try (InputStream in = NativeLibraryLoader.class.getResourceAsStream(resource)) {
-            if (in == null) {
-                throw new UnsatisfiedLinkError("this evloop jar carries no native library for "
-                        + platform() + " (no resource " + resource + "); build it on this platform with"
-                        + " ./build-native.sh, or use the Java loop");
+        String folder = "/META-INF/native/" + platform() + "/";
+        String resource = folder + fileName;
+        URL library = NativeLibraryLoader.class.getResource(resource);
+        if (library == null) {
+            throw new UnsatisfiedLinkError("this evloop jar carries no native library for "
+                    + platform() + " (no resource " + resource + "); build it on this platform with"
+                    + " ./build-native.sh, or use the Java loop");
+        }
+        // The manifest and the files it lists come from beside libevloop, i.e. from the same jar
+        // (or classes folder), even when another one on the classpath has the same folder.
+        List<String> names = bundledFiles(library, folder, fileName);
+        List<URL> sources = new ArrayList<>();
+        for (String name : names) {
+            URL source = name.equals(fileName) ? library : sibling(library, folder, name);
+            if (source == null) {
+                throw new UnsatisfiedLinkError("this evloop jar lists " + name + " in " + folder + MANIFEST
+                        + " but does not carry it; rebuild the jar (mvn package runs ./build-native.sh --output),"
+                        + " or use the Java loop");
             }
-            String tmpSource = System.getProperty(TMPDIR_PROPERTY) != null ? "-D" + TMPDIR_PROPERTY : "java.io.tmpdir";
-            Path base = Paths.get(System.getProperty(TMPDIR_PROPERTY, System.getProperty("java.io.tmpdir")));
-            Path dir;
-            try {
-                dir = Files.createTempDirectory(base, "evloop-");
-            } catch (IOException e) {
-                String why = !Files.exists(base) ? "the folder does not exist"
-                        : !Files.isWritable(base) ? "the folder is not writable" : e.toString();
-                throw new UnsatisfiedLinkError("cannot extract the bundled library to " + base + " (from " + tmpSource
-                        + "): " + why + "; point -D" + TMPDIR_PROPERTY + " at a writable folder");
+            sources.add(source);
+        }
+
+        String tmpSource = System.getProperty(TMPDIR_PROPERTY) != null ? "-D" + TMPDIR_PROPERTY : "java.io.tmpdir";
+        Path base = Paths.get(System.getProperty(TMPDIR_PROPERTY, System.getProperty("java.io.tmpdir")));
+        Path dir;
+        try {
+            dir = Files.createTempDirectory(base, "evloop-");
+        } catch (IOException e) {
+            String why = !Files.exists(base) ? "the folder does not exist"
+                    : !Files.isWritable(base) ? "the folder is not writable" : e.toString();
+            throw new UnsatisfiedLinkError("cannot extract the bundled library to " + base + " (from " + tmpSource
+                    + "): " + why + "; point -D" + TMPDIR_PROPERTY + " at a writable folder");
+        }
+        List<Path> extracted = new ArrayList<>();
+        try {
+            for (int i = 0; i < names.size(); i++) {
+                Path file = dir.resolve(names.get(i));
+                extracted.add(file);
+                try (InputStream in = open(sources.get(i))) {
+                    Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+                }
             }
-            Path file = dir.resolve(fileName);
-            try {
-                Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
-                return loadFile(file, "bundled copy extracted to " + dir);
-            } catch (UnsatisfiedLinkError e) {
-                throw explain(e, base);
-            } finally {
-                // Once mapped, the file is no longer needed (Linux and macOS keep the mapping).
-                Files.deleteIfExists(file);
-                Files.deleteIfExists(dir);
+            // Only libevloop is loaded by name: the dynamic linker finds the others beside it.
+            return loadFile(dir.resolve(fileName), "bundled copy extracted to " + dir);
+        } catch (UnsatisfiedLinkError e) {
+            throw explain(e, base);
+        } finally {
+            // Once mapped, the files are no longer needed (Linux and macOS keep the mappings).
+            deleteAll(extracted, dir);
+        }
+    }
+
+    /**
+     * The files to extract, libevloop last: the manifest's list when the jar has one beside
+     * libevloop, else libevloop alone.
+     */
+    private static List<String> bundledFiles(URL library, String folder, String fileName) throws IOException {
+        URL manifest = sibling(library, folder, MANIFEST);
+        Set<String> names = new LinkedHashSet<>();
+        if (manifest != null) {
+            try (BufferedReader reader = new BufferedReader(
+                    new InputStreamReader(open(manifest), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = reader.readLine()) != null) {
+                    String name = line.strip();
+                    if (name.isEmpty() || name.startsWith("#")) {
+                        continue;
+                    }
+                    if (!FILE_NAME.matcher(name).matches()) {
+                        throw new UnsatisfiedLinkError("this evloop jar's " + folder + MANIFEST + " lists '" + name
+                                + "', which is not a plain file name; rebuild the jar, or use the Java loop");
+                    }
+                    names.add(name);
+                }
             }
+        }
+        names.remove(fileName);
+        names.add(fileName);
+        return new ArrayList<>(names);
+    }
+
+    /** The resource {@code name} beside {@code library}, or null when there is none. */
+    private static URL sibling(URL library, String folder, String name) {
+        String location = library.toExternalForm();
+        URL candidate;
+        try {
+            candidate = URI.create(location.substring(0, location.lastIndexOf('/') + 1) + name).toURL();
+        } catch (IllegalArgumentException | MalformedURLException e) {
+            // A URL scheme known only to its class loader: ask the class loader by full name.
+            return NativeLibraryLoader.class.getResource(folder + name);
+        }
+        try {
+            open(candidate).close();
+            return candidate;
+        } catch (IOException absent) {
+            return null;
+        }
+    }
+
+    /** Reads a resource without leaving its jar open in the JVM-wide cache of jar files. */
+    private static InputStream open(URL url) throws IOException {
+        URLConnection connection = url.openConnection();
+        connection.setUseCaches(false);
+        return connection.getInputStream();
+    }
+
+    private static void deleteAll(List<Path> files, Path dir) {
+        for (Path file : files) {
+            deleteQuietly(file);
+        }
+        deleteQuietly(dir);
+    }
+
+    private static void deleteQuietly(Path path) {
+        try {
+            Files.deleteIfExists(path);
+        } catch (IOException e) {
+            path.toFile().deleteOnExit();
         }
     }
 
@@ -163,7 +269,8 @@ public final class NativeLibraryLoader {
         String message = String.valueOf(e.getMessage());
         String hint;
         java.util.regex.Matcher missing = java.util.regex.Pattern
-                .compile("(lib[\\w.+-]+?\\.(?:so[.\\d]*|dylib)): cannot open shared object file|Library not loaded: (\\S+)")
+                .compile("(lib[\\w.+-]+?\\.(?:so[.\\d]*|dylib)): (?:cannot open shared object file|file too short)"
+                        + "|Library not loaded: (\\S+)")
                 .matcher(message);
         if (missing.find()) {
             String lib = missing.group(1) != null ? missing.group(1) : missing.group(2);
