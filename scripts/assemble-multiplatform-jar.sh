@@ -17,9 +17,12 @@ META-INF/native/<os>-<arch>/:
      <os>-<arch> (linux-x86_64, linux-aarch64, darwin-x86_64, darwin-aarch64) with
      libevloop.so (linux) or libevloop.dylib (darwin) in it: the layout of META-INF/native/
      and of the CI artifacts. A folder with META-INF/native/ inside (target/classes) works too.
+     When the folder has the manifest evloop.libs (build-native.sh --output writes it), every
+     file it lists goes in too (the libraries bundled beside libevloop, e.g. libuv.so.1), and
+     the manifest itself; a listed file that is missing is an error.
   3. Each library is checked: the file name its OS expects and, where the 'file' command
-     exists, the right format and architecture (ELF x86-64 / AArch64, Mach-O x86_64 / arm64).
-     A platform given twice is an error.
+     exists, the right format and architecture (ELF x86-64 / AArch64, Mach-O x86_64 / arm64),
+     bundled ones included. A platform given twice is an error.
   4. Writes FILE (default target/evloop-<version>-multiplatform.jar) and lists what it carries.
 
 Options:
@@ -111,18 +114,31 @@ for dir in "${DIRS[@]}"; do
     lib="$platform_dir$lib_name"
     [ -f "$lib" ] || die "$platform_dir has no $lib_name (it has: $(ls "$platform_dir" | tr '\n' ' '))"
     case ",$PLATFORMS," in *",$platform,"*) die "$platform is given twice (again in $dir)" ;; esac
-    if command -v file >/dev/null 2>&1; then
-      description="$(file -b "$lib")"
-      printf '%s\n' "$description" | grep -E -q "$(expected_format "$platform")" \
-        || die "$lib is not a $platform library: $description"
-    else
-      echo "    (no 'file' command: the format of $lib is not checked)"
+    files="$lib_name"
+    if [ -f "${platform_dir}evloop.libs" ]; then
+      files="$(grep -v -e '^#' -e '^[[:space:]]*$' "${platform_dir}evloop.libs" | tr -d ' \t\r')"
+      printf '%s\n' "$files" | grep -F -x -q "$lib_name" \
+        || die "${platform_dir}evloop.libs does not list $lib_name"
     fi
     mkdir -p "$STAGE/META-INF/native/$platform"
-    cp "$lib" "$STAGE/META-INF/native/$platform/$lib_name"
+    for name in $files; do
+      case "$name" in */*|..|.) die "${platform_dir}evloop.libs lists '$name', which is not a plain file name" ;; esac
+      [ -f "$platform_dir$name" ] || die "${platform_dir}evloop.libs lists $name, but $platform_dir has no such file"
+      if command -v file >/dev/null 2>&1; then
+        description="$(file -b -L "$platform_dir$name")"
+        printf '%s\n' "$description" | grep -E -q "$(expected_format "$platform")" \
+          || die "$platform_dir$name is not a $platform library: $description"
+      else
+        echo "    (no 'file' command: the format of $platform_dir$name is not checked)"
+      fi
+      cp -L "$platform_dir$name" "$STAGE/META-INF/native/$platform/$name"
+    done
+    if [ -f "${platform_dir}evloop.libs" ]; then
+      cp "${platform_dir}evloop.libs" "$STAGE/META-INF/native/$platform/evloop.libs"
+    fi
     PLATFORMS="${PLATFORMS:+$PLATFORMS,}$platform"
     found=1
-    echo "==> $platform: $lib"
+    echo "==> $platform: $(printf '%s ' $files)from $platform_dir"
   done
   [ "$found" -eq 1 ] || die "$dir holds no <os>-<arch> folder"
 done
@@ -144,7 +160,7 @@ else
 fi
 
 echo "==> Wrote $OUTPUT, carrying:"
-"$JAR_TOOL" tf "$OUTPUT" | grep '^META-INF/native/.*/libevloop\.' | sed 's/^/    /'
+"$JAR_TOOL" tf "$OUTPUT" | grep '^META-INF/native/.' | grep -v '/$' | sed 's/^/    /'
 count="$("$JAR_TOOL" tf "$OUTPUT" | grep -c '^META-INF/native/.*/libevloop\.' || true)"
 [ "$count" -eq "$(printf '%s\n' "$PLATFORMS" | tr ',' '\n' | grep -c .)" ] \
   || die "the jar carries $count libraries, expected one for each of $PLATFORMS"

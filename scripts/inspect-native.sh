@@ -14,6 +14,9 @@ target/classes/META-INF/native/<os>-<arch>/, which 'mvn verify' or
   - its dependencies:       Linux: readelf -d (NEEDED, RUNPATH) and ldd
                             macOS: otool -L
   - Linux only, for information: RELRO, BIND_NOW and the stack flags (readelf).
+  - the files bundled beside it, when its folder has the manifest evloop.libs that
+    'build-native.sh --output' writes (in load order, libevloop last): for each, what it is,
+    its SONAME / install name and what it needs. A listed file that is missing fails.
 Fails if a library exports anything but evl_ names (the public API; evl__ names are
 internal and must stay hidden) or exports nothing. ELF's _init and _fini are allowed.
 Libraries are inspected with the host's tools, so give it libraries of the host's
@@ -111,6 +114,31 @@ for lib in "$@"; do
   else
     otool -L "$lib"
   fi
+
+  manifest="$(dirname "$lib")/evloop.libs"
+  section "bundled files ($manifest)"
+  if [ ! -f "$manifest" ]; then
+    echo "(no manifest: the library is used alone; whatever it needs beyond the OS must be installed)"
+    continue
+  fi
+  while read -r name; do
+    case "$name" in ''|'#'*) continue ;; esac
+    file="$(dirname "$lib")/$name"
+    if [ ! -f "$file" ]; then
+      echo "FAIL: $name is listed but missing"; failures=$((failures + 1)); continue
+    fi
+    printf '%s (%s bytes)' "$name" "$(wc -c <"$file" | tr -d ' ')"
+    if command -v file >/dev/null 2>&1; then printf ': %s' "$(file -b "$file")"; fi
+    printf '\n'
+    [ "$name" = "$(basename "$lib")" ] && continue
+    if [ "$os" = linux ]; then
+      if command -v readelf >/dev/null 2>&1; then
+        readelf -d "$file" | grep -E '\((NEEDED|SONAME)\)' | sed 's/^ */    /'
+      fi
+    else
+      otool -L "$file" | sed -n '2,$p'
+    fi
+  done <"$manifest"
 done
 
 echo

@@ -9,9 +9,11 @@ Usage: scripts/install-consumer-prereqs.sh [--shim-runtime-libs]
 Installs what examples/consumer/run.sh needs and is missing:
   - Maven and a JDK 17, only when 'mvn' or 'java' is not on the PATH;
   - redis-server (the consumer's script starts its own).
-With --shim-runtime-libs also libuv and hiredis, which libevloop loads at run time as
-long as it links them dynamically (the CI smoke test of the multi-platform jar passes it;
-drop it once the shim carries them).
+With --shim-runtime-libs also libuv and hiredis, for a libevloop that does not carry them.
+On Linux the jar's libevloop does (hiredis linked in, libuv.so.1 beside it: see
+build-native.sh --help), so the CI smoke test runs there without them, on a machine
+that has neither. On macOS the same bundling is built but has not been tried, so CI still
+passes the flag there.
 
 Debian/Ubuntu: apt-get update, then apt-get install -y --no-install-recommends of the
 missing packages (as root, or through sudo). macOS: brew install of the missing formulae.
