@@ -283,8 +283,8 @@ collect_linux() {
   local file="$1" dep path resolved
   for dep in $(needed_linux "$file"); do
     is_os_library_linux "$dep" && continue
-    printf '%s\n' "$bundle" | cut -f1 | grep -F -x -q -- "$dep" && continue
-    path="$(env -u LD_LIBRARY_PATH ldd "$file" | awk -v n="$dep" '$1 == n && $2 == "=>" { print $3; exit }')"
+    case "$bundled_names" in *"|$dep|"*) continue ;; esac
+    path="$(env -u LD_LIBRARY_PATH ldd "$file" | awk -v n="$dep" '$1 == n && $2 == "=>" && !done { print $3; done = 1 }')"
     [[ -n "$path" && "$path" != not && -f "$path" ]] \
       || die "$file needs $dep, which ldd does not find on this machine (ldd says: $(ldd "$file" | grep -F -- "$dep" | tr -s ' \t' ' '))"
     resolved="$(readlink -f "$path")"
@@ -296,6 +296,7 @@ collect_linux() {
     fi
     bundle="$bundle$dep	$resolved
 "
+    bundled_names="$bundled_names$dep|"
   done
 }
 
@@ -337,12 +338,13 @@ collect_darwin() {
     is_os_library_darwin "$dep" && continue
     base="$(basename "$dep")"
     [[ "$base" == "$libname" ]] && continue
-    printf '%s\n' "$bundle" | cut -f1 | grep -F -x -q -- "$base" && continue
+    case "$bundled_names" in *"|$base|"*) continue ;; esac
     path="$(resolve_darwin "$file" "$dep")"
     [[ -n "$path" && -f "$path" ]] || die "$file links $dep, which is not found on this machine"
     collect_darwin "$path"
     bundle="$bundle$base	$path	$dep
 "
+    bundled_names="$bundled_names$base|"
   done
 }
 
@@ -361,6 +363,7 @@ if [[ -n "$output" ]]; then
   log "Copied $libname to $dest"
 
   bundle=""
+  bundled_names="|"
   if [[ "$os" == linux ]]; then
     if LC_ALL=C readelf -d "$lib" | grep -E '\((RUNPATH|RPATH)\)' | grep -q -F '$ORIGIN'; then
       collect_linux "$lib"
@@ -411,7 +414,7 @@ if [[ -n "$output" ]]; then
     printf '%s\n' "$resolved"
     dest_real="$(cd "$dest" && pwd -P)"
     for name in "${names[@]}"; do
-      found="$(printf '%s\n' "$resolved" | awk -v n="$name" '$1 == n && $2 == "=>" { print $3; exit }')"
+      found="$(printf '%s\n' "$resolved" | awk -v n="$name" '$1 == n && $2 == "=>" && !done { print $3; done = 1 }')"
       [[ -n "$found" && "$(readlink -f "$found")" == "$dest_real/$name" ]] \
         || die "the copy of $libname in $dest resolves $name to '${found:-nothing}', not to the copy beside it"
     done
