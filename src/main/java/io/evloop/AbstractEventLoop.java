@@ -95,7 +95,9 @@ public abstract class AbstractEventLoop implements EventLoop {
         try {
             tasks.offer(task);
             // While the loop thread drains, it picks the task up in the same turn.
-            if (!(draining && Thread.currentThread() == thread) && wakeupPending.compareAndSet(false, true)) {
+            // Read before the CAS: while a wake-up is pending, producers share the line read-only.
+            if (!(draining && Thread.currentThread() == thread) && !wakeupPending.get()
+                    && wakeupPending.compareAndSet(false, true)) {
                 wakeup();
             }
         } finally {
