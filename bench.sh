@@ -44,18 +44,7 @@ log() { printf '==> %s\n' "$*"; }
 started=$(date +%s)
 
 # ---- what the run needs --------------------------------------------------------------------
-if ! command -v mvn >/dev/null 2>&1 || ! command -v java >/dev/null 2>&1; then
-  if [ "$(uname -s)" = Linux ] && command -v apt-get >/dev/null 2>&1; then
-    SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-    $SUDO apt-get update -q
-    $SUDO apt-get install -y -q --no-install-recommends maven openjdk-17-jdk-headless
-  elif [ "$(uname -s)" = Darwin ] && command -v brew >/dev/null 2>&1; then
-    brew install maven openjdk@17
-  else
-    echo "bench.sh: Java 17+ and Maven are needed; install them and run again" >&2
-    exit 1
-  fi
-fi
+. scripts/ensure-java-maven.sh
 have_headers() { [ -f /usr/include/hiredis/adapters/libuv.h ] || [ -f "$(brew --prefix 2>/dev/null)/include/hiredis/adapters/libuv.h" ]; }
 if [ "$build" = 1 ] && { ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-benchmark >/dev/null 2>&1 \
      || ! command -v cc >/dev/null 2>&1 || ! have_headers; }; then
