@@ -47,7 +47,6 @@ public abstract class AbstractEventLoop implements EventLoop {
     private long scheduledSequence;
     private long armedDeadline = Long.MAX_VALUE;
     private boolean timerArmed;
-    private boolean draining;
     private final java.util.ArrayList<Runnable> endOfTurn = new java.util.ArrayList<>();
     private final java.util.ArrayList<Runnable> endOfTurnRunning = new java.util.ArrayList<>();
     private final java.util.LinkedHashSet<Runnable> exitHooks = new java.util.LinkedHashSet<>();
@@ -94,9 +93,10 @@ public abstract class AbstractEventLoop implements EventLoop {
         }
         try {
             tasks.offer(task);
-            // While the loop thread drains, it picks the task up in the same turn.
-            // Read before the CAS: while a wake-up is pending, producers share the line read-only.
-            if (!(draining && Thread.currentThread() == thread) && !wakeupPending.get()
+            // The loop thread never wakes itself here: every turn ends in runPendingTasks, which
+            // re-arms a wake-up if tasks remain. Others read before the CAS: while a wake-up is
+            // pending, producers share the line read-only.
+            if (Thread.currentThread() != thread && !wakeupPending.get()
                     && wakeupPending.compareAndSet(false, true)) {
                 wakeup();
             }
@@ -192,27 +192,26 @@ public abstract class AbstractEventLoop implements EventLoop {
 
     /**
      * Loop thread: runs queued tasks (at most a turn's worth; if more remain it wakes itself
-     * so that IO gets polled in between), then the scheduled tasks that are due.
+     * so that IO gets polled in between), then the scheduled tasks that are due and the
+     * end-of-turn actions. Every entry of the loop thread (a wake-up, a timer, an IO event)
+     * ends here, which is why a post from the loop thread needs no wake-up.
      */
     protected final void runPendingTasks() {
         wakeupPending.set(false);
-        draining = true;
-        try {
-            for (int n = 0; n < MAX_TASKS_PER_TURN; n++) {
-                Runnable task = tasks.poll();
-                if (task == null) {
-                    break;
-                }
-                safeRun(task);
+        for (int n = 0; n < MAX_TASKS_PER_TURN; n++) {
+            Runnable task = tasks.poll();
+            if (task == null) {
+                break;
             }
-        } finally {
-            draining = false;
-        }
-        if (!tasks.isEmpty() && wakeupPending.compareAndSet(false, true)) {
-            wakeup();
+            safeRun(task);
         }
         runDueScheduled();
         runEndOfTurn();
+        // Tasks left over (a full turn's worth, or posted by timers and end-of-turn actions on
+        // this thread, which does not wake itself in post): poll IO, then come back for them.
+        if (!tasks.isEmpty() && wakeupPending.compareAndSet(false, true)) {
+            wakeup();
+        }
     }
 
     /**

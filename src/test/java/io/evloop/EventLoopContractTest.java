@@ -368,6 +368,14 @@ public abstract class EventLoopContractTest {
     }
 
     @Test
+    void tasksPostedByTimersOnTheLoopThreadRunWithoutAnyOtherWakeUp() {
+        EventLoop loop = newLoop();
+        CompletableFuture<String> ran = new CompletableFuture<>();
+        loop.schedule(() -> loop.post(() -> ran.complete(Thread.currentThread().getName())), 5, TimeUnit.MILLISECONDS);
+        assertEquals(loop.name(), await(ran));
+    }
+
+    @Test
     void aFloodOfPostsFromTheLoopThreadItselfAllRun() {
         EventLoop loop = newLoop();
         int count = 50_000; // well over one turn's batch

@@ -172,7 +172,8 @@ public final class UvEventLoop extends AbstractEventLoop {
                 } catch (Throwable t) {
                     reportTaskException(t);
                 }
-                runEndOfTurn(); // write what the completions of this event queued, in this turn
+                // Run what the completions of this event posted, and write what they queued, in this turn.
+                runPendingTasks();
             }
         } catch (Throwable t) {
             reportTaskException(t);
