@@ -6,7 +6,8 @@
 #      loops (a native library that fails to load fails the build) and installs the jar
 #      into the local Maven repository;
 #   3. the consumer example (examples/consumer) runs in a fresh JVM against that jar, with
-#      nothing else on its classpath, and must get the native loop;
+#      nothing else on its classpath, and must get the native loop (on Linux also with the
+#      system libuv and hiredis hidden in a mount namespace, when root or sudo allows);
 #   4. on a machine that has a newer JDK (Temurin 25 under /usr/lib/jvm), a smoke run there.
 # Usage: ./test.sh [extra Maven arguments, e.g. -Dtest=NioEventLoopTest]
 set -euo pipefail
@@ -18,6 +19,10 @@ cd "$(dirname "$0")"
 mvn -B -ntp install -Devloop.requireNative=true "$@"
 echo "==> Consumer example against the installed jar"
 EVLOOP_REQUIRE_NATIVE=1 examples/consumer/run.sh --skip-install
+if [ "$(uname -s)" = Linux ] && { [ "$(id -u)" -eq 0 ] || sudo -n true 2>/dev/null; }; then
+  echo "==> Consumer example again, with the system libuv and hiredis hidden (the jar's copies only)"
+  EVLOOP_REQUIRE_NATIVE=1 scripts/without-system-libs.sh examples/consumer/run.sh --skip-install
+fi
 newest_jdk="$(ls -d /usr/lib/jvm/temurin-25* 2>/dev/null | head -n 1 || true)"
 if [ -n "$newest_jdk" ]; then
   echo "==> Smoke run on $newest_jdk"
