@@ -1,5 +1,7 @@
 package io.evloop.uv;
 
+import static io.evloop.uv.ProcessTools.exec;
+import static io.evloop.uv.ProcessTools.listRecursively;
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -24,8 +26,8 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
+import io.evloop.uv.ProcessTools.Exec;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -144,29 +146,8 @@ class BundledDependenciesTest {
         }
     }
 
-    private static List<String> listRecursively(Path dir) throws IOException {
-        try (Stream<Path> files = Files.walk(dir)) {
-            return files.filter(p -> !p.equals(dir)).map(Path::toString).sorted().toList();
-        }
-    }
 
-    private record Exec(int exitCode, String output) {
-    }
 
-    private static Exec exec(List<String> command) throws Exception {
-        Process p;
-        try {
-            p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        } catch (IOException e) {
-            return new Exec(-1, e.toString());
-        }
-        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            return new Exec(-1, "timed out: " + command);
-        }
-        return new Exec(p.exitValue(), output);
-    }
 
     /**
      * The system's copies of libuv and hiredis: every entry of {@code ldconfig -p} named
@@ -176,10 +157,10 @@ class BundledDependenciesTest {
         static SystemCopies find() throws Exception {
             String ldconfig = Files.isExecutable(Path.of("/sbin/ldconfig")) ? "/sbin/ldconfig" : "ldconfig";
             Exec listed = exec(List.of(ldconfig, "-p"));
-            assertEquals(0, listed.exitCode, "ldconfig -p: " + listed.output);
+            assertEquals(0, listed.exitCode(), "ldconfig -p: " + listed.output());
             Set<String> names = new LinkedHashSet<>();
             Set<Path> files = new LinkedHashSet<>();
-            for (String line : listed.output.lines().toList()) {
+            for (String line : listed.output().lines().toList()) {
                 // "\tlibuv.so.1 (libc6,x86-64) => /lib/x86_64-linux-gnu/libuv.so.1"
                 String entry = line.strip();
                 int arrow = entry.indexOf(" => ");
@@ -215,10 +196,10 @@ class BundledDependenciesTest {
                 probe.addAll(List.of("sh", "-c", "mount --bind \"$0\" \"$1\" && test ! -s \"$1\"",
                         empty.toString(), target.toString()));
                 Exec result = exec(probe);
-                if (result.exitCode == 0) {
+                if (result.exitCode() == 0) {
                     return candidate;
                 }
-                answers.add(String.join(" ", candidate) + ": status " + result.exitCode + " " + result.output.strip());
+                answers.add(String.join(" ", candidate) + ": status " + result.exitCode() + " " + result.output().strip());
             }
             Assumptions.abort("cannot bind-mount in a new mount namespace here (needs root, unprivileged user"
                     + " namespaces or passwordless sudo): " + String.join("; ", answers));

@@ -1,5 +1,7 @@
 package io.evloop.uv;
 
+import static io.evloop.uv.ProcessTools.exec;
+import static io.evloop.uv.ProcessTools.listRecursively;
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -18,8 +20,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
+import io.evloop.uv.ProcessTools.Exec;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -177,11 +179,6 @@ class NativeLibraryLoaderTest {
         return platform.substring(0, platform.indexOf('-') + 1) + arch;
     }
 
-    private static List<String> listRecursively(Path dir) throws IOException {
-        try (Stream<Path> files = Files.walk(dir)) {
-            return files.filter(p -> !p.equals(dir)).map(Path::toString).sorted().toList();
-        }
-    }
 
     /** Compiles a shared library that links against libevlgone, then deletes libevlgone. */
     private static void buildLibraryNeedingAMissingOne(Path work, Path output) throws Exception {
@@ -190,32 +187,16 @@ class NativeLibraryLoaderTest {
         Path source = Files.writeString(work.resolve("needs_gone.c"),
                 "int evl_gone(void);\nint evl_needs_gone(void) { return evl_gone(); }\n");
         String cc = System.getenv().getOrDefault("CC", "cc");
-        Assumptions.assumeTrue(exec(List.of(cc, "--version")).exitCode == 0, "no C compiler (" + cc + ") to build the test library");
+        Assumptions.assumeTrue(exec(List.of(cc, "--version")).exitCode() == 0, "no C compiler (" + cc + ") to build the test library");
         Exec built = exec(List.of(cc, "-shared", "-fPIC", "-o", gone.toString(), goneSource.toString()));
-        assertEquals(0, built.exitCode, built.output);
+        assertEquals(0, built.exitCode(), built.output());
         built = exec(List.of(cc, "-shared", "-fPIC", "-o", output.toString(), source.toString(),
                 "-L" + work, "-levlgone"));
-        assertEquals(0, built.exitCode, built.output);
+        assertEquals(0, built.exitCode(), built.output());
         Files.delete(gone);
     }
 
-    private record Exec(int exitCode, String output) {
-    }
 
-    private static Exec exec(List<String> command) throws Exception {
-        Process p;
-        try {
-            p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        } catch (IOException e) {
-            return new Exec(-1, e.toString());
-        }
-        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            return new Exec(-1, "timed out: " + command);
-        }
-        return new Exec(p.exitValue(), output);
-    }
 
     /**
      * A tmpfs mounted noexec on a folder, for the extraction test; the test is skipped with the
@@ -232,14 +213,14 @@ class NativeLibraryLoaderTest {
             Assumptions.assumeTrue(System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("linux"),
                     "a noexec tmpfs mount is made with Linux's mount(8) only");
             Exec mounted = exec(List.of("mount", "-t", "tmpfs", "-o", "noexec,nosuid,nodev,size=16m", "tmpfs", dir.toString()));
-            Assumptions.assumeTrue(mounted.exitCode == 0,
-                    "cannot mount a noexec tmpfs here (needs root or CAP_SYS_ADMIN): " + mounted.output.strip());
+            Assumptions.assumeTrue(mounted.exitCode() == 0,
+                    "cannot mount a noexec tmpfs here (needs root or CAP_SYS_ADMIN): " + mounted.output().strip());
             return new NoexecMount(dir);
         }
 
         void unmount() throws Exception {
             Exec unmounted = exec(List.of("umount", dir.toString()));
-            assertEquals(0, unmounted.exitCode, "umount " + dir + ": " + unmounted.output);
+            assertEquals(0, unmounted.exitCode(), "umount " + dir + ": " + unmounted.output());
         }
     }
 
