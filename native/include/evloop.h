@@ -166,9 +166,10 @@ EVL_EXPORT int evl_timer_close(evl_timer_t *timer);
  *   replies only: one DATA event per batch of replies the loop read in a turn, and
  *   evl_redis_read() copies them out. Before hiredis parses anything the shim checks the
  *   reply stream with the same limits as evloop's Java decoder (RESP2 type bytes only,
- *   numbers, CR LF, bulk strings up to 512 MiB, arrays up to 2^24 elements and 32 levels
- *   deep, simple strings and errors up to 64 KiB) and treats a reply no command waits for
- *   as a protocol error; hiredis 0.14 would otherwise accept malformed numbers, skip
+ *   numbers without a leading zero or "-0", CR LF, bulk strings up to 512 MiB, arrays up to
+ *   2^24 elements and 32 levels deep, simple strings and errors up to 64 KiB, one reply up
+ *   to evl_redis_set_max_reply() bytes) and treats a reply no command waits for as a
+ *   protocol error; hiredis 0.14 would otherwise accept malformed numbers, skip
  *   whatever follows a bulk string, wait forever for an absurd length, or abort() the
  *   process on an unsolicited reply. Such a connection ends with EVL_REDIS_ERR_PROTOCOL
  *   after the replies before the bad bytes have been delivered. (hiredis 0.14 itself also
@@ -180,7 +181,9 @@ EVL_EXPORT int evl_timer_close(evl_timer_t *timer);
  * When the loop stops or is destroyed
  *   Once a stop was requested no Redis event is delivered any more (as for timers).
  *   Connections still open when a loop that is not running is destroyed are closed and
- *   freed with it.
+ *   freed with it. A loop destroyed while it runs (from inside one of its callbacks) closes
+ *   and frees them as soon as uv_run() has returned, before evl_loop_run() returns: their
+ *   sockets are closed, only the loop itself is leaked.
  *
  * Signals: the shim does not change signal dispositions. hiredis writes with write(2), so a
  * process that embeds the shim must ignore SIGPIPE (the JVM does), or a write to a
@@ -216,6 +219,12 @@ EVL_EXPORT int evl_redis_connect_unix(evl_loop_t *loop, int64_t token, const cha
  */
 EVL_EXPORT int evl_redis_send(evl_redis_t *c, const uint8_t *buf, const int32_t *ends,
                               int32_t count);
+
+/* Sets the largest top-level reply accepted, in bytes of the stream from its type byte to
+ * its last LF (128 MiB until set; at least 1). A reply that grows past it ends the
+ * connection with EVL_REDIS_ERR_PROTOCOL, before hiredis buffers the bytes beyond. Call it
+ * right after connecting. Returns 0, or EVL_EINVAL (NULL handle, max < 1). */
+EVL_EXPORT int evl_redis_set_max_reply(evl_redis_t *c, int64_t max);
 
 /* Copies up to cap bytes of waiting reply data to dst and drops them from the shim's
  * buffer. Returns how many (0 when nothing waits), or EVL_EINVAL. The bytes are whole RESP2

@@ -70,12 +70,15 @@ struct evl_timer_s {
  * at every byte before hiredis does and stops at the first that is not valid RESP2 within
  * the limits below, which are those of evloop's Java decoder (RespDecoder), so that both
  * backends refuse the same streams. It also counts replies: a reply that starts while no
- * command waits for one (expected == 0) is an error too.
+ * command waits for one (expected == 0) is an error too, and so is a top-level reply longer
+ * than max_reply bytes (from its type byte to its last LF): the first byte beyond is refused.
  */
 #define EVL__RESP_MAX_BULK_LENGTH (512 * 1024 * 1024)
 #define EVL__RESP_MAX_ARRAY_LENGTH (1 << 24)
 #define EVL__RESP_MAX_DEPTH 32
 #define EVL__RESP_MAX_LINE_LENGTH (64 * 1024)
+/* Default cap on one top-level reply, in bytes of the stream (RedisConfig's default). */
+#define EVL__RESP_DEFAULT_MAX_REPLY ((uint64_t) 128 * 1024 * 1024)
 
 typedef struct {
   int state;
@@ -91,6 +94,8 @@ typedef struct {
   uint64_t expected;   /* commands sent whose reply has not started; raised by the owner */
   uint64_t completed;  /* top-level replies complete so far */
   uint64_t offset;     /* bytes accepted so far, for messages */
+  uint64_t reply_start; /* offset of the current top-level reply's type byte */
+  uint64_t max_reply;  /* most bytes one top-level reply may take; at least 1 */
   char error[160];     /* why the scanner stopped; "" while it has not */
 } evl__resp_scanner_t;
 

@@ -77,6 +77,22 @@ EVL__NOINLINE void evl__leak_running_loop(evl_loop_t *loop) {
 #endif
 }
 
+/*
+ * The loop was destroyed while it ran and uv_run() has now returned, on the loop thread.
+ * Other threads may still be inside evl_loop_wake() on it (they checked DESTROYED just
+ * before it was set), so the loop and its async handle must stay allocated: they are
+ * leaked. Everything else only this thread ever touches: the Redis connections are closed
+ * (their sockets with them, so that the servers see them go) and the timers too, and one
+ * more turn of the loop runs their close callbacks, which free them. That turn makes no
+ * upcall: the async callback sees DESTROYED, and closing handles deliver nothing.
+ */
+static void evl__abandon_destroyed_loop(evl_loop_t *loop) {
+  evl__redis_close_all(loop);
+  evl__timer_close_all(loop);
+  uv_run(&loop->uv, UV_RUN_NOWAIT);
+  evl__leak_running_loop(loop);
+}
+
 int evl_loop_create(evl_event_cb on_event, evl_loop_t **out) {
   evl_loop_t *loop;
   struct evl__exit_state *state;
@@ -175,7 +191,7 @@ int evl_loop_run(evl_loop_t *loop) {
   old = atomic_fetch_and(&state->flags, ~EVL__RUNNING);
   /* From here on the loop belongs to a destroy, past or future: do not touch it. */
   if (old & EVL__DESTROYED)
-    evl__leak_running_loop(loop);
+    evl__abandon_destroyed_loop(loop);
   evl__exit_release(state);
   return 0;
 }

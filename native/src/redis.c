@@ -842,6 +842,13 @@ int evl_redis_send(evl_redis_t *c, const uint8_t *buf, const int32_t *ends, int3
   return 0;
 }
 
+int evl_redis_set_max_reply(evl_redis_t *c, int64_t max) {
+  if (c == NULL || max < 1)
+    return EVL_EINVAL;
+  c->scan.max_reply = (uint64_t) max;
+  return 0;
+}
+
 int32_t evl_redis_read(evl_redis_t *c, uint8_t *dst, int32_t cap) {
   size_t n;
 

@@ -36,6 +36,7 @@ enum {
 void evl__resp_scanner_init(evl__resp_scanner_t *s) {
   memset(s, 0, sizeof(*s));
   s->state = EVL__RESP_TYPE;
+  s->max_reply = EVL__RESP_DEFAULT_MAX_REPLY;
 }
 
 static const char *evl__resp_what(unsigned char type) {
@@ -96,6 +97,11 @@ static int evl__resp_number_done(evl__resp_scanner_t *s, size_t at) {
     evl__resp_fail_text(s, at, text);
     return 1;
   }
+  if (s->negative && s->magnitude == 0) {
+    snprintf(text, sizeof(text), "-0 as the %s (Redis never sends it)", evl__resp_what(s->type));
+    evl__resp_fail_text(s, at, text);
+    return 1;
+  }
   /* The magnitude was bounded while reading: 2^63 only with a sign. */
   value = s->negative ? (int64_t) (0 - s->magnitude) : (int64_t) s->magnitude;
   if (s->type == ':') {
@@ -146,6 +152,20 @@ size_t evl__resp_scan(evl__resp_scanner_t *s, const char *data, size_t len) {
 
   while (i < len) {
     unsigned char b = p[i];
+    uint64_t at = s->offset + i;
+    size_t end = len; /* how far this step may read: the reply size limit stops it */
+
+    if (s->state == EVL__RESP_TYPE && s->depth == 0)
+      s->reply_start = at;
+    if (at - s->reply_start >= s->max_reply) {
+      char text[112];
+
+      snprintf(text, sizeof(text), "reply larger than %llu bytes (the reply size limit)",
+               (unsigned long long) s->max_reply);
+      return evl__resp_fail_text(s, i, text);
+    }
+    if ((uint64_t) (len - i) > s->max_reply - (at - s->reply_start))
+      end = i + (size_t) (s->max_reply - (at - s->reply_start));
 
     switch (s->state) {
     case EVL__RESP_TYPE:
@@ -177,6 +197,8 @@ size_t evl__resp_scan(evl__resp_scanner_t *s, const char *data, size_t len) {
         uint64_t limit = s->negative ? (uint64_t) 1 << 63 : ((uint64_t) 1 << 63) - 1;
         uint64_t digit = (uint64_t) (b - '0');
 
+        if (s->digits > 0 && s->magnitude == 0)
+          return evl__resp_fail(s, i, "a leading zero in a number (Redis never sends one) before", b);
         if (s->chars == EVL__RESP_MAX_NUMBER_CHARS)
           return evl__resp_fail(s, i, "a number longer than 20 characters goes on with", b);
         if (s->magnitude > (limit - digit) / 10)
@@ -206,14 +228,14 @@ size_t evl__resp_scan(evl__resp_scanner_t *s, const char *data, size_t len) {
     case EVL__RESP_LINE: {
       size_t start = i;
 
-      while (i < len && p[i] != '\r' && p[i] != '\n')
+      while (i < end && p[i] != '\r' && p[i] != '\n')
         i++;
       s->line_length += (int64_t) (i - start);
       if (s->line_length > EVL__RESP_MAX_LINE_LENGTH) {
         return evl__resp_fail_text(s, i - (size_t) (s->line_length - EVL__RESP_MAX_LINE_LENGTH),
                                    "a simple string or error line is longer than 65536 bytes");
       }
-      if (i < len) {
+      if (i < end) {
         if (p[i] == '\n')
           return evl__resp_fail(s, i, "LF without CR in a simple string or error line:", p[i]);
         s->state = EVL__RESP_LINE_LF;
@@ -230,7 +252,7 @@ size_t evl__resp_scan(evl__resp_scanner_t *s, const char *data, size_t len) {
       break;
 
     case EVL__RESP_BULK: {
-      size_t n = len - i;
+      size_t n = end - i;
 
       if ((uint64_t) n > (uint64_t) s->remaining)
         n = (size_t) s->remaining;

@@ -388,6 +388,96 @@ TEST_IMPL(redis_many_connections) {
   evl_test_redis_kill(&server);
 }
 
+/* ---- a loop destroyed from inside a DATA upcall: its connections' sockets are closed ---- */
+
+#define DOOMED 10
+
+static evl_loop_t *doomed_loop;
+static evl_redis_t *doomed[DOOMED];
+static int doomed_connected;
+static int doomed_wakes;
+
+static int open_fds(void) {
+  int fd;
+  int n = 0;
+
+  for (fd = 0; fd < 4096; fd++) {
+    if (fcntl(fd, F_GETFD) != -1)
+      n++;
+  }
+  return n;
+}
+
+static void doomed_event(int32_t event, int64_t arg) {
+  evl_test_batch_t one = {0};
+  int i;
+
+  if (event == EVL_EVENT_WAKE) {
+    if (doomed_wakes++ > 0)
+      return;
+    for (i = 0; i < DOOMED; i++) {
+      ASSERT_OK(evl_redis_connect_tcp(doomed_loop, 200 + i, "127.0.0.1", server.port,
+                                      &doomed[i]));
+    }
+    return;
+  }
+  ASSERT_NE(event, EVL_EVENT_REDIS_CLOSED);
+  i = (int) (arg - 200);
+  if (event == EVL_EVENT_REDIS_CONNECTED) {
+    if (++doomed_connected < DOOMED)
+      return;
+    /* Every connection is up: one PING on the first, and commands in flight on the rest. */
+    for (i = 0; i < DOOMED; i++) {
+      one.count = 0;
+      one.len = 0;
+      if (i == 0)
+        EVL_TEST_CMD(&one, "PING");
+      else
+        EVL_TEST_CMD(&one, "BLPOP", "k:never", "5");
+      evl_test_batch_send(doomed[i], &one);
+    }
+    return;
+  }
+  ASSERT_EQ(event, EVL_EVENT_REDIS_DATA);
+  ASSERT_EQ(i, 0);
+  /* Destroyed from inside its own upcall, with ten connections open and nine waiting. */
+  ASSERT_OK(evl_loop_destroy(doomed_loop));
+}
+
+/* fds a loop with no connections leaves behind when destroyed from inside a callback. */
+static void doomed_empty_event(int32_t event, int64_t arg) {
+  (void) arg;
+  if (event == EVL_EVENT_WAKE)
+    ASSERT_OK(evl_loop_destroy(doomed_loop));
+}
+
+static int fds_left_by(evl_event_cb cb) {
+  int before = open_fds();
+
+  doomed_wakes = 0;
+  doomed_connected = 0;
+  ASSERT_OK(evl_loop_create(cb, &doomed_loop));
+  ASSERT_OK(evl_loop_wake(doomed_loop));
+  ASSERT_OK(evl_loop_run(doomed_loop));
+  doomed_loop = NULL; /* abandoned: never touched again */
+  return open_fds() - before;
+}
+
+TEST_IMPL(redis_destroy_from_callback_closes_sockets) {
+  int empty;
+  int with_connections;
+
+  evl_test_redis_start(&server);
+  empty = fds_left_by(doomed_empty_event);
+  with_connections = fds_left_by(doomed_event);
+  ASSERT_EQ(doomed_connected, DOOMED);
+  fprintf(stderr, "  fds left by a loop destroyed in a callback: %d empty, %d with %d connections\n",
+          empty, with_connections, DOOMED);
+  /* Only the loop's own descriptors stay (epoll or kqueue, the async handle's). */
+  ASSERT_EQ(with_connections, empty);
+  evl_test_redis_kill(&server);
+}
+
 int main(int argc, char **argv) {
   signal(SIGPIPE, SIG_IGN);
   evl_test_require_redis();
@@ -399,6 +489,7 @@ int main(int argc, char **argv) {
   RUN_TEST(redis_pubsub_refused);
   RUN_TEST(redis_destroy_live);
   RUN_TEST(redis_many_connections);
+  RUN_TEST(redis_destroy_from_callback_closes_sockets);
   evl_test_bytes_free(&received);
   return 0;
 }

@@ -141,7 +141,7 @@ TEST_IMPL(resp_scan_poisons) {
   /* More. */
   REFUSED(":9223372036854775808\r\n", 19, "overflows");
   REFUSED(":-9223372036854775809\r\n", 20, "overflows");
-  REFUSED(":-0000000000000000000001\r\n", 21, "longer than 20");
+  REFUSED(":-92233720368547758080\r\n", 21, "longer than 20");
   REFUSED(":\r\n", 2, "no digits");
   REFUSED(":-\r\n", 3, "no digits");
   REFUSED(":+1\r\n", 1, "unexpected byte");
@@ -158,12 +158,69 @@ TEST_IMPL(resp_scan_poisons) {
   REFUSED("_\r\n", 0, "type byte"); /* RESP3 null */
   REFUSED("*2\r\n:1\r\n?\r\n", 8, "type byte");
 
+  /* What Redis never sends: both backends refuse it alike. */
+  REFUSED(":-0\r\n", 4, "-0");
+  REFUSED("$-0\r\n", 4, "-0");
+  REFUSED("*-0\r\n", 4, "-0");
+  REFUSED(":007\r\n", 2, "leading zero");
+  REFUSED("$01\r\na\r\n", 2, "leading zero");
+  REFUSED(":-01\r\n", 3, "leading zero");
+
   line = malloc(65540);
   ASSERT_NOT_NULL(line);
   line[0] = '-';
   memset(line + 1, 'x', 65537);
   refused(line, 65538, 65537, "longer than 65536");
   free(line);
+}
+
+/* The reply size limit: a reply of exactly max bytes passes, the byte beyond is refused,
+ * however the stream is split; each new reply gets the whole limit again. */
+TEST_IMPL(resp_scan_reply_limit) {
+  static const char two[] = "*2\r\n$3\r\nabc\r\n$3\r\ndef\r\n"; /* 22 bytes */
+  evl__resp_scanner_t s;
+  size_t i;
+
+  evl__resp_scanner_init(&s);
+  ASSERT_EQ(s.max_reply, (uint64_t) 128 * 1024 * 1024);
+  s.max_reply = 22;
+  s.expected = 3;
+  scan_all(&s, two, 22);
+  scan_all(&s, two, 22);
+  ASSERT_EQ(s.completed, 2);
+
+  evl__resp_scanner_init(&s);
+  s.max_reply = 21;
+  s.expected = 1;
+  ASSERT_EQ(evl__resp_scan(&s, two, 22), 21);
+  ASSERT(strstr(s.error, "reply larger than 21 bytes") != NULL);
+  ASSERT(strstr(s.error, "offset 21") != NULL);
+
+  for (i = 0; i <= 22; i++) {
+    evl__resp_scanner_init(&s);
+    s.max_reply = 12;
+    s.expected = 1;
+    if (i <= 12) {
+      ASSERT_EQ(evl__resp_scan(&s, two, i), (int64_t) i);
+      ASSERT_EQ(evl__resp_scan(&s, two + i, 22 - i), (int64_t) (12 - i));
+    } else {
+      ASSERT_EQ(evl__resp_scan(&s, two, i), 12);
+    }
+    ASSERT(strstr(s.error, "reply larger than 12 bytes") != NULL);
+  }
+
+  /* A large bulk string is stopped at the limit, not after it. */
+  evl__resp_scanner_init(&s);
+  s.max_reply = 1000;
+  s.expected = 1;
+  {
+    char *big = malloc(5000);
+    ASSERT_NOT_NULL(big);
+    memcpy(big, "$4990\r\n", 7);
+    memset(big + 7, 'x', 5000 - 7);
+    ASSERT_EQ(evl__resp_scan(&s, big, 5000), 1000);
+    free(big);
+  }
 }
 
 TEST_IMPL(resp_scan_unsolicited) {
@@ -200,6 +257,7 @@ int main(int argc, char **argv) {
   RUN_TEST(resp_scan_valid);
   RUN_TEST(resp_scan_limits_accepted);
   RUN_TEST(resp_scan_poisons);
+  RUN_TEST(resp_scan_reply_limit);
   RUN_TEST(resp_scan_unsolicited);
   return 0;
 }

@@ -38,7 +38,7 @@ public abstract class AbstractEventLoop implements EventLoop {
     private final AtomicBoolean stopRequested = new AtomicBoolean();
     private final AtomicBoolean wakeupPending = new AtomicBoolean();
     private final AtomicInteger cancelledScheduled = new AtomicInteger();
-    private final CompletableFuture<Void> termination = new CompletableFuture<>();
+    private final CompletableFuture<Void> termination = new LoopFuture<>(this);
     private final EventLoopOptions options;
     private final Thread thread;
 
@@ -176,7 +176,7 @@ public abstract class AbstractEventLoop implements EventLoop {
     /** Waits for the loop thread to finish, at most the close timeout. */
     protected final boolean awaitTerminationForClose() {
         try {
-            termination.get(options.closeTimeout().toNanos(), TimeUnit.NANOSECONDS);
+            termination.get(io.evloop.internal.Durations.toNanosSaturated(options.closeTimeout()), TimeUnit.NANOSECONDS);
             return true;
         } catch (java.util.concurrent.TimeoutException e) {
             return false;

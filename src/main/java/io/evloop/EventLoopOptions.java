@@ -1,5 +1,6 @@
 package io.evloop;
 
+import io.evloop.internal.Durations;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -32,7 +33,11 @@ public final class EventLoopOptions {
         return taskExceptionHandler;
     }
 
-    /** How long {@link EventLoop#close()} from another thread waits for the loop thread. */
+    /**
+     * How long {@link EventLoop#close()} from another thread waits for the loop thread. Zero
+     * does not wait; anything longer than about 146 years ({@code ChronoUnit.FOREVER} included)
+     * waits without a limit.
+     */
     public Duration closeTimeout() {
         return closeTimeout;
     }
@@ -53,7 +58,7 @@ public final class EventLoopOptions {
         if (timeout.isNegative()) {
             throw new IllegalArgumentException("closeTimeout must not be negative, got " + timeout);
         }
-        return new EventLoopOptions(taskExceptionHandler, timeout, daemon);
+        return new EventLoopOptions(taskExceptionHandler, Durations.clamp(timeout), daemon);
     }
 
     public EventLoopOptions withDaemon(boolean daemon) {

@@ -4,6 +4,7 @@ import static io.evloop.TestFutures.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -54,6 +55,40 @@ public abstract class EventLoopContractTest {
             loop.close();
             await(loop.terminationFuture());
         }
+    }
+
+    @Test
+    void aCloseTimeoutOfForeverWaitsWithoutOverflowing() {
+        EventLoopOptions options = EventLoopOptions.defaults()
+                .withCloseTimeout(java.time.temporal.ChronoUnit.FOREVER.getDuration());
+        assertTrue(options.closeTimeout().toDays() > 365 * 100, options.closeTimeout().toString());
+        EventLoop loop = newLoop(options);
+        CompletableFuture<Boolean> ran = new CompletableFuture<>();
+        assertTrue(loop.post(() -> ran.complete(true)));
+        assertTrue(await(ran));
+        loop.close(); // waits for the loop thread; used to throw ArithmeticException
+        assertTrue(loop.terminationFuture().isDone());
+    }
+
+    @Test
+    void aBlockingWaitOnTheLoopsOwnFutureFromItsThreadFailsAtOnce() {
+        EventLoop loop = newLoop();
+        CompletableFuture<Throwable> seen = new CompletableFuture<>();
+        assertTrue(loop.post(() -> {
+            try {
+                loop.terminationFuture().join();
+                seen.complete(null);
+            } catch (Throwable t) {
+                seen.complete(t);
+            }
+        }));
+        Throwable t = await(seen);
+        assertTrue(t instanceof BlockingOperationException, String.valueOf(t));
+        assertTrue(t.getMessage().contains(loop.name()), t.getMessage());
+        assertTrue(t.getMessage().contains("thenApply"), t.getMessage());
+        // From another thread the same future is an ordinary one.
+        loop.stop();
+        assertNull(loop.terminationFuture().join());
     }
 
     @Test

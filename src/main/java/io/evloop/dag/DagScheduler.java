@@ -1,6 +1,7 @@
 package io.evloop.dag;
 
 import io.evloop.EventLoop;
+import io.evloop.internal.Durations;
 import io.evloop.redis.RedisCommands;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -112,12 +113,8 @@ public final class DagScheduler implements AutoCloseable {
      */
     public CompletableFuture<DagResult> execute(Dag dag, Object request, Duration deadline) {
         Objects.requireNonNull(dag, "dag");
-        Objects.requireNonNull(deadline, "deadline");
-        if (deadline.isNegative() || deadline.isZero()) {
-            throw new IllegalArgumentException("deadline must be positive, got " + deadline);
-        }
         Execution execution = new Execution(dag, request);
-        execution.start(deadline);
+        execution.start(Durations.positiveTimeout(deadline, "deadline"));
         return execution.result;
     }
 
@@ -190,7 +187,7 @@ public final class DagScheduler implements AutoCloseable {
                     stop();
                 }
             });
-            deadlineTask = deadlines.schedule(this::deadlinePassed, deadline.toNanos(), TimeUnit.NANOSECONDS);
+            deadlineTask = deadlines.schedule(this::deadlinePassed, Durations.toNanosSaturated(deadline), TimeUnit.NANOSECONDS);
             for (Dag.Node n : nodes) {
                 if (n.dependencies.length == 0) {
                     launch(n);

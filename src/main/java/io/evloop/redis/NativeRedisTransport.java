@@ -31,6 +31,7 @@ final class NativeRedisTransport implements RedisTransport, UvEventLoop.NativeIo
 
     private final UvEventLoop loop;
     private final LibEvloop lib;
+    private final long maxReplyBytes;
     private ByteBuffer readBuffer; // direct; allocated at the first reply
     private Listener listener;
     private SocketAddress address;
@@ -40,9 +41,10 @@ final class NativeRedisTransport implements RedisTransport, UvEventLoop.NativeIo
     private boolean connected;
     private boolean closed;
 
-    NativeRedisTransport(UvEventLoop loop) {
+    NativeRedisTransport(UvEventLoop loop, long maxReplyBytes) {
         this.loop = loop;
         this.lib = NativeLibraryLoader.library();
+        this.maxReplyBytes = maxReplyBytes;
     }
 
     @Override
@@ -70,6 +72,13 @@ final class NativeRedisTransport implements RedisTransport, UvEventLoop.NativeIo
                 throw new IOException(target + " to " + address + " failed: " + lib.evl_strerror(rc) + " (" + rc + ")");
             }
             conn = out.getValue();
+            // Enforced by the shim before hiredis buffers anything, so native memory stays
+            // bounded too (the client's decoder checks the same limit again).
+            rc = lib.evl_redis_set_max_reply(conn, maxReplyBytes);
+            if (rc != 0) {
+                throw new IllegalStateException("evl_redis_set_max_reply(" + maxReplyBytes + ") failed: "
+                        + lib.evl_strerror(rc) + " (" + rc + ")");
+            }
         } catch (IOException | RuntimeException e) {
             // Never from inside connect(): the client is in the middle of starting this attempt.
             loop.post(() -> fail(e));
@@ -78,7 +87,7 @@ final class NativeRedisTransport implements RedisTransport, UvEventLoop.NativeIo
 
     @Override
     public void onNativeEvent(int event) {
-        if (closed) {
+        if (!usable()) {
             return;
         }
         try {
@@ -104,7 +113,7 @@ final class NativeRedisTransport implements RedisTransport, UvEventLoop.NativeIo
         if (readBuffer == null) {
             readBuffer = ByteBuffer.allocateDirect(READ_BUFFER_SIZE);
         }
-        while (!closed) {
+        while (usable()) {
             readBuffer.clear();
             int n = lib.evl_redis_read(conn, readBuffer, READ_BUFFER_SIZE);
             if (n < 0) {
@@ -136,7 +145,7 @@ final class NativeRedisTransport implements RedisTransport, UvEventLoop.NativeIo
             return;
         }
         int total = commandEnds[commandCount - 1];
-        if (closed || conn == null) {
+        if (!usable()) {
             // Unlike a byte stream, the shim needs each command's end: bytes left in `out`
             // would lose theirs. They cannot be sent anyway; the client fails their commands.
             out.consume(total);
@@ -151,6 +160,15 @@ final class NativeRedisTransport implements RedisTransport, UvEventLoop.NativeIo
         }
     }
 
+
+    /**
+     * Whether the native connection may be used: not closed, and its loop not destroyed. A
+     * loop closed from inside one of its own callbacks frees its connections as soon as
+     * uv_run returns, while the client may still write the commands of the turn.
+     */
+    private boolean usable() {
+        return !closed && conn != null && !loop.isNativeLoopDestroyed();
+    }
 
     private void fail(Throwable cause) {
         if (!closed) {

@@ -1,5 +1,6 @@
 package io.evloop.redis;
 
+import io.evloop.internal.Durations;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
@@ -25,6 +26,9 @@ public record ReconnectPolicy(boolean enabled, Duration initialDelay, Duration m
             throw new IllegalArgumentException("reconnect delays must satisfy 0 <= initialDelay <= maxDelay, got "
                     + initialDelay + " and " + maxDelay);
         }
+        // Longer than about 146 years means never again; clamped so that delayNanos cannot overflow.
+        initialDelay = Durations.clamp(initialDelay);
+        maxDelay = Durations.clamp(maxDelay);
     }
 
     /** The delay before reconnect attempt {@code attempt} (1 for the first). */

@@ -2,7 +2,9 @@ package io.evloop.redis;
 
 import io.evloop.AbstractEventLoop;
 import io.evloop.EventLoop;
+import io.evloop.LoopFuture;
 import io.evloop.ScheduledTask;
+import io.evloop.internal.Durations;
 import io.evloop.nio.NioEventLoop;
 import io.evloop.uv.UvEventLoop;
 import java.net.InetAddress;
@@ -17,7 +19,6 @@ import java.util.ArrayDeque;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -57,8 +58,8 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
     private final Supplier<RedisTransport> transports;
     private final long defaultTimeoutNanos;
     private final AtomicInteger inFlight = new AtomicInteger();
-    private final CompletableFuture<RedisClient> connected = new CompletableFuture<>();
-    private final CompletableFuture<Void> closed = new CompletableFuture<>();
+    private final CompletableFuture<RedisClient> connected;
+    private final CompletableFuture<Void> closed;
     private volatile boolean closing;
 
     // Loop thread only.
@@ -86,7 +87,9 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
         this.loopCore = (AbstractEventLoop) loop;
         this.config = config;
         this.transports = transports;
-        this.defaultTimeoutNanos = config.commandTimeout().toNanos();
+        this.defaultTimeoutNanos = Durations.toNanosSaturated(config.commandTimeout());
+        this.connected = new LoopFuture<>(loop);
+        this.closed = new LoopFuture<>(loop);
     }
 
     /** Connects to the server a URI names; see {@link RedisConfig#fromUri(String)}. */
@@ -102,7 +105,7 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
     public static CompletableFuture<RedisClient> connect(EventLoop loop, RedisConfig config) {
         Objects.requireNonNull(loop, "loop: pass the EventLoop the client runs on (EventLoops.create())");
         Objects.requireNonNull(config, "config");
-        RedisClient client = new RedisClient(loop, config, transportsFor(loop));
+        RedisClient client = new RedisClient(loop, config, transportsFor(loop, config));
         if (!loop.post(client::start)) {
             return CompletableFuture.failedFuture(new RedisClosedException(
                     "event loop " + loop.name() + " is stopped; cannot connect to " + config.endpoint()));
@@ -110,12 +113,12 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
         return client.connected;
     }
 
-    private static Supplier<RedisTransport> transportsFor(EventLoop loop) {
+    private static Supplier<RedisTransport> transportsFor(EventLoop loop, RedisConfig config) {
         if (loop instanceof NioEventLoop nio) {
             return () -> new NioRedisTransport(nio);
         }
         if (loop instanceof UvEventLoop uv) {
-            return () -> new NativeRedisTransport(uv);
+            return () -> new NativeRedisTransport(uv, config.maxReplyBytes());
         }
         throw new IllegalArgumentException("RedisClient runs on the loops of io.evloop.EventLoops, not on "
                 + loop.getClass().getName());
@@ -141,11 +144,7 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
 
     @Override
     public CompletableFuture<Reply> send(Duration timeout, byte[]... argv) {
-        Objects.requireNonNull(timeout, "timeout");
-        if (timeout.isNegative() || timeout.isZero()) {
-            throw new IllegalArgumentException("timeout must be positive, got " + timeout);
-        }
-        long nanos = timeout.toNanos();
+        long nanos = Durations.toNanosSaturated(Durations.positiveTimeout(timeout, "timeout"));
         return submit(argv, nanos, nanos != defaultTimeoutNanos);
     }
 
@@ -154,7 +153,7 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
      * so that no other thread's command can slip between them and take the ASKING flag.
      */
     CompletableFuture<Reply> sendAsking(Duration timeout, byte[][] argv) {
-        long nanos = timeout == null ? defaultTimeoutNanos : timeout.toNanos();
+        long nanos = timeout == null ? defaultTimeoutNanos : Durations.toNanosSaturated(timeout);
         return submit(argv, nanos, nanos != defaultTimeoutNanos, true);
     }
 
@@ -164,6 +163,7 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
 
     private CompletableFuture<Reply> submit(byte[][] argv, long timeoutNanos, boolean ownTimer, boolean asking) {
         RespEncoder.validate(argv);
+        UnsupportedCommands.refuse(argv);
         if (closing) {
             return CompletableFuture.failedFuture(closedException());
         }
@@ -203,7 +203,7 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
         CompletableFuture<Void> done = closeAsync();
         if (!loop.inLoopThread()) {
             try {
-                done.get(config.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
+                done.get(Durations.toNanosSaturated(config.connectTimeout()), TimeUnit.NANOSECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } catch (ExecutionException | TimeoutException e) {
@@ -377,32 +377,46 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
         connectTimer = loop.schedule(() -> {
             if (attempt == generation && (state == State.CONNECTING || state == State.HANDSHAKE)) {
                 connectionLost(new RedisConnectionException("connect to " + config.endpoint() + " timed out after "
-                        + config.connectTimeout().toMillis() + " ms"), attempt);
+                        + config.connectTimeout().toMillis() + " ms"
+                        + (transport == null && config.socketPath() == null ? " while resolving the host name" : "")),
+                        attempt);
             }
-        }, config.connectTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        }, Durations.toNanosSaturated(config.connectTimeout()), TimeUnit.NANOSECONDS);
         if (config.socketPath() != null) {
             startTransport(UnixDomainSocketAddress.of(config.socketPath()), attempt);
-        } else if (isLiteralAddress(config.host())) {
-            startTransport(resolve(), attempt);
-        } else {
-            // getaddrinfo blocks: never on the loop thread.
-            CompletableFuture.supplyAsync(this::resolve, ForkJoinPool.commonPool()).whenComplete((address, error) -> {
-                boolean posted = loop.post(() -> {
-                    if (attempt != generation || state != State.CONNECTING) {
-                        return;
-                    }
-                    if (error != null) {
-                        connectionLost(new RedisConnectionException("cannot resolve " + config.endpoint() + ": "
-                                + rootMessage(error), error), attempt);
-                    } else {
-                        startTransport(address, attempt);
-                    }
-                });
-                if (!posted) {
-                    LOG.log(System.Logger.Level.DEBUG, "loop stopped while resolving " + config.endpoint());
+            return;
+        }
+        InetAddress literal;
+        try {
+            literal = HostAddresses.literal(config.host());
+        } catch (UnknownHostException e) {
+            // Cannot fail from inside this task: the connect future must still complete.
+            connectionLost(new RedisConnectionException("cannot connect to " + config.endpoint() + ": "
+                    + rootMessage(e), e), attempt);
+            return;
+        }
+        if (literal != null) {
+            startTransport(new InetSocketAddress(literal, config.port()), attempt);
+            return;
+        }
+        // A name: getaddrinfo blocks (for seconds when a DNS server does not answer), so never
+        // on the loop thread.
+        CompletableFuture.supplyAsync(this::resolve, HostAddresses.RESOLVER).whenComplete((address, error) -> {
+            boolean posted = loop.post(() -> {
+                if (attempt != generation || state != State.CONNECTING) {
+                    return;
+                }
+                if (error != null) {
+                    connectionLost(new RedisConnectionException("cannot resolve " + config.endpoint() + ": "
+                            + rootMessage(error), error), attempt);
+                } else {
+                    startTransport(address, attempt);
                 }
             });
-        }
+            if (!posted) {
+                LOG.log(System.Logger.Level.DEBUG, "loop stopped while resolving " + config.endpoint());
+            }
+        });
     }
 
     private SocketAddress resolve() {
@@ -416,7 +430,8 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
     private void startTransport(SocketAddress address, int attempt) {
         RedisTransport t = transports.get();
         transport = t;
-        decoder = new RespDecoder();
+        decoder = new RespDecoder(RespDecoder.DEFAULT_MAX_ARRAY_LENGTH, RespDecoder.DEFAULT_MAX_DEPTH,
+                RespDecoder.DEFAULT_MAX_LINE_LENGTH, config.maxReplyBytes());
         t.connect(address, new RedisTransport.Listener() {
             @Override
             public void onConnected() {
@@ -432,6 +447,14 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
                         decoder.feed(data, RedisClient.this::onReply);
                     } catch (RedisProtocolException e) {
                         connectionLost(e, attempt);
+                    } catch (Throwable e) {
+                        // An Error (OutOfMemoryError, say) or a bug, in the middle of a reply: the
+                        // stream cannot be followed any more. The connection goes, its commands
+                        // fail with the cause, and the client reconnects.
+                        LOG.log(System.Logger.Level.ERROR, "handling the replies of " + config.endpoint()
+                                + " failed; closing the connection", e);
+                        connectionLost(new RedisConnectionException("handling a reply from " + config.endpoint()
+                                + " failed (" + e + "); the connection was closed", e), attempt);
                     }
                 }
             }
@@ -614,11 +637,6 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
         }
     }
 
-    private static boolean isLiteralAddress(String host) {
-        return host.chars().allMatch(ch -> Character.digit(ch, 16) >= 0 || ch == '.' || ch == ':')
-                && (host.indexOf(':') >= 0 || host.chars().filter(ch -> ch == '.').count() == 3);
-    }
-
     private static String rootMessage(Throwable t) {
         Throwable root = t;
         while (root.getCause() != null && root.getCause() != root
@@ -629,7 +647,7 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
     }
 
     /** One command: its own future, and the task that hands it to the loop (one object per call). */
-    private static final class Command extends CompletableFuture<Reply> implements Runnable {
+    private static final class Command extends LoopFuture<Reply> implements Runnable {
         private final RedisClient client;
         byte[][] argv;
         private final byte[] commandName;
@@ -643,6 +661,7 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
         Command prefix; // ASKING, for a cluster redirection
 
         Command(RedisClient client, byte[][] argv, long timeoutNanos, boolean ownTimer, boolean internal) {
+            super(client.loop);
             this.client = client;
             this.argv = argv;
             this.commandName = argv[0];
@@ -663,11 +682,6 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
             }
             int n = Math.min(commandName.length, 32);
             return new String(commandName, 0, n, StandardCharsets.UTF_8).toUpperCase(java.util.Locale.ROOT);
-        }
-
-        @Override
-        public <U> CompletableFuture<U> newIncompleteFuture() {
-            return new CompletableFuture<>(); // dependents are plain futures, not commands
         }
 
         @Override

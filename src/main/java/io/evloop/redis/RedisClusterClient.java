@@ -1,6 +1,8 @@
 package io.evloop.redis;
 
 import io.evloop.EventLoop;
+import io.evloop.LoopFuture;
+import io.evloop.internal.Durations;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -129,15 +131,12 @@ public final class RedisClusterClient implements RedisCommands, AutoCloseable {
 
     @Override
     public CompletableFuture<Reply> send(Duration timeout, byte[]... argv) {
-        Objects.requireNonNull(timeout, "timeout");
-        if (timeout.isNegative() || timeout.isZero()) {
-            throw new IllegalArgumentException("timeout must be positive, got " + timeout);
-        }
-        return route(argv, timeout);
+        return route(argv, Durations.positiveTimeout(timeout, "timeout"));
     }
 
     private CompletableFuture<Reply> route(byte[][] argv, Duration timeout) {
         RespEncoder.validate(argv);
+        UnsupportedCommands.refuse(argv);
         if (closed) {
             return CompletableFuture.failedFuture(new RedisClosedException("the cluster client is closed"));
         }
@@ -145,7 +144,7 @@ public final class RedisClusterClient implements RedisCommands, AutoCloseable {
         int[] keys = ClusterKeys.keyIndexes(command, argv);
         boolean readOnly = config.readFromReplicas() && READ_ONLY_COMMANDS.contains(command);
         if (keys.length == 0) {
-            CompletableFuture<Reply> result = new CompletableFuture<>();
+            CompletableFuture<Reply> result = new LoopFuture<>(loop);
             dispatch(argv, -1, timeout, 0, null, false, result);
             return result;
         }
@@ -159,7 +158,7 @@ public final class RedisClusterClient implements RedisCommands, AutoCloseable {
             }
         }
         if (other < 0) {
-            CompletableFuture<Reply> result = new CompletableFuture<>();
+            CompletableFuture<Reply> result = new LoopFuture<>(loop);
             dispatch(argv, slot, timeout, 0, null, readOnly, result);
             return result;
         }
@@ -184,12 +183,20 @@ public final class RedisClusterClient implements RedisCommands, AutoCloseable {
             for (int j = 0; j < indexes.size(); j++) {
                 part[j + 1] = argv[indexes.get(j)];
             }
-            CompletableFuture<Reply> f = new CompletableFuture<>();
+            CompletableFuture<Reply> f = new LoopFuture<>(loop);
             dispatch(part, slot, timeout, 0, null, readOnly, f);
             parts.add(f);
             positions.add(indexes);
         });
-        return CompletableFuture.allOf(parts.toArray(new CompletableFuture[0])).thenApply(done -> {
+        LoopFuture<Void> all = new LoopFuture<>(loop);
+        CompletableFuture.allOf(parts.toArray(new CompletableFuture[0])).whenComplete((done, error) -> {
+            if (error != null) {
+                all.completeExceptionally(error);
+            } else {
+                all.complete(null);
+            }
+        });
+        return all.thenApply(done -> {
             if (command.equals("MGET")) {
                 Reply[] merged = new Reply[argv.length - 1];
                 for (int p = 0; p < parts.size(); p++) {
@@ -336,7 +343,7 @@ public final class RedisClusterClient implements RedisCommands, AutoCloseable {
         RedisConfig nodeConfig = config.node().toBuilder()
                 .host(address.substring(0, colon)).port(Integer.parseInt(address.substring(colon + 1)))
                 .database(0).readOnly(readOnly).build();
-        CompletableFuture<RedisClient> fresh = new CompletableFuture<>();
+        CompletableFuture<RedisClient> fresh = new LoopFuture<>(loop);
         CompletableFuture<RedisClient> raced = existing == null ? pool.putIfAbsent(address, fresh)
                 : pool.replace(address, existing, fresh) ? null : pool.get(address);
         if (raced != null) {
@@ -365,7 +372,7 @@ public final class RedisClusterClient implements RedisCommands, AutoCloseable {
             if (closed) {
                 return CompletableFuture.completedFuture(null);
             }
-            CompletableFuture<Void> mine = new CompletableFuture<>();
+            CompletableFuture<Void> mine = new LoopFuture<>(loop);
             if (!refreshing.compareAndSet(null, mine)) {
                 continue;
             }
@@ -507,7 +514,7 @@ public final class RedisClusterClient implements RedisCommands, AutoCloseable {
         CompletableFuture<Void> done = closeAsync();
         if (!loop.inLoopThread()) {
             try {
-                done.get(config.node().connectTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
+                done.get(Durations.toNanosSaturated(config.node().connectTimeout().plusSeconds(1)), TimeUnit.NANOSECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } catch (Exception e) {

@@ -1,5 +1,6 @@
 package io.evloop.redis;
 
+import io.evloop.internal.Durations;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -40,6 +41,9 @@ public record RedisClusterConfig(List<String> seeds, RedisConfig node, int maxRe
         if (refreshInterval.isNegative() || refreshInterval.isZero() || minRefreshGap.isNegative()) {
             throw new IllegalArgumentException("refreshInterval must be positive and minRefreshGap >= 0");
         }
+        // Longer than about 146 years means never; clamped so that deadline arithmetic cannot overflow.
+        refreshInterval = Durations.clamp(refreshInterval);
+        minRefreshGap = Durations.clamp(minRefreshGap);
     }
 
     /** Seeds from {@code redis://} URIs; the first URI's password, user and database settings apply to all nodes. */

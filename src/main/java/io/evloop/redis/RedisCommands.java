@@ -1,5 +1,6 @@
 package io.evloop.redis;
 
+import io.evloop.internal.Durations;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -149,8 +150,12 @@ public interface RedisCommands {
     }
 
     private static long positiveMillis(Duration d) {
-        if (d == null || d.isNegative() || d.isZero() || d.toMillis() == 0) {
+        if (d == null || d.isNegative() || d.isZero() || d.compareTo(Duration.ofMillis(1)) < 0) {
             throw new IllegalArgumentException("expiry must be at least 1 ms, got " + d);
+        }
+        if (d.compareTo(Durations.FOREVER) > 0) {
+            throw new IllegalArgumentException("expiry " + d + " is longer than evloop accepts (about 146 years); for a key"
+                    + " that never expires, give no expiry (set without one, or PERSIST)");
         }
         return d.toMillis();
     }

@@ -1,5 +1,6 @@
 package io.evloop.redis;
 
+import io.evloop.internal.Durations;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -22,6 +23,15 @@ public final class RedisConfig {
     public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofSeconds(10);
     public static final int DEFAULT_MAX_IN_FLIGHT = 100_000;
 
+    /**
+     * Default cap on the size of one reply, 128 MiB, counted in bytes as the server sends
+     * them (type bytes, lengths and CR LFs included). Redis lets a single value reach 512 MiB
+     * and an array hold millions of them; a client that takes any reply whole can be made to
+     * hold more than its heap. Raise it with {@link Builder#maxReplyBytes} if you read larger
+     * values or ranges on purpose.
+     */
+    public static final long DEFAULT_MAX_REPLY_BYTES = 128L * 1024 * 1024;
+
     private final String host;
     private final int port;
     private final String socketPath;
@@ -32,6 +42,7 @@ public final class RedisConfig {
     private final Duration connectTimeout;
     private final Duration commandTimeout;
     private final int maxInFlight;
+    private final long maxReplyBytes;
     private final ReconnectPolicy reconnectPolicy;
     private final boolean waitForReconnect;
     private final boolean readOnly;
@@ -47,6 +58,7 @@ public final class RedisConfig {
         this.connectTimeout = b.connectTimeout;
         this.commandTimeout = b.commandTimeout;
         this.maxInFlight = b.maxInFlight;
+        this.maxReplyBytes = b.maxReplyBytes;
         this.reconnectPolicy = b.reconnectPolicy;
         this.waitForReconnect = b.waitForReconnect;
         this.readOnly = b.readOnly;
@@ -69,6 +81,7 @@ public final class RedisConfig {
         b.connectTimeout = connectTimeout;
         b.commandTimeout = commandTimeout;
         b.maxInFlight = maxInFlight;
+        b.maxReplyBytes = maxReplyBytes;
         b.reconnectPolicy = reconnectPolicy;
         b.waitForReconnect = waitForReconnect;
         b.readOnly = readOnly;
@@ -181,6 +194,15 @@ public final class RedisConfig {
         return maxInFlight;
     }
 
+    /**
+     * The largest reply accepted, in bytes as sent by the server. A reply that grows past it
+     * closes the connection with {@link RedisProtocolException}: every command pending on it
+     * fails and the client reconnects.
+     */
+    public long maxReplyBytes() {
+        return maxReplyBytes;
+    }
+
     public ReconnectPolicy reconnectPolicy() {
         return reconnectPolicy;
     }
@@ -214,7 +236,7 @@ public final class RedisConfig {
                 + (password != null ? ", password=****" : "")
                 + (clientName != null ? ", clientName=" + clientName : "")
                 + ", connectTimeout=" + connectTimeout + ", commandTimeout=" + commandTimeout
-                + ", maxInFlight=" + maxInFlight + ", reconnect=" + reconnectPolicy
+                + ", maxInFlight=" + maxInFlight + ", maxReplyBytes=" + maxReplyBytes + ", reconnect=" + reconnectPolicy
                 + ", waitForReconnect=" + waitForReconnect + (readOnly ? ", readOnly" : "") + "]";
     }
 
@@ -230,6 +252,7 @@ public final class RedisConfig {
         private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
         private Duration commandTimeout = DEFAULT_COMMAND_TIMEOUT;
         private int maxInFlight = DEFAULT_MAX_IN_FLIGHT;
+        private long maxReplyBytes = DEFAULT_MAX_REPLY_BYTES;
         private ReconnectPolicy reconnectPolicy = ReconnectPolicy.DEFAULT;
         private boolean waitForReconnect;
         private boolean readOnly;
@@ -287,13 +310,21 @@ public final class RedisConfig {
             return this;
         }
 
+        /**
+         * How long a connect (with its handshake) may take, 5 s by default. Positive; longer
+         * than about 146 years ({@code ChronoUnit.FOREVER} included) means no limit.
+         */
         public Builder connectTimeout(Duration timeout) {
-            this.connectTimeout = positive(timeout, "connectTimeout");
+            this.connectTimeout = Durations.positiveTimeout(timeout, "connectTimeout");
             return this;
         }
 
+        /**
+         * The default per-command timeout, 10 s by default. Positive; longer than about 146
+         * years ({@code ChronoUnit.FOREVER} included) means no timeout.
+         */
         public Builder commandTimeout(Duration timeout) {
-            this.commandTimeout = positive(timeout, "commandTimeout");
+            this.commandTimeout = Durations.positiveTimeout(timeout, "commandTimeout");
             return this;
         }
 
@@ -302,6 +333,16 @@ public final class RedisConfig {
                 throw new IllegalArgumentException("maxInFlight must be >= 1, got " + max);
             }
             this.maxInFlight = max;
+            return this;
+        }
+
+        /** See {@link RedisConfig#maxReplyBytes()}; at least 16 bytes. */
+        public Builder maxReplyBytes(long max) {
+            if (max < 16) {
+                throw new IllegalArgumentException("maxReplyBytes must be at least 16, got " + max
+                        + " (the default is " + DEFAULT_MAX_REPLY_BYTES + ")");
+            }
+            this.maxReplyBytes = max;
             return this;
         }
 
@@ -326,14 +367,6 @@ public final class RedisConfig {
                 throw new IllegalArgumentException("a user (" + user + ") needs a password too");
             }
             return new RedisConfig(this);
-        }
-
-        private static Duration positive(Duration d, String name) {
-            Objects.requireNonNull(d, name);
-            if (d.isZero() || d.isNegative()) {
-                throw new IllegalArgumentException(name + " must be positive, got " + d);
-            }
-            return d;
         }
     }
 }

@@ -29,7 +29,8 @@ import java.util.function.Consumer;
  * <ul>
  * <li>an unknown type byte (RESP3 types included: this decoder speaks RESP2);</li>
  * <li>a malformed number: no digits, a character other than a leading {@code '-'} and digits
- *     (so no {@code '+'}), more than 20 characters, or a value outside the signed 64-bit range;</li>
+ *     (so no {@code '+'}), a leading zero ({@code :007}) or {@code -0}, which Redis never sends,
+ *     more than 20 characters, or a value outside the signed 64-bit range;</li>
  * <li>a CR not followed by LF, an LF not preceded by CR, or a bulk string not followed by CR LF;</li>
  * <li>a bulk string length below -1 or over {@link #MAX_BULK_LENGTH} (512 MiB);</li>
  * <li>an array length below -1 or over the array length limit
@@ -37,7 +38,10 @@ import java.util.function.Consumer;
  * <li>arrays nested deeper than the depth limit (default {@link #DEFAULT_MAX_DEPTH}; a
  *     top-level array is depth 1);</li>
  * <li>a simple string or error line longer than the line length limit
- *     (default {@link #DEFAULT_MAX_LINE_LENGTH}) without its CR LF.</li>
+ *     (default {@link #DEFAULT_MAX_LINE_LENGTH}) without its CR LF;</li>
+ * <li>a top-level reply larger than the reply size limit (default
+ *     {@link RedisConfig#DEFAULT_MAX_REPLY_BYTES}), counted in bytes of the stream from its
+ *     type byte to its last LF: the first byte beyond the limit is refused.</li>
  * </ul>
  * After such an exception the stream can no longer be followed: the decoder refuses further
  * input (every later {@code feed} throws {@code RedisProtocolException}) and the connection
@@ -91,6 +95,7 @@ public final class RespDecoder {
     private final int maxArrayLength;
     private final int maxDepth;
     private final int maxLineLength;
+    private final long maxReplyBytes;
 
     private int state = EXPECT_TYPE;
     private byte type;                  // type byte of the line being read
@@ -120,6 +125,7 @@ public final class RespDecoder {
     // A reply completed by the current step, handed out by feed once its position is saved.
     private Reply completed;
 
+    private long replyStart;        // stream offset of the current top-level reply's type byte
     private long streamOffset;      // bytes consumed before the current feed
     private int feedStart;          // position of the input at the start of the current feed
     private long repliesDecoded;
@@ -127,7 +133,7 @@ public final class RespDecoder {
 
     /** Creates a decoder with the default limits. */
     public RespDecoder() {
-        this(DEFAULT_MAX_ARRAY_LENGTH, DEFAULT_MAX_DEPTH, DEFAULT_MAX_LINE_LENGTH);
+        this(DEFAULT_MAX_ARRAY_LENGTH, DEFAULT_MAX_DEPTH, DEFAULT_MAX_LINE_LENGTH, RedisConfig.DEFAULT_MAX_REPLY_BYTES);
     }
 
     /**
@@ -138,13 +144,26 @@ public final class RespDecoder {
      * @param maxLineLength  longest simple string or error line without its CR LF; at least 1
      */
     public RespDecoder(int maxArrayLength, int maxDepth, int maxLineLength) {
-        if (maxArrayLength < 1 || maxDepth < 1 || maxLineLength < 1) {
+        this(maxArrayLength, maxDepth, maxLineLength, RedisConfig.DEFAULT_MAX_REPLY_BYTES);
+    }
+
+    /**
+     * Creates a decoder with the given limits.
+     *
+     * @param maxArrayLength most elements in one array, at least 1
+     * @param maxDepth       deepest array nesting, a top-level array being depth 1; at least 1
+     * @param maxLineLength  longest simple string or error line without its CR LF; at least 1
+     * @param maxReplyBytes  largest top-level reply, in bytes of the stream; at least 1
+     */
+    public RespDecoder(int maxArrayLength, int maxDepth, int maxLineLength, long maxReplyBytes) {
+        if (maxArrayLength < 1 || maxDepth < 1 || maxLineLength < 1 || maxReplyBytes < 1) {
             throw new IllegalArgumentException("limits must be positive: maxArrayLength=" + maxArrayLength
-                    + ", maxDepth=" + maxDepth + ", maxLineLength=" + maxLineLength);
+                    + ", maxDepth=" + maxDepth + ", maxLineLength=" + maxLineLength + ", maxReplyBytes=" + maxReplyBytes);
         }
         this.maxArrayLength = maxArrayLength;
         this.maxDepth = maxDepth;
         this.maxLineLength = maxLineLength;
+        this.maxReplyBytes = maxReplyBytes;
     }
 
     /**
@@ -173,11 +192,23 @@ public final class RespDecoder {
         feedStart = start;
         try {
             while (pos < limit) {
+                // Each step reads at most up to the reply size limit; a step that would need a
+                // byte beyond it finds this check at the top of the next one.
+                long at = streamOffset + (pos - start);
+                if (state == EXPECT_TYPE && depth == 0) {
+                    replyStart = at;
+                }
+                long room = replyStart + maxReplyBytes - at;
+                if (room <= 0) {
+                    throw error("reply larger than " + maxReplyBytes + " bytes (the reply size limit,"
+                            + " RedisConfig.maxReplyBytes)", pos);
+                }
+                int stepLimit = room < limit - pos ? pos + (int) room : limit;
                 switch (state) {
                     case EXPECT_TYPE -> pos = readType(in, pos);
-                    case IN_NUMBER -> pos = readNumber(in, pos, limit);
-                    case IN_LINE -> pos = readLine(in, pos, limit);
-                    case IN_BULK -> pos = readBulk(in, pos, limit);
+                    case IN_NUMBER -> pos = readNumber(in, pos, stepLimit);
+                    case IN_LINE -> pos = readLine(in, pos, stepLimit);
+                    case IN_BULK -> pos = readBulk(in, pos, stepLimit);
                     case BULK_CR -> pos = readBulkCr(in, pos);
                     case BULK_LF -> pos = readBulkLf(in, pos);
                     default -> throw new IllegalStateException("decoder state " + state);
@@ -251,6 +282,9 @@ public final class RespDecoder {
                 if (numberChars == MAX_NUMBER_CHARS) {
                     throw error(numberName() + " is longer than " + MAX_NUMBER_CHARS + " characters", pos);
                 }
+                if (numberDigits > 0 && number == 0) {
+                    throw error("leading zero in the " + numberName() + " (Redis never sends one)", pos);
+                }
                 int digit = b - '0';
                 long min = negative ? Long.MIN_VALUE : -Long.MAX_VALUE;
                 if (number < min / 10 || number * 10 < min + digit) {
@@ -276,6 +310,9 @@ public final class RespDecoder {
     private void endNumber(int pos) {
         if (numberDigits == 0) {
             throw error("no digits in the " + numberName(), pos);
+        }
+        if (negative && number == 0) {
+            throw error("-0 as the " + numberName() + " (Redis never sends it)", pos);
         }
         long value = negative ? number : -number;
         state = EXPECT_TYPE;

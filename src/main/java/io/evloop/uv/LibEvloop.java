@@ -72,6 +72,8 @@ public interface LibEvloop {
      */
     int evl_redis_send(Pointer conn, @In ByteBuffer buf, @In int[] ends, int count);
 
+    int evl_redis_set_max_reply(Pointer conn, long max);
+
     /** {@code dst}: a direct buffer, written from its position. */
     int evl_redis_read(Pointer conn, ByteBuffer dst, int cap);
 

@@ -226,6 +226,184 @@ public abstract class RedisClientContractTest {
         assertEquals("PONG", await(redis.ping()));
     }
 
+    @Test
+    void commandsThatChangeHowTheServerRepliesAreRefusedAtTheCallAndNothingIsSent() {
+        try (RedisServer server = RedisServer.start()) {
+            RedisClient redis = connect(server.config().build());
+            String[][] refused = {
+                {"SUBSCRIBE", "ch"}, {"psubscribe", "c*"}, {"SSubscribe", "ch"},
+                {"UNSUBSCRIBE", "a", "b"}, {"PUNSUBSCRIBE"}, {"SUNSUBSCRIBE"},
+                {"MONITOR"}, {"CLIENT", "REPLY", "OFF"}, {"client", "reply", "skip"},
+                {"SYNC"}, {"PSYNC", "?", "-1"}, {"REPLCONF", "ACK", "0"},
+                {"HELLO", "3"}, {"RESET"}, {"SELECT", "1"}, {"AUTH", "pw"}, {"QUIT"},
+            };
+            for (String[] argv : refused) {
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> redis.send(argv),
+                        String.join(" ", argv));
+                String name = argv[0].toUpperCase(java.util.Locale.ROOT);
+                assertTrue(e.getMessage().startsWith(name), e.getMessage());
+                assertTrue(e.getMessage().contains("not supported"), e.getMessage());
+                assertThrows(IllegalArgumentException.class, () -> redis.send(Duration.ofSeconds(1), argv));
+            }
+            assertEquals(0, redis.inFlight());
+            // CLIENT REPLY ON is harmless (one +OK), and the stream stays aligned.
+            assertEquals("OK", await(redis.send("CLIENT", "REPLY", "ON")).asString());
+            for (int i = 1; i <= 4; i++) {
+                await(redis.set("k:" + i, "v:" + i));
+            }
+            List<CompletableFuture<String>> gets = new ArrayList<>();
+            for (int i = 1; i <= 4; i++) {
+                gets.add(redis.get("k:" + i));
+            }
+            for (int i = 1; i <= 4; i++) {
+                assertEquals("v:" + i, await(gets.get(i - 1)));
+            }
+            List<CompletableFuture<Reply>> echoes = new ArrayList<>();
+            for (int i = 0; i < 2000; i++) {
+                echoes.add(redis.send("ECHO", "p" + i));
+            }
+            for (int i = 0; i < 2000; i++) {
+                assertEquals("p" + i, await(echoes.get(i)).asString());
+            }
+            String stats = server.admin("INFO", "commandstats").asString();
+            for (String never : new String[] {"cmdstat_subscribe", "cmdstat_psubscribe", "cmdstat_ssubscribe",
+                    "cmdstat_unsubscribe", "cmdstat_monitor", "cmdstat_sync", "cmdstat_psync", "cmdstat_replconf",
+                    "cmdstat_hello", "cmdstat_reset", "cmdstat_select", "cmdstat_auth", "cmdstat_quit"}) {
+                assertFalse(stats.contains(never + ":"), never + " reached the server:\n" + stats);
+            }
+        }
+    }
+
+    @Test
+    void durationsTooLongForNanosecondsMeanNoTimeout() {
+        Duration forever = java.time.temporal.ChronoUnit.FOREVER.getDuration();
+        RedisConfig config = shared.config().connectTimeout(forever).commandTimeout(forever).build();
+        assertTrue(config.commandTimeout().toDays() > 365 * 100, config.toString());
+        RedisClient redis = connect(config); // used to throw ArithmeticException on the loop thread and hang
+        assertEquals("PONG", await(redis.ping()));
+        String list = key("forever");
+        CompletableFuture<Reply> popped = redis.send(forever, "BLPOP", list, "0");
+        CompletableFuture<Reply> alsoForever = redis.send(Duration.ofSeconds(Long.MAX_VALUE), "ECHO", "x");
+        RedisClient other = connect();
+        await(other.send("RPUSH", list, "item"));
+        assertEquals(List.of(list, "item"), await(popped).asList().stream().map(Reply::asString).toList());
+        assertEquals("x", await(alsoForever).asString());
+        IllegalArgumentException expiry = assertThrows(IllegalArgumentException.class,
+                () -> redis.set(key("x"), "v", forever));
+        assertTrue(expiry.getMessage().contains("expiry"), expiry.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> redis.expire(key("x"), forever));
+        redis.close(); // waits at most the (clamped) connect timeout; used to throw
+        failure(redis.ping(), RedisClosedException.class);
+    }
+
+    @Test
+    void aHostNameThatLooksLikeHexDigitsIsResolvedOffTheLoopAndItsErrorReported() {
+        // Hex letters and three dots: not an address, a name (which does not exist).
+        RedisConfig config = RedisConfig.builder().host("cafe.bad.dad.fed").port(6379)
+                .connectTimeout(Duration.ofSeconds(20)).build();
+        RedisConnectionException e = failure(RedisClient.connect(loop, config), RedisConnectionException.class);
+        assertTrue(e.getMessage().contains("cannot resolve cafe.bad.dad.fed"), e.getMessage());
+        // Literal addresses connect without a lookup, bracketed IPv6 included.
+        RedisClient v4 = connect(RedisConfig.builder().host("127.0.0.1").port(shared.port()).build());
+        assertEquals("PONG", await(v4.ping()));
+    }
+
+    @Test
+    void closingTheLoopFromInsideACompletionClosesEveryConnectionOnIt() throws Exception {
+        try (RedisServer server = RedisServer.start()) {
+            long before = connectedClients(server);
+            int loops = 5;
+            int perLoop = 6;
+            List<CompletableFuture<Reply>> blocked = new ArrayList<>();
+            List<RedisClient> first = new ArrayList<>();
+            List<EventLoop> doomed = new ArrayList<>();
+            for (int l = 0; l < loops; l++) {
+                EventLoop own = createLoop(EventLoopOptions.defaults());
+                doomed.add(own);
+                List<RedisClient> mine = new ArrayList<>();
+                for (int c = 0; c < perLoop; c++) {
+                    mine.add(await(RedisClient.connect(own, server.config().build())));
+                }
+                for (RedisClient client : mine.subList(1, perLoop)) {
+                    blocked.add(client.send("BLPOP", key("never"), "20"));
+                }
+                first.add(mine.get(0));
+            }
+            assertEquals(before + (long) loops * perLoop, connectedClients(server));
+            for (int l = 0; l < loops; l++) {
+                EventLoop own = doomed.get(l);
+                // Closed from inside a completion, on the loop thread, while the others wait.
+                await(first.get(l).ping().thenRun(own::close));
+                await(own.terminationFuture());
+            }
+            for (CompletableFuture<Reply> f : blocked) {
+                failure(f, RedisClosedException.class);
+            }
+            long deadline = System.nanoTime() + TestFutures.BOUND.toNanos();
+            long now = connectedClients(server);
+            while (now != before && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+                now = connectedClients(server);
+            }
+            assertEquals(before, now, "connections left open by loops closed from inside their callbacks");
+        }
+    }
+
+    @Test
+    void aBlockingWaitOnTheLoopThreadFailsAtOnceInsteadOfDeadlocking() {
+        RedisClient redis = connect();
+        CompletableFuture<List<Throwable>> seen = new CompletableFuture<>();
+        assertTrue(loop.post(() -> {
+            List<Throwable> errors = new ArrayList<>();
+            CompletableFuture<Reply> pong = redis.send("PING");
+            CompletableFuture<String> typed = redis.get(key("nothing"));
+            for (Runnable wait : List.<Runnable>of(pong::join, typed::join,
+                    () -> get(pong), () -> getWithTimeout(typed), () -> get(RedisClient.connect(loop, shared.config().build())))) {
+                try {
+                    wait.run();
+                    errors.add(null);
+                } catch (Throwable t) {
+                    errors.add(t);
+                }
+            }
+            seen.complete(errors);
+        }));
+        for (Throwable t : await(seen)) {
+            assertInstanceOf(io.evloop.BlockingOperationException.class, t);
+            assertTrue(t.getMessage().contains(loop.name()), t.getMessage());
+        }
+        // From another thread the same futures are ordinary ones.
+        assertEquals("PONG", await(redis.ping()));
+        assertNull(redis.get(key("nothing")).join());
+    }
+
+    private static void get(CompletableFuture<?> f) {
+        try {
+            f.get();
+        } catch (InterruptedException | ExecutionException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static void getWithTimeout(CompletableFuture<?> f) {
+        try {
+            f.get(1, TimeUnit.SECONDS);
+        } catch (InterruptedException | ExecutionException | TimeoutException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static long connectedClients(RedisServer server) {
+        // The admin connection that asks counts itself.
+        String info = server.admin("INFO", "clients").asString();
+        for (String line : info.split("\r\n")) {
+            if (line.startsWith("connected_clients:")) {
+                return Long.parseLong(line.substring("connected_clients:".length()).trim()) - 1;
+            }
+        }
+        throw new AssertionError("no connected_clients in " + info);
+    }
+
     // ---- failures ----------------------------------------------------------------------
 
     @Test
@@ -431,6 +609,11 @@ public abstract class RedisClientContractTest {
             "*1\r\n".repeat(100) + ":1\r\n",
             ":12a\r\n",
             "$3\r\nabcXY",
+            // What Redis never sends: refused alike by both backends.
+            ":-0\r\n",
+            "$-0\r\n",
+            "*-0\r\n",
+            ":007\r\n",
         };
         for (String poison : poisons) {
             try (FakeServer fake = new FakeServer(in -> poison)) {
@@ -443,6 +626,45 @@ public abstract class RedisClientContractTest {
                 assertTrue(loop.post(() -> alive.complete(true)));
                 assertTrue(await(alive), "the loop keeps running");
             }
+        }
+    }
+
+    @Test
+    void anAggregateReplyLargerThanTheLimitClosesTheConnectionBeforeItIsHeld() throws Exception {
+        // 40 elements of 64 KiB each: every one within every per-element limit, 2.5 MiB in all.
+        StringBuilder huge = new StringBuilder("*40\r\n");
+        String element = "$65536\r\n" + "x".repeat(65536) + "\r\n";
+        for (int i = 0; i < 40; i++) {
+            huge.append(element);
+        }
+        try (FakeServer fake = new FakeServer(in -> huge.toString())) {
+            RedisClient redis = connect(RedisConfig.builder().host("127.0.0.1").port(fake.port())
+                    .maxReplyBytes(1024 * 1024).reconnectPolicy(ReconnectPolicy.NEVER).build());
+            CompletableFuture<Reply> first = redis.send("LRANGE", "big", "0", "-1");
+            CompletableFuture<Reply> next = redis.send("PING");
+            RedisProtocolException e = failure(first, RedisProtocolException.class);
+            assertTrue(e.getMessage().contains("reply larger than 1048576 bytes"), e.getMessage());
+            assertTrue(e.getMessage().contains("reply size limit"), e.getMessage());
+            assertInstanceOf(RedisException.class, failureOrValue(next)); // failed with the connection, not hung
+        }
+    }
+
+    @Test
+    void aValueLargerThanTheLimitFailsItsCommandAndTheClientReconnects() {
+        try (RedisServer server = RedisServer.start()) {
+            RedisClient redis = connect(server.config().maxReplyBytes(64 * 1024)
+                    .reconnectPolicy(new ReconnectPolicy(true, Duration.ofMillis(10), Duration.ofMillis(50))).build());
+            String big = key("big");
+            String small = key("small");
+            await(redis.set(big, "b".repeat(200_000)));
+            await(redis.set(small, "fits"));
+            CompletableFuture<String> tooLarge = redis.get(big);
+            CompletableFuture<String> behind = redis.get(small);
+            RedisProtocolException e = failure(tooLarge, RedisProtocolException.class);
+            assertTrue(e.getMessage().contains("reply larger than 65536 bytes"), e.getMessage());
+            assertInstanceOf(RedisException.class, failureOrValue(behind));
+            assertEquals("fits", eventually(() -> redis.get(small)), "the client reconnects and goes on");
+            assertEquals(RedisConfig.DEFAULT_MAX_REPLY_BYTES, RedisConfig.builder().build().maxReplyBytes());
         }
     }
 

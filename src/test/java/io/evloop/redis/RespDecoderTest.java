@@ -351,7 +351,13 @@ class RespDecoderTest {
                 Arguments.of("space", ":5 \r\n", "unexpected ' '"),
                 Arguments.of("overflow", ":9223372036854775808\r\n", "overflows a signed 64-bit integer"),
                 Arguments.of("negative overflow", ":-9223372036854775809\r\n", "overflows"),
-                Arguments.of("too many zeros", "$000000000000000000000\r\n", "longer than 20 characters"),
+                Arguments.of("too many digits", "$-92233720368547758080\r\n", "longer than 20 characters"),
+                Arguments.of("leading zero", ":007\r\n", "leading zero in the integer reply"),
+                Arguments.of("leading zero in a length", "$01\r\na\r\n", "leading zero in the bulk string length"),
+                Arguments.of("zeros", "$000000000000000000000\r\n", "leading zero"),
+                Arguments.of("minus zero integer", ":-0\r\n", "-0 as the integer reply"),
+                Arguments.of("minus zero bulk length", "$-0\r\n", "-0 as the bulk string length"),
+                Arguments.of("minus zero array length", "*-0\r\n", "-0 as the array length"),
                 Arguments.of("CR without LF in number", ":1\rX", "expected LF after CR ending the integer reply, got 'X'"),
                 Arguments.of("LF without CR in number", ":1\n", "unexpected 0x0a in the integer reply"),
                 Arguments.of("empty bulk length", "$\r\n", "no digits in the bulk string length"),
@@ -445,6 +451,37 @@ class RespDecoderTest {
         assertThrows(IllegalArgumentException.class, () -> new RespDecoder(0, 1, 1));
         assertThrows(IllegalArgumentException.class, () -> new RespDecoder(1, 0, 1));
         assertThrows(IllegalArgumentException.class, () -> new RespDecoder(1, 1, 0));
+    }
+
+    @Test
+    void replySizeLimitRefusesTheFirstByteBeyondItHoweverTheStreamIsSplit() {
+        String two = "*2\r\n$3\r\nabc\r\n$3\r\ndef\r\n"; // 22 bytes
+        Reply expected = array(new BulkString(bytes("abc")), new BulkString(bytes("def")));
+        List<Reply> out = new ArrayList<>();
+        new RespDecoder(16, 4, 64, 22).feed(ByteBuffer.wrap(bytes(two + two)), out::add);
+        assertEquals(List.of(expected, expected), out, "a reply of exactly the limit, and the limit again for the next");
+
+        byte[] all = bytes(two);
+        for (int split = 0; split <= all.length; split++) {
+            RespDecoder decoder = new RespDecoder(16, 4, 64, 12);
+            int at = split;
+            RedisProtocolException e = assertThrows(RedisProtocolException.class, () -> feedSplit(decoder, all, at));
+            assertEquals(12, e.offset(), "split at " + at + ": " + e.getMessage());
+            assertTrue(e.getMessage().contains("reply larger than 12 bytes"), e.getMessage());
+        }
+
+        // A large bulk string is stopped at the limit, before its bytes are taken in.
+        RespDecoder bulk = new RespDecoder(16, 4, 64, 1000);
+        ByteBuffer big = ByteBuffer.wrap(bytes("$4990\r\n" + "x".repeat(4993)));
+        RedisProtocolException e = assertThrows(RedisProtocolException.class, () -> bulk.feed(big, r -> { }));
+        assertEquals(1000, e.offset());
+        assertEquals(1000, big.position());
+        assertThrows(IllegalArgumentException.class, () -> new RespDecoder(1, 1, 1, 0));
+    }
+
+    private static void feedSplit(RespDecoder decoder, byte[] all, int split) {
+        decoder.feed(ByteBuffer.wrap(all, 0, split), r -> { });
+        decoder.feed(ByteBuffer.wrap(all, split, all.length - split), r -> { });
     }
 
     @Test
