@@ -120,7 +120,7 @@ fi
 # ---- 1. system packages ------------------------------------------------------------
 
 install_debian() {
-  local wanted=(libuv1-dev libhiredis-dev cmake gcc libc6-dev make pkg-config redis-server)
+  local wanted=(libuv1-dev libhiredis-dev cmake gcc libc6-dev make pkg-config redis-server curl)
   local missing=()
   local pkg
   for pkg in "${wanted[@]}"; do
@@ -189,11 +189,26 @@ fi
 
 command -v cmake >/dev/null 2>&1 || die "cmake not found (run without --no-install to install it)"
 
+# ---- hiredis 1.x ----------------------------------------------------------------------
+# The shim needs hiredis >= 1.0 (0.14's reader refuses replies nested deeper than 7 levels,
+# which Redis sends). Where the system has an older one, hiredis is built from Debian's
+# source package (scripts/hiredis-from-debian.sh: pinned version, checksummed) into
+# build/deps and linked statically.
+hiredis_args=()
+system_hiredis="$(pkg-config --modversion hiredis 2>/dev/null || true)"
+if [[ "$os" == linux && "${system_hiredis%%.*}" != [1-9]* ]]; then
+  log "System hiredis is ${system_hiredis:-absent}; building hiredis 1.x from Debian's source package"
+  "$root/scripts/hiredis-from-debian.sh" "$root/build/deps/hiredis"
+  hiredis_args=(-DHiredis_ROOT="$root/build/deps/hiredis")
+else
+  log "Using the system hiredis $system_hiredis"
+fi
+
 # ---- 2. release build --------------------------------------------------------------
 
 release_dir="$root/build/native"
 log "Building the release library in $release_dir"
-cmake -S "$root/native" -B "$release_dir" -DCMAKE_BUILD_TYPE=Release
+cmake -S "$root/native" -B "$release_dir" -DCMAKE_BUILD_TYPE=Release "${hiredis_args[@]}"
 if [[ "$tests" -eq 1 ]]; then
   cmake --build "$release_dir" --parallel "$jobs"
 else
@@ -242,7 +257,7 @@ if [[ "$tests" -eq 1 ]]; then
   asan_dir="$root/build/native-asan"
   log "Building with AddressSanitizer and UndefinedBehaviorSanitizer in $asan_dir"
   cmake -S "$root/native" -B "$asan_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DEVL_SANITIZE=ON -DEVL_WERROR=ON
+    -DEVL_SANITIZE=ON -DEVL_WERROR=ON "${hiredis_args[@]}"
   cmake --build "$asan_dir" --parallel "$jobs"
 
   log "Running the C tests under ASan+UBSan"

@@ -172,8 +172,9 @@ EVL_EXPORT int evl_timer_close(evl_timer_t *timer);
  *   protocol error; hiredis 0.14 would otherwise accept malformed numbers, skip
  *   whatever follows a bulk string, wait forever for an absurd length, or abort() the
  *   process on an unsolicited reply. Such a connection ends with EVL_REDIS_ERR_PROTOCOL
- *   after the replies before the bad bytes have been delivered. (hiredis 0.14 itself also
- *   refuses arrays nested deeper than 7 levels, with a protocol error of its own.) A nil
+ *   after the replies before the bad bytes have been delivered. evloop builds the shim
+ *   against hiredis 1.x (from Debian's source package where the system has 0.14, whose
+ *   reader refuses arrays nested deeper than 7 levels, which Redis does send). A nil
  *   array arrives as a nil bulk string ("$-1"): hiredis does not tell them apart. Pub/sub (SUBSCRIBE,
  *   PSUBSCRIBE, UNSUBSCRIBE, PUNSUBSCRIBE) would switch hiredis to another reply mode and is
  *   refused: the connection ends with EVL_REDIS_ERR_OTHER.

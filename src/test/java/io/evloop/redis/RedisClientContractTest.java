@@ -669,6 +669,19 @@ public abstract class RedisClientContractTest {
     }
 
     @Test
+    void arraysNestedUpTo32LevelsAsRedisSendsThemAreDecoded() {
+        RedisClient redis = connect();
+        for (int depth : new int[] {7, 8, 10, 31}) {
+            String table = "{".repeat(depth) + "1" + "}".repeat(depth);
+            Reply reply = await(redis.send("EVAL", "return " + table, "0"));
+            for (int level = 0; level < depth; level++) {
+                reply = reply.asList().get(0);
+            }
+            assertEquals(1L, reply.asLong(), "depth " + depth);
+        }
+    }
+
+    @Test
     void anUnsolicitedReplyClosesTheConnection() throws Exception {
         try (FakeServer fake = new FakeServer(in -> "+PONG\r\n+UNASKED\r\n")) {
             RedisClient redis = connect(RedisConfig.builder().host("127.0.0.1").port(fake.port())
