@@ -130,6 +130,12 @@ public abstract class RedisClusterContractTest {
         assertTrue(e.getMessage().contains("MSET") && e.getMessage().contains("hash tag"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> redis.send("SUNION", "a", "b"));
         assertThrows(IllegalArgumentException.class, () -> redis.send("EVAL", "return 1", "2", "a", "b"));
+        // Commands that would break the one-reply-per-command rule are refused here as well.
+        for (String[] argv : new String[][] {{"SUBSCRIBE", "ch"}, {"SSUBSCRIBE", "{a}ch"}, {"MONITOR"},
+                {"CLIENT", "REPLY", "OFF"}, {"SELECT", "1"}}) {
+            IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> redis.send(argv));
+            assertTrue(refused.getMessage().startsWith(argv[0]), refused.getMessage());
+        }
         assertEquals("PONG", await(redis.ping()));
     }
 
