@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs evloop's benchmark suite (issue 7) and writes the report:
+# Runs evloop's benchmark suite and writes the report:
 #   1. installs what is missing (through build-native.sh: libuv, hiredis, cmake, a C compiler,
 #      redis-server and redis-benchmark; Java 17 and Maven if absent);
 #   2. installs the evloop artifact into the local Maven repository (mvn -DskipTests install),

@@ -48,10 +48,4 @@ public final class Durations {
     public static long toNanosSaturated(Duration d) {
         return d.compareTo(FOREVER) >= 0 ? FOREVER_NANOS : d.toNanos();
     }
-
-    /** Milliseconds, rounded up, of a non-negative duration, at most {@link #FOREVER_NANOS} / 10^6. */
-    public static long toMillisCeilSaturated(Duration d) {
-        long nanos = toNanosSaturated(d);
-        return nanos / 1_000_000 + (nanos % 1_000_000 == 0 ? 0 : 1);
-    }
 }

@@ -24,6 +24,9 @@ import java.util.Locale;
  */
 final class UnsupportedCommands {
 
+    private static final String[] PUBSUB = {"SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE",
+        "UNSUBSCRIBE", "PUNSUBSCRIBE", "SUNSUBSCRIBE"};
+
     private UnsupportedCommands() {
     }
 
@@ -88,8 +91,7 @@ final class UnsupportedCommands {
                 }
             }
             case 9, 10, 11, 12 -> {
-                for (String pubsub : new String[] {"SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE",
-                        "UNSUBSCRIBE", "PUNSUBSCRIBE", "SUNSUBSCRIBE"}) {
+                for (String pubsub : PUBSUB) {
                     if (is(name, pubsub)) {
                         return pubsub + " is not supported on a command connection: pub/sub replies are pushed"
                                 + " messages, not one reply per command, so later replies would reach the wrong"

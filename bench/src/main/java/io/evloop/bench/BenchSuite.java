@@ -39,7 +39,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
  * The whole benchmark run behind {@code ./bench.sh}: against a redis-server that bench.sh
- * started, it runs every comparison of issue 7 (each Java client in a JVM of its own, the C
+ * started, it runs every comparison of the benchmark targets (each Java client in a JVM of its own, the C
  * reference, redis-benchmark, JMH, the DAG and the memory probes), writes results.json and
  * CSV files into {@code --out}, then charts and the markdown report ({@link Report}).
  *

@@ -13,12 +13,12 @@ import java.util.Optional;
 
 /**
  * Writes the markdown report (BENCHMARKS.md) and its charts from a run's {@link Results}.
- * Every verdict on the targets of issue 7 is computed here from the figures, never typed in.
+ * Every verdict on the benchmark targets is computed here from the figures, never typed in.
  * {@code Report --results results.json --markdown FILE --charts DIR} redraws a finished run.
  */
 public final class Report {
 
-    /** One target of the issue and how this run did against it. */
+    /** One benchmark target and how this run did against it. */
     record Verdict(String target, String measured, String verdict) {
     }
 
@@ -76,7 +76,7 @@ public final class Report {
         }
         line();
         headline();
-        line("## Summary: the targets of issue 7");
+        line("## Summary: the benchmark targets");
         line();
         md.append(targetsTable());
         line();
@@ -256,9 +256,9 @@ public final class Report {
     }
 
     private void referenceFigures() {
-        line("### The issue's reference figures next to this run's (N=" + HEADLINE_N + ", medians)");
+        line("### The reference figures next to this run's (N=" + HEADLINE_N + ", medians)");
         line();
-        line("| client | issue (this machine class, 1000 in flight) | this run |");
+        line("| client | reference (this machine class, 1000 in flight) | this run |");
         line("|---|---|---|");
         refRow(BenchSuite.CEILING, "1.7-2.9M/s");
         refRow(BenchSuite.C_CLIENT, "about 330-480k/s");
@@ -269,10 +269,10 @@ public final class Report {
         line();
     }
 
-    private void refRow(String client, String issue) {
+    private void refRow(String client, String reference) {
         int n = client.equals(BenchSuite.CEILING) ? BenchSuite.CEILING_PIPELINE : HEADLINE_N;
         Optional<Results.RedisPoint> p = point(client, n);
-        line("| " + label(client) + " | " + issue + " | "
+        line("| " + label(client) + " | " + reference + " | "
                 + p.map(x -> "ok".equals(x.status()) ? num(x.opsMedian()) + " ops/s" : why(x.status(), x.reason())).orElse("not run")
                 + " |");
     }
