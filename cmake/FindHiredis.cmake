@@ -1,9 +1,9 @@
 # FindHiredis
 # -----------
 #
-# Finds hiredis (https://github.com/redis/hiredis). evloop supports the 0.14.x series
-# (Debian 12) and the 1.x series (Debian 13, Homebrew); any other version is reported as
-# not found, with the reason.
+# Finds hiredis (https://github.com/redis/hiredis). evloop needs the 1.x series (Debian 13,
+# Homebrew; the shim uses its libuv adapter and its context hooks); any other version,
+# 0.14 included, is reported as not found, with the reason.
 #
 # Search order: Hiredis_ROOT / CMAKE_PREFIX_PATH, the paths pkg-config reports for
 # "hiredis" (when pkg-config is installed), the system paths, then the Homebrew prefixes
@@ -23,8 +23,8 @@ if(PKG_CONFIG_FOUND)
   pkg_check_modules(PC_Hiredis QUIET hiredis)
 endif()
 
-# hiredis.pc names .../include/hiredis itself (0.14) or .../include (1.x): hint both
-# the directories and their parents.
+# hiredis.pc names .../include (1.x) or .../include/hiredis itself (older series): hint
+# both the directories and their parents.
 set(_Hiredis_include_hints)
 foreach(_Hiredis_dir IN LISTS PC_Hiredis_INCLUDEDIR PC_Hiredis_INCLUDE_DIRS)
   get_filename_component(_Hiredis_parent "${_Hiredis_dir}" DIRECTORY)
@@ -61,12 +61,12 @@ if(NOT Hiredis_INCLUDE_DIR OR NOT Hiredis_LIBRARY)
 elseif(NOT Hiredis_VERSION)
   set(Hiredis_VERSION_OK FALSE)
   set(_Hiredis_reason "could not read HIREDIS_MAJOR/MINOR/PATCH from ${Hiredis_INCLUDE_DIR}/hiredis/hiredis.h.")
-elseif((_Hiredis_MAJOR EQUAL 0 AND _Hiredis_MINOR EQUAL 14) OR _Hiredis_MAJOR EQUAL 1)
+elseif(_Hiredis_MAJOR EQUAL 1)
   set(Hiredis_VERSION_OK TRUE)
   set(_Hiredis_reason "")
 else()
   set(Hiredis_VERSION_OK FALSE)
-  set(_Hiredis_reason "hiredis ${Hiredis_VERSION} in ${Hiredis_INCLUDE_DIR} is not supported: evloop needs 0.14.x or 1.x.")
+  set(_Hiredis_reason "hiredis ${Hiredis_VERSION} in ${Hiredis_INCLUDE_DIR} is not supported: evloop needs 1.x (Debian 12 has 0.14: configure without -DEVL_SYSTEM_DEPS=ON to build 1.2.0 from Debian's sources).")
 endif()
 
 include(FindPackageHandleStandardArgs)

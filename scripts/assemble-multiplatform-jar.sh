@@ -10,19 +10,17 @@ Usage: scripts/assemble-multiplatform-jar.sh [--jar BASE_JAR] [--output FILE]
 Makes one jar with the Java classes and every platform's libevloop under
 META-INF/native/<os>-<arch>/:
   1. The base jar: BASE_JAR, or else the Java part built here with
-       mvn -B -ntp -Dmaven.test.skip=true -Devloop.skipNative=true package
-     (no native build, so it runs on a machine without libuv or a C compiler).
+       mvn -B -ntp -Dmaven.test.skip=true -Devloop.nativeDir=<empty folder> package
+     (no native build, so it runs on a machine without a C compiler).
   2. Whatever META-INF/native/ the base jar has is dropped; every library found in the
      NATIVE_DIRs goes in instead. A NATIVE_DIR holds one folder per platform named
      <os>-<arch> (linux-x86_64, linux-aarch64, darwin-x86_64, darwin-aarch64) with
      libevloop.so (linux) or libevloop.dylib (darwin) in it: the layout of META-INF/native/
      and of the CI artifacts. A folder with META-INF/native/ inside (target/classes) works too.
-     When the folder has the manifest evloop.libs (build-native.sh --output writes it), every
-     file it lists goes in too (the libraries bundled beside libevloop, e.g. libuv.so.1), and
-     the manifest itself; a listed file that is missing is an error.
+     The library must be the platform folder's only file (it is self-contained).
   3. Each library is checked: the file name its OS expects and, where the 'file' command
-     exists, the right format and architecture (ELF x86-64 / AArch64, Mach-O x86_64 / arm64),
-     bundled ones included. A platform given twice is an error.
+     exists, the right format and architecture (ELF x86-64 / AArch64, Mach-O x86_64 / arm64).
+     A platform given twice is an error.
   4. Writes FILE (default target/evloop-<version>-multiplatform.jar) and lists what it carries.
 
 Options:
@@ -74,8 +72,9 @@ trap 'rm -rf "$WORK"' EXIT
 
 # ---- 1. the base jar ----------------------------------------------------------------
 if [ -z "$BASE_JAR" ]; then
-  echo "==> Building the Java part (no native build): mvn package -Devloop.skipNative=true"
-  (cd "$ROOT" && mvn -B -ntp -q -Dmaven.test.skip=true -Devloop.skipNative=true package)
+  echo "==> Building the Java part (no native build): mvn package -Devloop.nativeDir=<empty folder>"
+  mkdir -p "$WORK/no-native"
+  (cd "$ROOT" && mvn -B -ntp -q -Dmaven.test.skip=true -Devloop.nativeDir="$WORK/no-native" package)
   BASE_JAR="$ROOT/target/evloop-$VERSION.jar"
 fi
 [ -f "$BASE_JAR" ] || die "no base jar $BASE_JAR"
@@ -114,16 +113,11 @@ for dir in "${DIRS[@]}"; do
     lib="$platform_dir$lib_name"
     [ -f "$lib" ] || die "$platform_dir has no $lib_name (it has: $(ls "$platform_dir" | tr '\n' ' '))"
     case ",$PLATFORMS," in *",$platform,"*) die "$platform is given twice (again in $dir)" ;; esac
+    others="$(ls -A "$platform_dir" | grep -v -x -F "$lib_name" || true)"
+    [ -z "$others" ] || die "$platform_dir holds more than $lib_name: $(echo $others) (the library is self-contained: rebuild it)"
     files="$lib_name"
-    if [ -f "${platform_dir}evloop.libs" ]; then
-      files="$(grep -v -e '^#' -e '^[[:space:]]*$' "${platform_dir}evloop.libs" | tr -d ' \t\r')"
-      printf '%s\n' "$files" | grep -F -x -q "$lib_name" \
-        || die "${platform_dir}evloop.libs does not list $lib_name"
-    fi
     mkdir -p "$STAGE/META-INF/native/$platform"
     for name in $files; do
-      case "$name" in */*|..|.) die "${platform_dir}evloop.libs lists '$name', which is not a plain file name" ;; esac
-      [ -f "$platform_dir$name" ] || die "${platform_dir}evloop.libs lists $name, but $platform_dir has no such file"
       if command -v file >/dev/null 2>&1; then
         description="$(file -b -L "$platform_dir$name")"
         printf '%s\n' "$description" | grep -E -q "$(expected_format "$platform")" \
@@ -133,9 +127,6 @@ for dir in "${DIRS[@]}"; do
       fi
       cp -L "$platform_dir$name" "$STAGE/META-INF/native/$platform/$name"
     done
-    if [ -f "${platform_dir}evloop.libs" ]; then
-      cp "${platform_dir}evloop.libs" "$STAGE/META-INF/native/$platform/evloop.libs"
-    fi
     PLATFORMS="${PLATFORMS:+$PLATFORMS,}$platform"
     found=1
     echo "==> $platform: $(printf '%s ' $files)from $platform_dir"

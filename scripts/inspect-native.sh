@@ -1,57 +1,74 @@
 #!/usr/bin/env bash
-# Inspects built libevloop libraries: what they export and what they depend on.
+# Inspects and checks built libevloop libraries: what they export, what they depend on,
+# and (Linux) the newest glibc symbol version they need. The one place these rules live:
+# build-native.sh, the C tests (ctest, hence also Maven's native build), the release build
+# and the GitHub workflow all run it.
 set -euo pipefail
 
 usage() {
   cat <<'EOF'
-Usage: scripts/inspect-native.sh [LIBRARY...]
+Usage: scripts/inspect-native.sh [--system-deps] [--glibc-floor VERSION] [LIBRARY...]
 
 Prints, for each libevloop library given (default: this platform's copy under
-target/classes/META-INF/native/<os>-<arch>/, which 'mvn verify' or
-'./build-native.sh --output target/classes' puts there):
+target/classes/META-INF/native/<os>-<arch>/, which 'mvn package' puts there):
   - what it is (file),
   - its exported symbols:   Linux: nm -D --defined-only    macOS: nm -gU
-  - its dependencies:       Linux: readelf -d (NEEDED, RUNPATH) and ldd
-                            macOS: otool -L
-  - Linux only, for information: RELRO, BIND_NOW and the stack flags (readelf).
-  - the files bundled beside it, when its folder has the manifest evloop.libs that
-    'build-native.sh --output' writes (in load order, libevloop last): for each, what it is,
-    its SONAME / install name and what it needs. A listed file that is missing fails.
-Fails if a library exports anything but evl_ names (the public API; evl__ names are
-internal and must stay hidden) or exports nothing. ELF's _init and _fini are allowed.
-Libraries are inspected with the host's tools, so give it libraries of the host's
-format (ELF on Linux, Mach-O on macOS).
+  - its dependencies:       Linux: readelf -d (NEEDED, RUNPATH)   macOS: otool -L
+  - Linux: the glibc symbol versions it needs (objdump -T), and, for information, RELRO,
+    BIND_NOW and the stack flags (readelf).
+and fails when one of these rules is broken:
+  - it exports exactly the EVL_EXPORT functions of native/include/evloop.h: nothing else
+    (ELF's _init and _fini excepted), nothing missing;
+  - unless --system-deps, it needs nothing but the C library: Linux: NEEDED only libc,
+    libm, libpthread, libdl, librt and the dynamic loader, and no RPATH/RUNPATH; macOS:
+    nothing outside /usr/lib and /System;
+  - with --glibc-floor VERSION (Linux), no GLIBC_ symbol version above VERSION.
+Libraries are inspected with the host's tools, so give it libraries of the host's format
+(ELF on Linux, Mach-O on macOS).
 EOF
 }
 
-case "${1:-}" in -h|--help) usage; exit 0 ;; esac
-
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-OS="$(uname -s)"
-case "$OS" in
+system_deps=0
+floor=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -h|--help) usage; exit 0 ;;
+    --system-deps) system_deps=1 ;;
+    --glibc-floor)
+      [ $# -ge 2 ] && [[ "$2" =~ ^[0-9]+\.[0-9]+$ ]] || { echo "inspect-native.sh: --glibc-floor needs a version such as 2.31" >&2; exit 2; }
+      floor="$2"; shift ;;
+    --) shift; break ;;
+    -*) echo "inspect-native.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
+    *) break ;;
+  esac
+  shift
+done
+
+case "$(uname -s)" in
   Linux) os=linux; ext=so ;;
   Darwin) os=darwin; ext=dylib ;;
-  *) echo "inspect-native.sh: unsupported OS $OS (Linux and macOS only)" >&2; exit 2 ;;
-esac
-case "$(uname -m)" in
-  x86_64|amd64) arch=x86_64 ;;
-  aarch64|arm64) arch=aarch64 ;;
-  *) arch="$(uname -m)" ;;
+  *) echo "inspect-native.sh: unsupported OS $(uname -s) (Linux and macOS only)" >&2; exit 2 ;;
 esac
 
 if [ $# -eq 0 ]; then
-  default="$ROOT/target/classes/META-INF/native/$os-$arch/libevloop.$ext"
-  [ -f "$default" ] || { echo "inspect-native.sh: no $default; build it first (mvn verify), or name the libraries" >&2; exit 2; }
-  set -- "$default"
+  set -- "$ROOT"/target/classes/META-INF/native/"$os"-*/libevloop."$ext"
+  [ -f "$1" ] || { echo "inspect-native.sh: no library under target/classes/META-INF/native; build it first (mvn package), or name the libraries" >&2; exit 2; }
 fi
+
+# The API: every function declared with EVL_EXPORT in the header.
+expected="$(sed -n 's/^EVL_EXPORT[^(]*[ *]\(evl_[A-Za-z0-9_]*\)(.*/\1/p' \
+  "$ROOT/native/include/evloop.h" | LC_ALL=C sort -u)"
+[ -n "$expected" ] || { echo "inspect-native.sh: found no EVL_EXPORT functions in native/include/evloop.h" >&2; exit 2; }
 
 section() { printf '\n--- %s\n' "$*"; }
 failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 
 for lib in "$@"; do
   printf '\n=== %s\n' "$lib"
   if [ ! -f "$lib" ]; then
-    echo "FAIL: no such file"; failures=$((failures + 1)); continue
+    fail "no such file"; continue
   fi
   if command -v file >/dev/null 2>&1; then
     file -b "$lib"
@@ -60,8 +77,7 @@ for lib in "$@"; do
   section "exported symbols"
   if [ "$os" = linux ]; then
     if ! symbols="$(nm -D --defined-only "$lib" 2>&1)"; then
-      echo "$symbols"; echo "FAIL: nm cannot read it (not an ELF shared library?)"
-      failures=$((failures + 1)); continue
+      echo "$symbols"; fail "nm cannot read it (not an ELF shared library?)"; continue
     fi
     printf '%s\n' "$symbols"
     # The last field is the name; drop ELF symbol versions (name@VERSION) and the
@@ -69,76 +85,62 @@ for lib in "$@"; do
     names="$(printf '%s\n' "$symbols" | awk 'NF { print $NF }' | sed 's/@.*//' | grep -v -x -e _init -e _fini || true)"
   else
     if ! symbols="$(nm -gU "$lib" 2>&1)"; then
-      echo "$symbols"; echo "FAIL: nm cannot read it (not a Mach-O library?)"
-      failures=$((failures + 1)); continue
+      echo "$symbols"; fail "nm cannot read it (not a Mach-O library?)"; continue
     fi
     printf '%s\n' "$symbols"
     # Mach-O names carry a leading underscore.
     names="$(printf '%s\n' "$symbols" | awk 'NF { print $NF }' | sed 's/^_//')"
   fi
   names="$(printf '%s\n' "$names" | sed '/^$/d' | LC_ALL=C sort -u)"
-  foreign="$(printf '%s\n' "$names" | grep -v -e '^evl_' -e '^$' || true)"
-  internal="$(printf '%s\n' "$names" | grep -e '^evl__' || true)"
-  count="$(printf '%s\n' "$names" | grep -c '^evl_' || true)"
-  if [ -n "$foreign" ]; then
-    echo "FAIL: exports names that are not evl_:"; printf '  %s\n' $foreign
-    failures=$((failures + 1))
-  fi
-  if [ -n "$internal" ]; then
-    echo "FAIL: exports internal evl__ names:"; printf '  %s\n' $internal
-    failures=$((failures + 1))
-  fi
-  if [ "$count" -eq 0 ]; then
-    echo "FAIL: exports no evl_ function at all"
-    failures=$((failures + 1))
-  elif [ -z "$foreign" ] && [ -z "$internal" ]; then
-    echo "OK: exports $count evl_ functions and nothing else"
+  unexpected="$(LC_ALL=C comm -23 <(printf '%s\n' "$names") <(printf '%s\n' "$expected") | sed '/^$/d')"
+  absent="$(LC_ALL=C comm -13 <(printf '%s\n' "$names") <(printf '%s\n' "$expected") | sed '/^$/d')"
+  [ -z "$unexpected" ] || fail "exports symbols that are not the evl_ API of evloop.h: $(echo $unexpected)"
+  [ -z "$absent" ] || fail "does not export these functions of evloop.h: $(echo $absent)"
+  if [ -z "$unexpected" ] && [ -z "$absent" ]; then
+    echo "OK: exports exactly the $(printf '%s\n' "$expected" | wc -l | tr -d ' ') evl_ functions of evloop.h"
   fi
 
   section "dependencies"
   if [ "$os" = linux ]; then
-    if command -v readelf >/dev/null 2>&1; then
-      readelf -d "$lib" | grep -E '\((NEEDED|RUNPATH|RPATH|SONAME)\)' || echo "(no NEEDED entries)"
-      section "resolved here (ldd)"
-    fi
-    # ldd resolves them on this machine: "not found" means not installed here, which
-    # is what a user without the library would see.
-    ldd "$lib" || echo "(ldd cannot resolve it on this machine)"
-    if command -v readelf >/dev/null 2>&1; then
-      section "hardening (information only)"
-      relro="$(readelf -lW "$lib" | grep -c GNU_RELRO || true)"
-      now="$(readelf -dW "$lib" | grep -E '\(FLAGS(_1)?\)' | grep -c -E 'BIND_NOW|NOW' || true)"
-      stack="$(readelf -lW "$lib" | awk '/GNU_STACK/ { print $(NF-1) }')"
-      echo "RELRO: $([ "$relro" -gt 0 ] && echo yes || echo no)   BIND_NOW: $([ "$now" -gt 0 ] && echo yes || echo no)   stack flags: ${stack:-unknown}"
-    fi
-  else
-    otool -L "$lib"
-  fi
-
-  manifest="$(dirname "$lib")/evloop.libs"
-  section "bundled files ($manifest)"
-  if [ ! -f "$manifest" ]; then
-    echo "(no manifest: the library is used alone; whatever it needs beyond the OS must be installed)"
-    continue
-  fi
-  while read -r name; do
-    case "$name" in ''|'#'*) continue ;; esac
-    file="$(dirname "$lib")/$name"
-    if [ ! -f "$file" ]; then
-      echo "FAIL: $name is listed but missing"; failures=$((failures + 1)); continue
-    fi
-    printf '%s (%s bytes)' "$name" "$(wc -c <"$file" | tr -d ' ')"
-    if command -v file >/dev/null 2>&1; then printf ': %s' "$(file -b "$file")"; fi
-    printf '\n'
-    [ "$name" = "$(basename "$lib")" ] && continue
-    if [ "$os" = linux ]; then
-      if command -v readelf >/dev/null 2>&1; then
-        readelf -d "$file" | grep -E '\((NEEDED|SONAME)\)' | sed 's/^ */    /'
+    dynamic="$(LC_ALL=C readelf -d "$lib")"
+    printf '%s\n' "$dynamic" | grep -E '\((NEEDED|RUNPATH|RPATH|SONAME)\)' || echo "(no NEEDED entries)"
+    outside="$(printf '%s\n' "$dynamic" | sed -n 's/.*(NEEDED).*\[\(.*\)\].*/\1/p' \
+      | grep -v -E '^(libc|libm|libpthread|libdl|librt)\.so\.[0-9]+$|^ld-linux[-a-z0-9_.]*\.so\.[0-9]+$' || true)"
+    if [ "$system_deps" -eq 0 ]; then
+      [ -z "$outside" ] || fail "needs libraries beyond the C library: $(echo $outside)"
+      if printf '%s\n' "$dynamic" | grep -q -E '\((RUNPATH|RPATH)\)'; then
+        fail "has an RPATH or RUNPATH: a self-contained library looks for nothing of its own"
       fi
-    else
-      otool -L "$file" | sed -n '2,$p'
+      [ -n "$outside" ] || echo "OK: needs only the C library"
     fi
-  done <"$manifest"
+
+    section "glibc symbol versions"
+    versions="$(LC_ALL=C objdump -T "$lib" | grep -o 'GLIBC_[0-9][0-9.]*' | sed 's/^GLIBC_//' | sort -u -V)"
+    newest="$(printf '%s\n' "$versions" | tail -n 1)"
+    echo "needs: $(echo $versions)"
+    if [ -n "$floor" ]; then
+      if [ -n "$newest" ] && [ "$(printf '%s\n%s\n' "$newest" "$floor" | sort -V | tail -n 1)" != "$floor" ]; then
+        fail "needs GLIBC_$newest, above the floor of glibc $floor: build it on a system with glibc $floor (scripts/build-release-native.sh)"
+      else
+        echo "OK: nothing above glibc $floor"
+      fi
+    fi
+
+    section "hardening (information only)"
+    relro="$(readelf -lW "$lib" | grep -c GNU_RELRO || true)"
+    now="$(printf '%s\n' "$dynamic" | grep -E '\(FLAGS(_1)?\)' | grep -c -E 'BIND_NOW|NOW' || true)"
+    stack="$(readelf -lW "$lib" | awk '/GNU_STACK/ { print $(NF-1) }')"
+    echo "RELRO: $([ "$relro" -gt 0 ] && echo yes || echo no)   BIND_NOW: $([ "$now" -gt 0 ] && echo yes || echo no)   stack flags: ${stack:-unknown}"
+  else
+    linked="$(otool -L "$lib")"
+    printf '%s\n' "$linked"
+    if [ "$system_deps" -eq 0 ]; then
+      outside="$(printf '%s\n' "$linked" | sed -n '2,$p' | awk '{ print $1 }' \
+        | grep -v -e '^/usr/lib/' -e '^/System/' -e 'libevloop\.dylib$' || true)"
+      [ -z "$outside" ] || fail "links libraries outside the OS: $(echo $outside)"
+      [ -n "$outside" ] || echo "OK: links only the OS's libraries"
+    fi
+  fi
 done
 
 echo
@@ -146,4 +148,4 @@ if [ "$failures" -gt 0 ]; then
   echo "inspect-native.sh: $failures problem(s) found" >&2
   exit 1
 fi
-echo "inspect-native.sh: $# librar$([ $# -eq 1 ] && echo y || echo ies) inspected, exports OK"
+echo "inspect-native.sh: $# librar$([ $# -eq 1 ] && echo y || echo ies) inspected, all rules hold"

@@ -1,32 +1,35 @@
 /*
- * redis.c: Redis connections on the loop, over hiredis's async API (0.14.x and 1.x).
+ * redis.c: Redis connections on the loop, over hiredis's async API (1.x).
  *
  * Who does what
  *   hiredis connects, keeps the output buffer and writes it, parses the replies into
- *   redisReply trees and keeps the FIFO of reply callbacks. The shim attaches it to the loop
- *   with an adapter of its own over a uv_poll_t (not hiredis's adapters/libuv.h, see
- *   evl__redis_on_poll), reads the socket itself so that every byte passes the RESP2 checker
- *   of resp.c before hiredis parses it (see evl__redis_read), and turns each parsed reply
- *   back into RESP2 bytes in a per-connection buffer that the caller reads after one
+ *   redisReply trees and keeps the FIFO of reply callbacks. hiredis's own libuv adapter
+ *   (adapters/libuv.h) attaches it to the loop: a uv_poll_t that calls
+ *   redisAsyncHandleRead() and redisAsyncHandleWrite(). The shim changes one thing through
+ *   hiredis's function table (redisContextFuncs, the hook its TLS support uses): the read
+ *   half, evl__redis_async_read(), reads the socket itself so that every byte passes the
+ *   RESP2 checker of resp.c before hiredis parses it. Each parsed reply is turned back
+ *   into RESP2 bytes in a per-connection buffer that the caller reads after one
  *   EVL_EVENT_REDIS_DATA per batch. The caller (evloop's Java client) keeps its own FIFO of
  *   commands; the shim only guarantees that replies arrive whole, in order, one per command.
  *
- * Upcalls never happen inside hiredis
- *   hiredis 0.14 frees the context under its caller when a connect or disconnect callback
- *   disconnects or frees it, and it is not reentrant anyway. So hiredis callbacks (connect,
- *   disconnect, reply, and the event hooks) only record what happened in the connection;
- *   the upcalls to the caller are made afterwards, by evl__redis_dispatch(), once hiredis
- *   has returned (at the end of the poll callback, or from the `defer` timer for what
- *   happens inside evl_redis_connect_*() and evl_redis_send()). Any call the caller makes
- *   from an upcall, evl_redis_close() included, therefore finds hiredis off the stack.
- *   in_hiredis counts hiredis frames all the same, so that a close can never free the
- *   context under one.
+ * Upcalls never happen inside hiredis's callbacks
+ *   hiredis is not reentrant from its callbacks. So hiredis callbacks (connect, disconnect,
+ *   reply, context freed) only record what happened in the connection; the upcalls to the
+ *   caller are made afterwards, by evl__redis_dispatch(), when the read or write half of
+ *   the function table returns (hiredis has nothing left to do in that frame: its own read
+ *   half frees the context there on errors), or from the `defer` timer for what happens
+ *   inside evl_redis_connect_*() and evl_redis_send() or while hiredis frees the context.
+ *   Any call the caller makes from an upcall, evl_redis_close() included, therefore finds
+ *   hiredis's callbacks off the stack. in_hiredis counts the shim's calls into hiredis all
+ *   the same, so that a close can never free the context under one.
  *
  * Memory
- *   The evl_redis_t outlives the hiredis context (hiredis frees that itself on errors;
- *   the event hooks' cleanup call says when) and both uv handles: it is freed by the last
- *   handle close callback after evl_redis_close(), so a poll callback that has just
- *   delivered an upcall in which the caller closed the connection still has valid memory.
+ *   The evl_redis_t outlives the hiredis context (hiredis frees that itself on errors; the
+ *   free_privdata hook says when) and the adapter's handles (hiredis's adapter frees its
+ *   own): it is freed by the close callback of its `defer` timer after evl_redis_close(),
+ *   so a read half that has just delivered an upcall in which the caller closed the
+ *   connection still has valid memory.
  */
 #include "evloop-internal.h"
 
@@ -38,14 +41,14 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <hiredis/adapters/libuv.h>
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 
 /*
- * Public in both series (exported from libhiredis, used by its SSL module) but declared
- * only in async.c (0.14) or async_private.h (1.x), neither of which is installed: it parses
- * the bytes in the reader and runs the reply callbacks, the second half of what
- * redisAsyncHandleRead() does after reading the socket.
+ * Exported from libhiredis (its TLS module uses it) but declared only in async_private.h,
+ * which is not installed: it parses the bytes in the reader and runs the reply callbacks,
+ * the second half of what hiredis's own read half does after reading the socket.
  */
 void redisProcessCallbacks(redisAsyncContext *ac);
 
@@ -62,14 +65,11 @@ struct evl_redis_s {
   redisAsyncContext *ac; /* NULL once hiredis is freeing or has freed it, or it never was */
   evl_redis_t *prev;     /* links in loop->redis until closed */
   evl_redis_t *next;
-  uv_poll_t poll;        /* the adapter; initialized once hiredis has a socket */
-  uv_timer_t defer;      /* upcalls for what happened outside the poll callback */
-  int handles;           /* uv handles whose close callback has not run yet */
-  int poll_open;         /* poll initialized and not closing */
-  int poll_active;       /* UV_READABLE | UV_WRITABLE as libuv watches them */
-  int poll_wanted;       /* ... as hiredis asked for them */
-  int poll_batch;        /* > 0: the hooks only record, evl__redis_settle() applies */
-  int in_hiredis;        /* hiredis frames on the stack */
+  redisContextFuncs funcs; /* hiredis's function table with the read half replaced */
+  void (*hiredis_write)(redisAsyncContext *ac); /* hiredis's own write half */
+  uv_timer_t defer;      /* upcalls for what happened outside the read and write halves */
+  int in_hiredis;        /* calls of the shim into hiredis on the stack */
+  int in_api;            /* inside evl_redis_connect_*() or evl_redis_send(): no upcalls */
   int closing;           /* evl_redis_close() was called: no more upcalls */
   int released;          /* unlinked, context freed, handles closing */
   int connected;         /* hiredis said the connection is up */
@@ -86,8 +86,8 @@ struct evl_redis_s {
   evl__resp_scanner_t scan;
 };
 
-static void evl__redis_on_poll(uv_poll_t *handle, int status, int events);
 static void evl__redis_on_defer(uv_timer_t *handle);
+static void evl__redis_defer(evl_redis_t *c);
 static void evl__redis_release(evl_redis_t *c);
 
 /* ---- small helpers ------------------------------------------------------------------ */
@@ -147,79 +147,12 @@ static int evl__redis_quiet(evl_loop_t *loop) {
   return (flags & (EVL__STOP_REQUESTED | EVL__DESTROYED)) != 0;
 }
 
-/* ---- the uv_poll adapter ------------------------------------------------------------ */
-
+/* The defer timer was the last handle of the connection: nothing refers to it any more. */
 static void evl__redis_on_handle_closed(uv_handle_t *handle) {
   evl_redis_t *c = handle->data;
 
-  if (--c->handles == 0) {
-    free(c->out);
-    free(c);
-  }
-}
-
-static void evl__redis_close_poll(evl_redis_t *c) {
-  c->poll_open = 0;
-  c->poll_active = 0;
-  c->poll_wanted = 0;
-  uv_close((uv_handle_t *) &c->poll, evl__redis_on_handle_closed);
-}
-
-/* Makes libuv watch what hiredis asked for. uv_poll_start() re-registers the descriptor
- * with the kernel even when nothing changes, and hiredis asks for writes once per command,
- * so only a real change reaches libuv. */
-static void evl__redis_apply(evl_redis_t *c) {
-  int rc;
-
-  if (!c->poll_open || c->poll_wanted == c->poll_active)
-    return;
-  if (c->poll_wanted == 0) {
-    rc = uv_poll_stop(&c->poll);
-  } else {
-    rc = uv_poll_start(&c->poll, c->poll_wanted, evl__redis_on_poll);
-  }
-  if (rc != 0) {
-    evl__redis_fail(c, EVL_REDIS_ERR_OTHER, evl_strerror(rc));
-    return;
-  }
-  c->poll_active = c->poll_wanted;
-}
-
-static void evl__redis_want(evl_redis_t *c, int events) {
-  c->poll_wanted = events;
-  if (c->poll_batch == 0)
-    evl__redis_apply(c);
-}
-
-static void evl__redis_add_read(void *privdata) {
-  evl_redis_t *c = privdata;
-  evl__redis_want(c, c->poll_wanted | UV_READABLE);
-}
-
-static void evl__redis_del_read(void *privdata) {
-  evl_redis_t *c = privdata;
-  evl__redis_want(c, c->poll_wanted & ~UV_READABLE);
-}
-
-static void evl__redis_add_write(void *privdata) {
-  evl_redis_t *c = privdata;
-  evl__redis_want(c, c->poll_wanted | UV_WRITABLE);
-}
-
-static void evl__redis_del_write(void *privdata) {
-  evl_redis_t *c = privdata;
-  evl__redis_want(c, c->poll_wanted & ~UV_WRITABLE);
-}
-
-/* hiredis is freeing the context (it calls this from inside redisAsyncFree() or its own
- * disconnect, and frees the context when that returns): forget it, stop watching. hiredis
- * may call this more than once. */
-static void evl__redis_cleanup(void *privdata) {
-  evl_redis_t *c = privdata;
-
-  c->ac = NULL;
-  if (c->poll_open)
-    evl__redis_close_poll(c);
+  free(c->out);
+  free(c);
 }
 
 /* ---- hiredis callbacks: record only, never an upcall -------------------------------- */
@@ -244,6 +177,16 @@ static void evl__redis_on_disconnect(const redisAsyncContext *ac, int status) {
     evl__redis_record(c, ac->c.err, ac->c.errstr);
   else
     evl__redis_record(c, EVL_REDIS_ERR_EOF, "connection closed");
+}
+
+/* hiredis has freed the context (the last thing redisFree() does, whoever called it): forget
+ * it, and report the end on the next turn unless the read or write half reports it now. */
+static void evl__redis_on_context_freed(void *privdata) {
+  evl_redis_t *c = privdata;
+
+  c->ac = NULL;
+  if (!c->closing)
+    evl__redis_defer(c);
 }
 
 /* Makes room for n more bytes in the reply buffer. */
@@ -330,7 +273,6 @@ static int evl__redis_serialize(evl_redis_t *c, const redisReply *r) {
       return -1;
     return evl__redis_put_bytes(c, r->str, r->len);
   case REDIS_REPLY_ARRAY:
-#if HIREDIS_MAJOR >= 1
   /* RESP3 types. The shim never sends HELLO 3 and the checker refuses RESP3 type bytes,
    * so hiredis never makes these; should that change, they map onto RESP2 as Redis itself
    * maps them for a RESP2 client. */
@@ -338,7 +280,6 @@ static int evl__redis_serialize(evl_redis_t *c, const redisReply *r) {
   case REDIS_REPLY_SET:
   case REDIS_REPLY_PUSH:
   case REDIS_REPLY_ATTR:
-#endif
     if (evl__redis_put_number(c, '*', (long long) r->elements) != 0)
       return -1;
     for (i = 0; i < r->elements; i++) {
@@ -346,7 +287,6 @@ static int evl__redis_serialize(evl_redis_t *c, const redisReply *r) {
         return -1;
     }
     return 0;
-#if HIREDIS_MAJOR >= 1
   case REDIS_REPLY_DOUBLE:
   case REDIS_REPLY_BIGNUM:
   case REDIS_REPLY_VERB:
@@ -355,7 +295,6 @@ static int evl__redis_serialize(evl_redis_t *c, const redisReply *r) {
     return evl__redis_put_bytes(c, r->str, r->len);
   case REDIS_REPLY_BOOL:
     return evl__redis_put_number(c, ':', r->integer != 0);
-#endif
   default:
     return -1;
   }
@@ -383,38 +322,28 @@ static void evl__redis_on_reply(redisAsyncContext *ac, void *reply, void *privda
 /* ---- driving hiredis ----------------------------------------------------------------- */
 
 /* Frees the hiredis context: commands not yet answered are dropped, the socket is closed
- * and the cleanup hook closes the poll handle. Never with hiredis on the stack. */
+ * and the adapter closes its handles. Never with a call into hiredis on the stack. */
 static void evl__redis_free_context(evl_redis_t *c) {
   redisAsyncContext *ac = c->ac;
 
   if (ac == NULL || c->in_hiredis > 0)
     return;
   c->in_hiredis++;
-  redisAsyncFree(ac);
+  redisAsyncFree(ac); /* evl__redis_on_context_freed() sets c->ac to NULL */
   c->in_hiredis--;
   c->ac = NULL;
 }
 
-/* After a batch of hiredis calls: drop a doomed connection, and make libuv watch what
- * hiredis asked for. */
+/* Drops a connection on which an error was recorded. */
 static void evl__redis_settle(evl_redis_t *c) {
   if (c->doomed && c->ac != NULL)
     evl__redis_free_context(c);
-  evl__redis_apply(c);
-  if (c->doomed && c->ac != NULL) /* apply itself failed */
-    evl__redis_free_context(c);
-}
-
-static void evl__redis_handle_write(evl_redis_t *c) {
-  c->in_hiredis++;
-  redisAsyncHandleWrite(c->ac); /* may free the context (then c->ac is NULL) */
-  c->in_hiredis--;
 }
 
 /*
  * Reads the socket, checks the bytes and hands hiredis those that are valid. This is what
- * redisAsyncHandleRead() would do (redisBufferRead() then redisProcessCallbacks()) with the
- * RESP2 checker in between: the reason the shim reads the socket itself.
+ * hiredis's own read half would do (redisBufferRead() then redisProcessCallbacks()) with the
+ * RESP2 checker in between: the reason the shim replaces it.
  */
 static void evl__redis_read(evl_redis_t *c) {
   evl_loop_t *loop = c->loop;
@@ -524,7 +453,7 @@ static void evl__redis_dispatch(evl_redis_t *c) {
   }
 }
 
-/* Something happened outside the poll callback: report it on the next turn. */
+/* Something happened outside the read and write halves: report it on the next turn. */
 static void evl__redis_defer(evl_redis_t *c) {
   uv_timer_start(&c->defer, evl__redis_on_defer, 0, 0);
 }
@@ -533,44 +462,55 @@ static void evl__redis_on_defer(uv_timer_t *handle) {
   evl_redis_t *c = handle->data;
 
   if (c->closing) {
-    /* evl_redis_close() found hiredis on the stack (it never should): finish it here. */
+    /* evl_redis_close() found a call into hiredis on the stack (it never should): finish
+     * it here. */
     evl__redis_release(c);
+    return;
+  }
+  evl__redis_settle(c);
+  evl__redis_dispatch(c);
+}
+
+/* When a half of the function table returns: drop a doomed connection, then report what is
+ * due, unless the caller is inside one of its calls (that one reports on the next turn). */
+static void evl__redis_after_half(evl_redis_t *c) {
+  if (c->closing)
+    return;
+  evl__redis_settle(c);
+  if (c->in_api > 0) {
+    if (c->ac == NULL || c->report_connected)
+      evl__redis_defer(c);
     return;
   }
   evl__redis_dispatch(c);
 }
 
 /*
- * The adapter's poll callback: our replacement for hiredis's adapters/libuv.h. That one
- * (0.14.1) returns at once when status < 0, without telling hiredis. libuv reports a
- * refused connect exactly that way (POLLERR: status UV_EBADF, and it stops watching), so a
- * refused connection would never complete nor fail: it would hang forever. Here an error
- * drives hiredis as a readiness event would, so that it runs into the socket error itself:
- * a connecting context gets redisAsyncHandleWrite() (hiredis checks SO_ERROR and reports
- * the failure through the connect callback), a connected one gets a read (which returns the
- * error or the end of the stream). If the context survives that, watching starts again.
+ * The read half of the function table, called by redisAsyncHandleRead() (from the adapter's
+ * poll callback) once the connection is up. hiredis's own read half frees the context here
+ * on errors, and nothing of hiredis runs after it returns, so the shim may too.
  */
-static void evl__redis_on_poll(uv_poll_t *handle, int status, int events) {
-  evl_redis_t *c = handle->data;
+static void evl__redis_async_read(redisAsyncContext *ac) {
+  evl_redis_t *c = ac->data;
 
-  if (c->ac == NULL || c->closing)
+  if (c->closing || c->doomed)
     return;
-  c->poll_batch++;
-  if (status < 0) {
-    c->poll_active = 0; /* libuv has stopped watching; evl__redis_settle() restarts it */
-    if (!c->connected)
-      evl__redis_handle_write(c);
-    else
-      evl__redis_read(c);
-  } else {
-    if (!c->connected || (events & UV_WRITABLE))
-      evl__redis_handle_write(c);
-    if (c->ac != NULL && c->connected && !c->doomed && (events & UV_READABLE))
-      evl__redis_read(c);
-  }
-  c->poll_batch--;
-  evl__redis_settle(c);
-  evl__redis_dispatch(c);
+  evl__redis_read(c);
+  /* Keep watching for replies, as hiredis's own read half does. */
+  if (c->ac != NULL && !c->doomed && ac->ev.addRead != NULL)
+    ac->ev.addRead(ac->ev.data);
+  evl__redis_after_half(c);
+}
+
+/* The write half: hiredis's own, then the upcalls (CONNECTED comes here first, since
+ * hiredis completes a connect on the first writable event and then writes). */
+static void evl__redis_async_write(redisAsyncContext *ac) {
+  evl_redis_t *c = ac->data;
+
+  c->in_hiredis++;
+  c->hiredis_write(ac); /* may free the context on a write error (then c->ac is NULL) */
+  c->in_hiredis--;
+  evl__redis_after_half(c);
 }
 
 /* ---- the API ----------------------------------------------------------------------------- */
@@ -590,8 +530,6 @@ static int evl__redis_create(evl_loop_t *loop, int64_t token, evl_redis_t **out)
     return rc;
   }
   c->defer.data = c;
-  c->poll.data = c;
-  c->handles = 1;
   c->loop = loop;
   c->token = token;
   evl__resp_scanner_init(&c->scan);
@@ -607,11 +545,16 @@ static void evl__redis_discard(evl_redis_t *c) {
   uv_close((uv_handle_t *) &c->defer, evl__redis_on_handle_closed);
 }
 
-/* Attaches a new hiredis context to the loop, or reports why there is none. */
-static int evl__redis_attach(evl_redis_t *c, redisAsyncContext *ac, evl_redis_t **out) {
-  int rc;
+/* Connects through hiredis with the shim's hooks, then attaches the context to the loop with
+ * hiredis's libuv adapter; or reports why there is no connection. */
+static int evl__redis_start(evl_redis_t *c, redisOptions *options, evl_redis_t **out) {
+  redisAsyncContext *ac;
 
+  REDIS_OPTIONS_SET_PRIVDATA(options, c, evl__redis_on_context_freed);
+  c->in_api++;
+  ac = redisAsyncConnectWithOptions(options); /* non-blocking: returns while the connect goes on */
   if (ac == NULL) {
+    c->in_api--;
     evl__redis_discard(c);
     return EVL_ENOMEM;
   }
@@ -620,41 +563,37 @@ static int evl__redis_attach(evl_redis_t *c, redisAsyncContext *ac, evl_redis_t 
   *out = c;
 
   if (ac->err != 0) {
-    /* Failed at once (a missing socket file, an unreachable network): hiredis has no event
-     * hooks yet, so freeing it here calls nothing of ours. CLOSED comes on the next turn. */
+    /* Failed at once (a missing socket file, an unreachable network): nothing is attached
+     * yet, so freeing it here calls nothing but the freed hook. CLOSED comes on the next
+     * turn. */
     evl__redis_record(c, ac->c.err, ac->c.errstr);
+  } else if (redisLibuvAttach(ac, &c->loop->uv) != REDIS_OK) {
+    /* The adapter sets its hooks before it can fail; without its state they must not run. */
+    memset(&ac->ev, 0, sizeof(ac->ev));
+    evl__redis_record(c, EVL_REDIS_ERR_OTHER, "cannot watch the socket with libuv");
+  } else {
+    c->funcs = *ac->c.funcs;
+    c->hiredis_write = c->funcs.async_write;
+    c->funcs.async_read = evl__redis_async_read;
+    c->funcs.async_write = evl__redis_async_write;
+    ac->c.funcs = &c->funcs;
+    redisAsyncSetDisconnectCallback(ac, evl__redis_on_disconnect);
+    /* Watches for writability, hiredis's sign that the connect completed (or failed). The
+     * adapter must be attached first. */
+    redisAsyncSetConnectCallback(ac, evl__redis_on_connect);
+  }
+  if (c->error_kind != EVL_REDIS_ERR_NONE) {
     evl__redis_free_context(c);
     evl__redis_defer(c);
-    return 0;
   }
-  rc = uv_poll_init(&c->loop->uv, &c->poll, ac->c.fd);
-  if (rc != 0) {
-    evl__redis_record(c, EVL_REDIS_ERR_OTHER, evl_strerror(rc));
-    evl__redis_free_context(c);
-    evl__redis_defer(c);
-    return 0;
-  }
-  c->poll.data = c;
-  c->poll_open = 1;
-  c->handles++;
-
-  ac->ev.data = c;
-  ac->ev.addRead = evl__redis_add_read;
-  ac->ev.delRead = evl__redis_del_read;
-  ac->ev.addWrite = evl__redis_add_write;
-  ac->ev.delWrite = evl__redis_del_write;
-  ac->ev.cleanup = evl__redis_cleanup;
-  redisAsyncSetDisconnectCallback(ac, evl__redis_on_disconnect);
-  /* Watches for writability, hiredis's sign that the connect completed (or failed). The
-   * hooks must be set first. */
-  redisAsyncSetConnectCallback(ac, evl__redis_on_connect);
+  c->in_api--;
   return 0;
 }
 
 int evl_redis_connect_tcp(evl_loop_t *loop, int64_t token, const char *ip, int port,
                           evl_redis_t **out) {
   unsigned char address[16];
-  redisAsyncContext *ac;
+  redisOptions options = {0};
   evl_redis_t *c;
   int rc;
 
@@ -669,13 +608,13 @@ int evl_redis_connect_tcp(evl_loop_t *loop, int64_t token, const char *ip, int p
   rc = evl__redis_create(loop, token, &c);
   if (rc != 0)
     return rc;
-  ac = redisAsyncConnect(ip, port); /* non-blocking: returns while the connect goes on */
-  return evl__redis_attach(c, ac, out);
+  REDIS_OPTIONS_SET_TCP(&options, ip, port);
+  return evl__redis_start(c, &options, out);
 }
 
 int evl_redis_connect_unix(evl_loop_t *loop, int64_t token, const char *path,
                            evl_redis_t **out) {
-  redisAsyncContext *ac;
+  redisOptions options = {0};
   evl_redis_t *c;
   int rc;
 
@@ -684,14 +623,14 @@ int evl_redis_connect_unix(evl_loop_t *loop, int64_t token, const char *path,
   *out = NULL;
   if (loop == NULL || path == NULL || path[0] == '\0')
     return EVL_EINVAL;
-  /* hiredis 0.14 would silently cut a longer path (strncpy into sun_path). */
+  /* Refused here, whatever hiredis would do with it (older ones cut it silently). */
   if (strlen(path) >= sizeof(((struct sockaddr_un *) NULL)->sun_path))
     return UV_ENAMETOOLONG;
   rc = evl__redis_create(loop, token, &c);
   if (rc != 0)
     return rc;
-  ac = redisAsyncConnectUnix(path);
-  return evl__redis_attach(c, ac, out);
+  REDIS_OPTIONS_SET_UNIX(&options, path);
+  return evl__redis_start(c, &options, out);
 }
 
 /* Parses a decimal length ending in CR LF at p[*i]; advances *i past the LF. */
@@ -800,7 +739,7 @@ int evl_redis_send(evl_redis_t *c, const uint8_t *buf, const int32_t *ends, int3
     return 0;
   }
 
-  c->poll_batch++;
+  c->in_api++;
   c->in_hiredis++;
   for (i = 0, prev = 0; i < count && !c->doomed; prev = ends[i], i++) {
     const char *cmd = bytes + prev;
@@ -831,10 +770,10 @@ int evl_redis_send(evl_redis_t *c, const uint8_t *buf, const int32_t *ends, int3
     c->scan.expected++;
   }
   /* Write now, rather than one loop turn later when libuv reports the socket writable. */
-  if (!c->doomed && c->connected)
-    redisAsyncHandleWrite(c->ac); /* may free the context (then c->ac is NULL) */
   c->in_hiredis--;
-  c->poll_batch--;
+  if (c->ac != NULL && !c->doomed && c->connected)
+    redisAsyncHandleWrite(c->ac); /* may free the context (then c->ac is NULL) */
+  c->in_api--;
   evl__redis_settle(c);
   /* A failure here must not be reported from inside this call. */
   if (c->ac == NULL)
@@ -893,8 +832,6 @@ static void evl__redis_release(evl_redis_t *c) {
   c->released = 1;
   evl__redis_unlink(c);
   evl__redis_free_context(c);
-  if (c->poll_open) /* never attached to hiredis, or hiredis never got to its cleanup */
-    evl__redis_close_poll(c);
   uv_close((uv_handle_t *) &c->defer, evl__redis_on_handle_closed);
 }
 

@@ -5,8 +5,8 @@
 
 #include <hiredis/hiredis.h>
 
-#if !((HIREDIS_MAJOR == 0 && HIREDIS_MINOR == 14) || HIREDIS_MAJOR == 1)
-#error "evloop supports hiredis 0.14.x and 1.x"
+#if HIREDIS_MAJOR != 1
+#error "evloop needs hiredis 1.x (its libuv adapter and its context hooks)"
 #endif
 
 uint32_t evl_libuv_version(void) {

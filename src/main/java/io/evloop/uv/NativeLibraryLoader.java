@@ -1,24 +1,18 @@
 package io.evloop.uv;
 
-import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.net.MalformedURLException;
-import java.net.URI;
 import java.net.URL;
 import java.net.URLConnection;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.LibraryOption;
@@ -31,11 +25,8 @@ import jnr.ffi.LibraryOption;
  *   <li>{@code java.library.path};</li>
  *   <li>the copy bundled in the jar under {@code META-INF/native/<os>-<arch>/}, extracted to a
  *       fresh folder under {@value #TMPDIR_PROPERTY} (default {@code java.io.tmpdir}) and deleted
- *       again once loaded. When that folder of the jar has a manifest, {@value #MANIFEST}, every
- *       file it lists (one name a line, dependencies first, libevloop last; {@code #} starts a
- *       comment) is extracted beside libevloop: the shared libraries it needs that the build
- *       could not link in statically (libuv on Debian), which its RPATH of {@code $ORIGIN}
- *       ({@code @loader_path} on macOS) finds there. Without a manifest, libevloop alone.</li>
+ *       again once loaded. It is one self-contained file: libuv and hiredis are linked into it,
+ *       and it needs nothing but the C library.</li>
  * </ol>
  */
 public final class NativeLibraryLoader {
@@ -43,9 +34,12 @@ public final class NativeLibraryLoader {
     public static final String PATH_PROPERTY = "evloop.native.path";
     public static final String TMPDIR_PROPERTY = "evloop.native.tmpdir";
     static final String LIBRARY = "evloop";
-    /** The list of bundled files in META-INF/native/&lt;os&gt;-&lt;arch&gt;/, written by build-native.sh --output. */
-    static final String MANIFEST = "evloop.libs";
-    private static final Pattern FILE_NAME = Pattern.compile("[A-Za-z0-9_+-][A-Za-z0-9._+-]*");
+    /** The oldest glibc the released Linux libraries load on (scripts/build-release-native.sh). */
+    static final String GLIBC_FLOOR = "2.31";
+    private static final Pattern GLIBC_MISSING = Pattern.compile("version [`']GLIBC_([\\d.]+)' not found");
+    private static final Pattern LIBRARY_MISSING = Pattern.compile(
+            "(lib[\\w.+-]+?\\.(?:so[.\\d]*|dylib)): (?:cannot open shared object file|file too short)"
+                    + "|Library not loaded: (\\S+)");
 
     private NativeLibraryLoader() {
     }
@@ -143,28 +137,13 @@ public final class NativeLibraryLoader {
     }
 
     private static LibEvloop loadBundled(String fileName) throws IOException {
-        String folder = "/META-INF/native/" + platform() + "/";
-        String resource = folder + fileName;
+        String resource = "/META-INF/native/" + platform() + "/" + fileName;
         URL library = NativeLibraryLoader.class.getResource(resource);
         if (library == null) {
             throw new UnsatisfiedLinkError("this evloop jar carries no native library for "
                     + platform() + " (no resource " + resource + "); build it on this platform with"
                     + " ./build-native.sh, or use the Java loop");
         }
-        // The manifest and the files it lists come from beside libevloop, i.e. from the same jar
-        // (or classes folder), even when another one on the classpath has the same folder.
-        List<String> names = bundledFiles(library, folder, fileName);
-        List<URL> sources = new ArrayList<>();
-        for (String name : names) {
-            URL source = name.equals(fileName) ? library : sibling(library, folder, name);
-            if (source == null) {
-                throw new UnsatisfiedLinkError("this evloop jar lists " + name + " in " + folder + MANIFEST
-                        + " but does not carry it; rebuild the jar (mvn package runs ./build-native.sh --output),"
-                        + " or use the Java loop");
-            }
-            sources.add(source);
-        }
-
         String tmpSource = System.getProperty(TMPDIR_PROPERTY) != null ? "-D" + TMPDIR_PROPERTY : "java.io.tmpdir";
         Path base = Paths.get(System.getProperty(TMPDIR_PROPERTY, System.getProperty("java.io.tmpdir")));
         Path dir;
@@ -176,69 +155,18 @@ public final class NativeLibraryLoader {
             throw new UnsatisfiedLinkError("cannot extract the bundled library to " + base + " (from " + tmpSource
                     + "): " + why + "; point -D" + TMPDIR_PROPERTY + " at a writable folder");
         }
-        List<Path> extracted = new ArrayList<>();
+        Path file = dir.resolve(fileName);
         try {
-            for (int i = 0; i < names.size(); i++) {
-                Path file = dir.resolve(names.get(i));
-                extracted.add(file);
-                try (InputStream in = open(sources.get(i))) {
-                    Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
-                }
+            try (InputStream in = open(library)) {
+                Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
             }
-            // Only libevloop is loaded by name: the dynamic linker finds the others beside it.
-            return loadFile(dir.resolve(fileName), "bundled copy extracted to " + dir);
+            return loadFile(file, "bundled copy extracted to " + dir);
         } catch (UnsatisfiedLinkError e) {
             throw explain(e, base);
         } finally {
-            // Once mapped, the files are no longer needed (Linux and macOS keep the mappings).
-            deleteAll(extracted, dir);
-        }
-    }
-
-    /**
-     * The files to extract, libevloop last: the manifest's list when the jar has one beside
-     * libevloop, else libevloop alone.
-     */
-    private static List<String> bundledFiles(URL library, String folder, String fileName) throws IOException {
-        URL manifest = sibling(library, folder, MANIFEST);
-        Set<String> names = new LinkedHashSet<>();
-        if (manifest != null) {
-            try (BufferedReader reader = new BufferedReader(
-                    new InputStreamReader(open(manifest), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = reader.readLine()) != null) {
-                    String name = line.strip();
-                    if (name.isEmpty() || name.startsWith("#")) {
-                        continue;
-                    }
-                    if (!FILE_NAME.matcher(name).matches()) {
-                        throw new UnsatisfiedLinkError("this evloop jar's " + folder + MANIFEST + " lists '" + name
-                                + "', which is not a plain file name; rebuild the jar, or use the Java loop");
-                    }
-                    names.add(name);
-                }
-            }
-        }
-        names.remove(fileName);
-        names.add(fileName);
-        return new ArrayList<>(names);
-    }
-
-    /** The resource {@code name} beside {@code library}, or null when there is none. */
-    private static URL sibling(URL library, String folder, String name) {
-        String location = library.toExternalForm();
-        URL candidate;
-        try {
-            candidate = URI.create(location.substring(0, location.lastIndexOf('/') + 1) + name).toURL();
-        } catch (IllegalArgumentException | MalformedURLException e) {
-            // A URL scheme known only to its class loader: ask the class loader by full name.
-            return NativeLibraryLoader.class.getResource(folder + name);
-        }
-        try {
-            open(candidate).close();
-            return candidate;
-        } catch (IOException absent) {
-            return null;
+            // Once mapped, the file is no longer needed (Linux and macOS keep the mapping).
+            deleteQuietly(file);
+            deleteQuietly(dir);
         }
     }
 
@@ -247,13 +175,6 @@ public final class NativeLibraryLoader {
         URLConnection connection = url.openConnection();
         connection.setUseCaches(false);
         return connection.getInputStream();
-    }
-
-    private static void deleteAll(List<Path> files, Path dir) {
-        for (Path file : files) {
-            deleteQuietly(file);
-        }
-        deleteQuietly(dir);
     }
 
     private static void deleteQuietly(Path path) {
@@ -265,18 +186,23 @@ public final class NativeLibraryLoader {
     }
 
     /** Turns a dlopen failure of the extracted copy into a message with its cause and its fix. */
-    private static UnsatisfiedLinkError explain(UnsatisfiedLinkError e, Path extractedTo) {
+    static UnsatisfiedLinkError explain(UnsatisfiedLinkError e, Path extractedTo) {
         String message = String.valueOf(e.getMessage());
         String hint;
-        java.util.regex.Matcher missing = java.util.regex.Pattern
-                .compile("(lib[\\w.+-]+?\\.(?:so[.\\d]*|dylib)): (?:cannot open shared object file|file too short)"
-                        + "|Library not loaded: (\\S+)")
-                .matcher(message);
-        if (missing.find()) {
+        Matcher glibc = GLIBC_MISSING.matcher(message);
+        Matcher missing = LIBRARY_MISSING.matcher(message);
+        if (glibc.find()) {
+            hint = "this system's C library is older than glibc " + glibc.group(1) + ", which this build of"
+                    + " libevloop needs; the released jar needs glibc " + GLIBC_FLOOR + " or later"
+                    + " (build one here with ./build-native.sh), or run with -Devloop.native=false to use the Java loop";
+        } else if (missing.find()) {
             String lib = missing.group(1) != null ? missing.group(1) : missing.group(2);
-            hint = "a library it needs is missing: " + lib + "; install libuv (>= 1.44) and hiredis"
-                    + " (Debian/Ubuntu: apt-get install libuv1 libhiredis0.14 or libhiredis1.1.0; macOS: brew install libuv hiredis),"
-                    + " or run with -Devloop.native=false to use the Java loop";
+            // The jar's own library needs only the C library: this one was built against shared
+            // libraries (EVL_SYSTEM_DEPS=ON), or is damaged.
+            hint = "a library it needs is missing: " + lib + "; a libevloop built with -DEVL_SYSTEM_DEPS=ON needs the"
+                    + " system's libuv (>= 1.44) and hiredis (>= 1.0): install them (Debian/Ubuntu: apt-get install"
+                    + " libuv1-dev libhiredis-dev; macOS: brew install libuv hiredis), or use the jar's self-contained"
+                    + " library, or run with -Devloop.native=false to use the Java loop";
         } else if (message.contains("failed to map segment") || message.contains("Operation not permitted")
                 || message.contains("mmap")) {
             hint = extractedTo + " is probably mounted noexec: point -D" + TMPDIR_PROPERTY

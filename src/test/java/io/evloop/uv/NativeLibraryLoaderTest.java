@@ -138,6 +138,21 @@ class NativeLibraryLoaderTest {
     }
 
     @Test
+    void aCLibraryOlderThanTheBuildsNamesTheFloorAndTheFix() {
+        // The message glibc's dynamic linker gives (it cannot be provoked on a newer glibc).
+        UnsatisfiedLinkError raw = new UnsatisfiedLinkError("/tmp/evloop-1/libevloop.so: /lib/x86_64-linux-gnu/libc.so.6:"
+                + " version `GLIBC_2.34' not found (required by /tmp/evloop-1/libevloop.so)");
+        String message = NativeLibraryLoader.explain(raw, Path.of("/tmp")).getMessage();
+        assertAll(message,
+                () -> assertTrue(message.startsWith(raw.getMessage()), "the linker's message comes first"),
+                () -> assertTrue(message.contains("older than glibc 2.34"), "names the version this build needs"),
+                () -> assertTrue(message.contains("glibc " + NativeLibraryLoader.GLIBC_FLOOR + " or later"),
+                        "names the released jar's floor"),
+                () -> assertTrue(message.contains("-Devloop.native=false"), "names the fallback"),
+                () -> assertFalse(message.contains("noexec"), "no noexec hint"));
+    }
+
+    @Test
     void aMissingDependencyNamesTheLibraryAndTheFix(@TempDir Path tmp) throws Exception {
         // A jar-like folder ahead of the real classes whose META-INF/native/<platform>/ holds a
         // libevloop that needs a library which no longer exists.
