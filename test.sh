@@ -8,7 +8,11 @@
 #   3. the consumer example (examples/consumer) runs in a fresh JVM against that jar, with
 #      nothing else on its classpath, and must get the native loop (on Linux also with the
 #      system libuv and hiredis hidden in a mount namespace, when root or sudo allows);
-#   4. on a machine that has a newer JDK (Temurin 25 under /usr/lib/jvm), a smoke run there.
+#   4. on a Debian host, as root: the release jar tried on three Debian generations
+#      (scripts/test-debian-generations.sh: the Linux library built in a Debian 11 chroot
+#      against the glibc 2.31 floor; the consumer example on Debian 11, 12 and 13; the
+#      system-libraries build tested in a Debian 13 chroot);
+#   5. on a machine that has a newer JDK (Temurin 25 under /usr/lib/jvm), a smoke run there.
 # Usage: ./test.sh [extra Maven arguments, e.g. -Dtest=NioEventLoopTest]
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -22,6 +26,12 @@ EVLOOP_REQUIRE_NATIVE=1 examples/consumer/run.sh --skip-install
 if [ "$(uname -s)" = Linux ] && { [ "$(id -u)" -eq 0 ] || sudo -n true 2>/dev/null; }; then
   echo "==> Consumer example again, with the system libuv and hiredis hidden (the jar's copies only)"
   EVLOOP_REQUIRE_NATIVE=1 scripts/without-system-libs.sh examples/consumer/run.sh --skip-install
+fi
+if [ "$(uname -s)" = Linux ] && [ "$(id -u)" -eq 0 ] && grep -q '^ID=debian$' /etc/os-release 2>/dev/null; then
+  echo "==> The release jar on Debian 11, 12 and 13"
+  scripts/test-debian-generations.sh
+else
+  echo "==> Skipped: the Debian generations (scripts/test-debian-generations.sh) need a Debian host and root"
 fi
 newest_jdk="$(ls -d /usr/lib/jvm/temurin-25* 2>/dev/null | head -n 1 || true)"
 if [ -n "$newest_jdk" ]; then

@@ -22,7 +22,9 @@ and fails when one of these rules is broken:
   - unless --system-deps, it needs nothing but the C library: Linux: NEEDED only libc,
     libm, libpthread, libdl, librt and the dynamic loader, and no RPATH/RUNPATH; macOS:
     nothing outside /usr/lib and /System;
-  - with --glibc-floor VERSION (Linux), no GLIBC_ symbol version above VERSION.
+  - with --glibc-floor VERSION (Linux), no GLIBC_ symbol version above VERSION;
+  - macOS, when MACOSX_DEPLOYMENT_TARGET is set: a minimum macOS (otool -l,
+    LC_BUILD_VERSION minos) no later than it.
 Libraries are inspected with the host's tools, so give it libraries of the host's format
 (ELF on Linux, Mach-O on macOS).
 EOF
@@ -139,6 +141,16 @@ for lib in "$@"; do
         | grep -v -e '^/usr/lib/' -e '^/System/' -e 'libevloop\.dylib$' || true)"
       [ -z "$outside" ] || fail "links libraries outside the OS: $(echo $outside)"
       [ -n "$outside" ] || echo "OK: links only the OS's libraries"
+    fi
+    section "minimum macOS"
+    minos="$(otool -l "$lib" | awk '/LC_BUILD_VERSION/ { b = 1 } b && $1 == "minos" { print $2; exit }')"
+    echo "LC_BUILD_VERSION minos: ${minos:-unknown}"
+    if [ -n "${MACOSX_DEPLOYMENT_TARGET:-}" ]; then
+      if [ -z "$minos" ] || [ "$(printf '%s\n%s\n' "$minos" "$MACOSX_DEPLOYMENT_TARGET" | sort -V | tail -n 1)" != "$MACOSX_DEPLOYMENT_TARGET" ]; then
+        fail "needs macOS ${minos:-(unknown)}, above MACOSX_DEPLOYMENT_TARGET=$MACOSX_DEPLOYMENT_TARGET"
+      else
+        echo "OK: loads on macOS $MACOSX_DEPLOYMENT_TARGET and later"
+      fi
     fi
   fi
 done

@@ -8,7 +8,7 @@ set -euo pipefail
 usage() {
   cat <<'EOF'
 Usage: examples/consumer/run.sh [--skip-install | --jar FILE] [--java-home DIR]
-                                [--redis-uri URI] [-- JVM_ARG...]
+                                [--jvm-wrapper PROGRAM] [--redis-uri URI] [-- JVM_ARG...]
 
   1. Installs io.evloop:evloop into the local Maven repository: 'mvn -q -DskipTests install'
      at the repository root (this builds the native shim for this machine, so libuv and
@@ -24,6 +24,12 @@ Options:
                    pom instead of building one (step 1 replaced).
   --java-home DIR  Run the consumer's JVM from DIR/bin/java (Maven itself runs on JAVA_HOME
                    or the java on the PATH, as usual).
+  --jvm-wrapper PROGRAM
+                   Start the consumer's JVM as 'PROGRAM JAVA JVM_ARG... -cp CLASSPATH MAIN URI',
+                   where JAVA is DIR/bin/java with --java-home, else plain 'java', and is not
+                   looked for here: PROGRAM may run it elsewhere, e.g. in a chroot where it
+                   must make the classpath's entries visible at the same paths
+                   (scripts/consumer-in-chroot.sh does so).
   --redis-uri URI  Use this Redis server instead of starting one.
   -- JVM_ARG...    Everything after -- goes to the consumer's JVM, e.g.
                    -- --enable-native-access=ALL-UNNAMED -Devloop.native=false
@@ -42,6 +48,7 @@ ROOT="$(cd "$HERE/../.." && pwd)"
 INSTALL=build
 JAR=""
 RUN_JAVA_HOME=""
+JVM_WRAPPER=""
 REDIS_URI=""
 JVM_ARGS=()
 
@@ -50,6 +57,7 @@ while [ $# -gt 0 ]; do
     --skip-install) INSTALL=skip ;;
     --jar) [ $# -ge 2 ] || { usage >&2; exit 2; }; INSTALL=jar; JAR="$2"; shift ;;
     --java-home) [ $# -ge 2 ] || { usage >&2; exit 2; }; RUN_JAVA_HOME="$2"; shift ;;
+    --jvm-wrapper) [ $# -ge 2 ] || { usage >&2; exit 2; }; JVM_WRAPPER="$2"; shift ;;
     --redis-uri) [ $# -ge 2 ] || { usage >&2; exit 2; }; REDIS_URI="$2"; shift ;;
     --) shift; JVM_ARGS=("$@"); break ;;
     -h|--help) usage; exit 0 ;;
@@ -93,14 +101,23 @@ echo "$CP" | tr ':' '\n' | sed 's/^/    /'
 echo "$CP" | tr ':' '\n' | grep -q "/io/evloop/evloop/$VERSION/evloop-" \
   || die "io.evloop:evloop does not come from the local Maven repository"
 
-if [ -n "$RUN_JAVA_HOME" ]; then
-  JAVA="$RUN_JAVA_HOME/bin/java"
-elif [ -n "${JAVA_HOME:-}" ]; then
-  JAVA="$JAVA_HOME/bin/java"
+LAUNCH=()
+if [ -n "$JVM_WRAPPER" ]; then
+  [ -x "$JVM_WRAPPER" ] || die "--jvm-wrapper $JVM_WRAPPER is not an executable"
+  LAUNCH=("$JVM_WRAPPER")
+  # The wrapper's world decides what 'java' is; this host's JAVA_HOME means nothing there.
+  JAVA="java"
+  [ -z "$RUN_JAVA_HOME" ] || JAVA="$RUN_JAVA_HOME/bin/java"
 else
-  JAVA="$(command -v java)" || die "no java on the PATH"
+  if [ -n "$RUN_JAVA_HOME" ]; then
+    JAVA="$RUN_JAVA_HOME/bin/java"
+  elif [ -n "${JAVA_HOME:-}" ]; then
+    JAVA="$JAVA_HOME/bin/java"
+  else
+    JAVA="$(command -v java)" || die "no java on the PATH"
+  fi
+  [ -x "$JAVA" ] || die "$JAVA is not an executable"
 fi
-[ -x "$JAVA" ] || die "$JAVA is not an executable"
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/evloop-consumer.XXXXXX")"
 REDIS_PID=""
@@ -143,9 +160,9 @@ start_redis() {
 
 [ -n "$REDIS_URI" ] || start_redis
 
-say "running: $JAVA ${JVM_ARGS[*]+${JVM_ARGS[*]}} -cp <the classpath above> io.evloop.examples.consumer.ConsumerExample $REDIS_URI"
+say "running: ${LAUNCH[*]+${LAUNCH[*]} }$JAVA ${JVM_ARGS[*]+${JVM_ARGS[*]}} -cp <the classpath above> io.evloop.examples.consumer.ConsumerExample $REDIS_URI"
 set +e
-env -u CLASSPATH "$JAVA" ${JVM_ARGS[@]+"${JVM_ARGS[@]}"} -cp "$CP" \
+env -u CLASSPATH ${LAUNCH[@]+"${LAUNCH[@]}"} "$JAVA" ${JVM_ARGS[@]+"${JVM_ARGS[@]}"} -cp "$CP" \
     io.evloop.examples.consumer.ConsumerExample "$REDIS_URI" 2>&1 | tee "$WORK/consumer.log"
 STATUS=${PIPESTATUS[0]}
 set -e

@@ -486,6 +486,29 @@ static void evl__redis_after_half(evl_redis_t *c) {
 }
 
 /*
+ * Keeps watching for replies, as hiredis's own read half does, and makes sure libuv really
+ * does. libuv stops a poll handle that reports a socket error (POLLERR, e.g. a connection
+ * reset while replies were still arriving) before calling it, and hiredis's adapter does
+ * not notice: it still believes it watches, so its addRead changes nothing. The read half
+ * took the replies that came before the error and stopped at the first short read, leaving
+ * the error itself unread; without this the connection would never be read again, and
+ * every command waiting on it would only time out.
+ */
+static void evl__redis_keep_reading(evl_redis_t *c) {
+  redisAsyncContext *ac = c->ac;
+  redisLibuvEvents *events = ac->ev.data;
+
+  if (ac->ev.addRead != NULL)
+    ac->ev.addRead(ac->ev.data);
+  if (events != NULL && events->events != 0 && !uv_is_active((uv_handle_t *) &events->handle)) {
+    int rc = uv_poll_start(&events->handle, events->events, redisLibuvPoll);
+
+    if (rc != 0)
+      evl__redis_fail(c, EVL_REDIS_ERR_OTHER, evl_strerror(rc));
+  }
+}
+
+/*
  * The read half of the function table, called by redisAsyncHandleRead() (from the adapter's
  * poll callback) once the connection is up. hiredis's own read half frees the context here
  * on errors, and nothing of hiredis runs after it returns, so the shim may too.
@@ -496,9 +519,8 @@ static void evl__redis_async_read(redisAsyncContext *ac) {
   if (c->closing || c->doomed)
     return;
   evl__redis_read(c);
-  /* Keep watching for replies, as hiredis's own read half does. */
-  if (c->ac != NULL && !c->doomed && ac->ev.addRead != NULL)
-    ac->ev.addRead(ac->ev.data);
+  if (c->ac != NULL && !c->doomed)
+    evl__redis_keep_reading(c);
   evl__redis_after_half(c);
 }
 
