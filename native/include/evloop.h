@@ -169,12 +169,10 @@ EVL_EXPORT int evl_timer_close(evl_timer_t *timer);
  *   numbers without a leading zero or "-0", CR LF, bulk strings up to 512 MiB, arrays up to
  *   2^24 elements and 32 levels deep, simple strings and errors up to 64 KiB, one reply up
  *   to evl_redis_set_max_reply() bytes) and treats a reply no command waits for as a
- *   protocol error; hiredis 0.14 would otherwise accept malformed numbers, skip
- *   whatever follows a bulk string, wait forever for an absurd length, or abort() the
- *   process on an unsolicited reply. Such a connection ends with EVL_REDIS_ERR_PROTOCOL
- *   after the replies before the bad bytes have been delivered. evloop builds the shim
- *   against hiredis 1.x (from Debian's source package where the system has 0.14, whose
- *   reader refuses arrays nested deeper than 7 levels, which Redis does send). A nil
+ *   protocol error, so that both backends accept and refuse the same streams and hiredis
+ *   never buffers without end for an absurd length. Such a connection ends with
+ *   EVL_REDIS_ERR_PROTOCOL after the replies before the bad bytes have been delivered.
+ *   The shim needs hiredis 1.x (the jar's library carries 1.2.0). A nil
  *   array arrives as a nil bulk string ("$-1"): hiredis does not tell them apart. Pub/sub (SUBSCRIBE,
  *   PSUBSCRIBE, UNSUBSCRIBE, PUNSUBSCRIBE) would switch hiredis to another reply mode and is
  *   refused: the connection ends with EVL_REDIS_ERR_OTHER.

@@ -1,10 +1,10 @@
 /*
  * resp.c: an incremental checker for a stream of RESP2 replies (see evloop-internal.h).
  *
- * Why it exists: hiredis parses the replies of a Redis connection, but hiredis 0.14 takes
- * whatever follows a bulk string as its CR LF, reads ":12a" as a number, waits forever for
- * a "$999999999999" bulk string, and abort()s the whole process (an assert) on a reply that
- * no command waits for. The Redis code in redis.c therefore feeds hiredis only bytes this
+ * Why it exists: hiredis parses the replies of a Redis connection, but its limits are not
+ * evloop's: it buffers a "$999999999999" bulk string for as long as bytes come, bounds no
+ * reply's total size, and its rules for numbers and unsolicited replies differ from one
+ * version to the next. The Redis code in redis.c therefore feeds hiredis only bytes this
  * checker has accepted. Its rules and limits are those of evloop's Java decoder
  * (src/main/java/io/evloop/redis/RespDecoder.java), so both backends accept and refuse the
  * same streams.

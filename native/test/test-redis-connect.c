@@ -1,6 +1,6 @@
 /*
  * Redis connections that never get to a server: a refused connect ends with CLOSED and
- * "Connection refused" instead of hanging (the hiredis 0.14.1 libuv adapter defect), a
+ * "Connection refused" instead of hanging (libuv reports it as a poll error), a
  * missing socket file is reported on a later turn, bad arguments are refused at the call,
  * and a loop destroyed with connections still open closes them cleanly.
  */

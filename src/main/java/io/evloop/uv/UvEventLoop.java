@@ -89,7 +89,7 @@ public final class UvEventLoop extends AbstractEventLoop {
         }
     }
 
-    /** Native library versions, for diagnostics: e.g. {@code libuv 1.44.2, hiredis 1.2.0}. */
+    /** Native library versions, for diagnostics: e.g. {@code libuv 1.50.0, hiredis 1.2.0}. */
     public static String nativeVersions() {
         LibEvloop lib = NativeLibraryLoader.library();
         return "libuv " + version(lib.evl_libuv_version(), 256) + ", hiredis " + version(lib.evl_hiredis_version(), 100);

@@ -242,7 +242,7 @@ class SelfContainedLibraryTest {
     public static final class Main {
         public static void main(String[] args) throws Exception {
             // Before evloop is touched: the hidden system copies must not load by their names.
-            // (Once libevloop is loaded, dlopen of libuv.so.1 would find the bundled copy instead.)
+            // (Done first, so that nothing evloop loads can answer for them.)
             String names = System.getProperty("evloop.test.dlopen", "");
             for (String name : names.isEmpty() ? new String[0] : names.split(",")) {
                 Library lib = Library.openLibrary(name, Library.LAZY | Library.LOCAL);
