@@ -160,12 +160,16 @@ static inline void evl_test_redis_kill(evl_test_redis_t *r) {
 /* ---- a scripted fake server ---- */
 
 /* Accepts one connection, reads once (the client's first command), answers with `reply`,
- * then keeps the connection open until the client closes it. Runs on its own thread. */
+ * then keeps the connection open until the client closes it, or with `reset` set resets it
+ * at once (SO_LINGER 0: the client gets the reply, then ECONNRESET). Runs on its own
+ * thread; `replied` is posted once the reply (and the reset) went out. */
 typedef struct {
   int listen_fd;
   int port;
   const char *reply;
   size_t reply_len;
+  int reset;
+  uv_sem_t replied;
   uv_thread_t thread;
 } evl_test_fake_t;
 
@@ -178,6 +182,15 @@ static void evl_test_fake_main(void *arg) {
     return;
   if (read(fd, buf, sizeof(buf)) > 0 && f->reply_len > 0)
     ASSERT_EQ(write(fd, f->reply, f->reply_len), (int64_t) f->reply_len);
+  if (f->reset) {
+    struct linger linger = {1, 0};
+
+    ASSERT_OK(setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, sizeof(linger)));
+    close(fd);
+    uv_sem_post(&f->replied);
+    return;
+  }
+  uv_sem_post(&f->replied);
   while (read(fd, buf, sizeof(buf)) > 0) {
   }
   close(fd);
@@ -189,6 +202,7 @@ static inline void evl_test_fake_start(evl_test_fake_t *f, const char *reply, si
 
   f->reply = reply;
   f->reply_len = len;
+  ASSERT_OK(uv_sem_init(&f->replied, 0));
   f->listen_fd = socket(AF_INET, SOCK_STREAM, 0);
   ASSERT(f->listen_fd >= 0);
   memset(&addr, 0, sizeof(addr));
@@ -205,6 +219,7 @@ static inline void evl_test_fake_start(evl_test_fake_t *f, const char *reply, si
 static inline void evl_test_fake_stop(evl_test_fake_t *f) {
   ASSERT_OK(uv_thread_join(&f->thread));
   close(f->listen_fd);
+  uv_sem_destroy(&f->replied);
 }
 
 /* ---- running a loop ---- */
