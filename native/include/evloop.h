@@ -40,7 +40,7 @@ extern "C" {
 #define EVL_EVENT_TIMER 2 /* a timer fired; arg is the token given to evl_timer_create() */
 /* Redis connections; arg is the token given to evl_redis_connect_tcp/unix(). */
 #define EVL_EVENT_REDIS_CONNECTED 10 /* the connection is up: evl_redis_send() may start */
-#define EVL_EVENT_REDIS_DATA      11 /* reply bytes are waiting: evl_redis_read() them */
+#define EVL_EVENT_REDIS_DATA      11 /* replies are waiting: read them with evl_redis_replies() */
 #define EVL_EVENT_REDIS_CLOSED    12 /* the connection failed or ended: evl_redis_error() says
                                         why; the receiver then calls evl_redis_close() */
 
@@ -53,7 +53,15 @@ extern "C" {
 #define EVL_REDIS_ERR_EOF      3 /* the server closed the connection */
 #define EVL_REDIS_ERR_PROTOCOL 4 /* the server sent bytes that are not a valid RESP2 reply */
 #define EVL_REDIS_ERR_OOM      5 /* an allocation failed */
-#define EVL_REDIS_ERR_TIMEOUT  6 /* hiredis 1.x only; the shim sets no hiredis timeouts */
+#define EVL_REDIS_ERR_TIMEOUT  6 /* hiredis's own timeouts; the shim sets none */
+
+/* Type bytes of the reply records (see "Reply records" below). */
+#define EVL_REPLY_BULK    '$'
+#define EVL_REPLY_STATUS  '+'
+#define EVL_REPLY_ERROR   '-'
+#define EVL_REPLY_INTEGER ':'
+#define EVL_REPLY_NIL     '_'
+#define EVL_REPLY_ARRAY   '*'
 
 typedef struct evl_loop_s evl_loop_t;
 typedef struct evl_timer_s evl_timer_t;
@@ -161,21 +169,36 @@ EVL_EXPORT int evl_timer_close(evl_timer_t *timer);
  *
  * Commands and replies
  *   The caller formats commands as RESP arrays of bulk strings and hands over whole batches
- *   (evl_redis_send()); the shim never formats anything from a printf format. Every command
- *   gets exactly one reply. Replies reach the caller as RESP2 bytes, in order, complete
- *   replies only: one DATA event per batch of replies the loop read in a turn, and
- *   evl_redis_read() copies them out. Before hiredis parses anything the shim checks the
- *   reply stream with the same limits as evloop's Java decoder (RESP2 type bytes only,
- *   numbers without a leading zero or "-0", CR LF, bulk strings up to 512 MiB, arrays up to
- *   2^24 elements and 32 levels deep, simple strings and errors up to 64 KiB, one reply up
- *   to evl_redis_set_max_reply() bytes) and treats a reply no command waits for as a
- *   protocol error, so that both backends accept and refuse the same streams and hiredis
- *   never buffers without end for an absurd length. Such a connection ends with
- *   EVL_REDIS_ERR_PROTOCOL after the replies before the bad bytes have been delivered.
- *   The shim needs hiredis 1.x (the jar's library carries 1.2.0). A nil
- *   array arrives as a nil bulk string ("$-1"): hiredis does not tell them apart. Pub/sub (SUBSCRIBE,
- *   PSUBSCRIBE, UNSUBSCRIBE, PUNSUBSCRIBE) would switch hiredis to another reply mode and is
- *   refused: the connection ends with EVL_REDIS_ERR_OTHER.
+ *   (evl_redis_send()); the shim never formats anything from a printf format, and checks
+ *   each command's framing (evl_redis_send()). Every command gets
+ *   exactly one reply, in order; the caller keeps the FIFO that matches them. Replies are
+ *   parsed once, by hiredis, into reply records (below) in a per-connection buffer: one
+ *   DATA event per batch of whole replies the loop read in a turn, during which the caller
+ *   reads them in place through evl_redis_replies(); they are dropped when the upcall
+ *   returns. Before hiredis parses anything the shim checks the reply stream with the same
+ *   limits as evloop's Java decoder (RESP2 type bytes only, numbers without a leading zero
+ *   or "-0", CR LF, bulk strings up to 512 MiB, arrays up to 2^24 elements and 32 levels
+ *   deep, simple strings and errors up to 64 KiB, one reply up to evl_redis_set_max_reply()
+ *   bytes) and treats a reply no command waits for as a protocol error, so that both
+ *   backends accept and refuse the same streams and hiredis never buffers without end for
+ *   an absurd length. Such a connection ends with EVL_REDIS_ERR_PROTOCOL after the replies
+ *   before the bad bytes have been delivered. The shim needs hiredis 1.x (the jar's library
+ *   carries 1.2.0). A command that switches the server to another reply model (SUBSCRIBE,
+ *   MONITOR, CLIENT REPLY OFF...) makes it send replies no command waits for: the
+ *   connection then ends with EVL_REDIS_ERR_PROTOCOL. evloop's Java client refuses those
+ *   commands before they get here.
+ *
+ * Reply records
+ *   A reply is one record; an array's elements follow its record, each a record (nested
+ *   arrays likewise, depth first). A record is a type byte, then:
+ *     EVL_REPLY_BULK '$', EVL_REPLY_STATUS '+', EVL_REPLY_ERROR '-':
+ *                              a 4-byte length n, then n bytes (a bulk string's content,
+ *                              a simple string's or an error's text)
+ *     EVL_REPLY_INTEGER ':'    an 8-byte signed integer
+ *     EVL_REPLY_NIL '_'        nothing (a nil bulk string or a nil array: hiredis does not
+ *                              tell them apart)
+ *     EVL_REPLY_ARRAY '*'      a 4-byte element count n, then n records
+ *   Numbers are in the machine's byte order, with no alignment.
  *
  * When the loop stops or is destroyed
  *   Once a stop was requested no Redis event is delivered any more (as for timers).
@@ -207,12 +230,17 @@ EVL_EXPORT int evl_redis_connect_unix(evl_loop_t *loop, int64_t token, const cha
 /*
  * Sends count commands: command i is buf[ends[i - 1] .. ends[i]) with ends[-1] taken as 0,
  * each one complete RESP array of bulk strings ("*2\r\n$3\r\nGET\r\n$1\r\nk\r\n").
- * The bytes are copied (into hiredis's output buffer): the caller may reuse buf and ends at
- * once. Writing starts before the call returns when the socket takes it.
- *   0           accepted, every command (it may still fail with the connection, or be
- *               refused as pub/sub: then CLOSED follows, on a later turn)
- *   EVL_EINVAL  NULL handle or buffers, count < 0, ends not increasing, or a command that
- *               is not a well-formed RESP array of bulk strings: nothing was sent
+ * The bytes are copied (into hiredis's output buffer, one copy for the batch): the caller
+ * may reuse buf and ends at once. Writing starts before the call returns when the socket
+ * takes it.
+ *   Every command is checked before any is queued (all or nothing): a command the server
+ *   would not answer exactly once would shift every later reply onto the wrong command.
+ *   Nothing in the shim reads past ends[count - 1]. Pub/sub and the other commands that
+ *   change the reply model are not refused here (see above).
+ *   0           accepted, every command (it may still fail with the connection: then
+ *               CLOSED follows, on a later turn)
+ *   EVL_EINVAL  NULL handle or buffers, count < 0, ends not increasing, or a command
+ *               that is not a well-formed RESP array of bulk strings: nothing was sent
  *   EVL_ESTATE  the connection has ended (CLOSED follows or came) or was closed: nothing
  *               was sent
  */
@@ -225,11 +253,11 @@ EVL_EXPORT int evl_redis_send(evl_redis_t *c, const uint8_t *buf, const int32_t 
  * right after connecting. Returns 0, or EVL_EINVAL (NULL handle, max < 1). */
 EVL_EXPORT int evl_redis_set_max_reply(evl_redis_t *c, int64_t max);
 
-/* Copies up to cap bytes of waiting reply data to dst and drops them from the shim's
- * buffer. Returns how many (0 when nothing waits), or EVL_EINVAL. The bytes are whole RESP2
- * replies taken together; one call may end inside a reply when cap is smaller than what
- * waits, so the receiver calls again until it gets less than cap. */
-EVL_EXPORT int32_t evl_redis_read(evl_redis_t *c, uint8_t *dst, int32_t cap);
+/* The reply records waiting, for the caller to read in place during EVL_EVENT_REDIS_DATA:
+ * sets *data to the first and returns how many bytes they take (whole replies only; 0
+ * when none waits), or EVL_EINVAL. The records belong to the connection and are dropped
+ * when the DATA upcall returns: read them all during it, and never after. */
+EVL_EXPORT int32_t evl_redis_replies(evl_redis_t *c, const uint8_t **data);
 
 /* Why the connection ended: an EVL_REDIS_ERR_* kind, and a message such as
  * "Connection refused" (never NULL; "" while nothing went wrong). The message belongs to

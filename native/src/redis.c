@@ -2,27 +2,34 @@
  * redis.c: Redis connections on the loop, over hiredis's async API (1.x).
  *
  * Who does what
- *   hiredis connects, keeps the output buffer and writes it, parses the replies into
- *   redisReply trees and keeps the FIFO of reply callbacks. hiredis's own libuv adapter
- *   (adapters/libuv.h) attaches it to the loop: a uv_poll_t that calls
- *   redisAsyncHandleRead() and redisAsyncHandleWrite(). The shim changes one thing through
- *   hiredis's function table (redisContextFuncs, the hook its TLS support uses): the read
- *   half, evl__redis_async_read(), reads the socket itself so that every byte passes the
- *   RESP2 checker of resp.c before hiredis parses it. Each parsed reply is turned back
- *   into RESP2 bytes in a per-connection buffer that the caller reads after one
- *   EVL_EVENT_REDIS_DATA per batch. The caller (evloop's Java client) keeps its own FIFO of
- *   commands; the shim only guarantees that replies arrive whole, in order, one per command.
+ *   hiredis connects, keeps the output buffer and writes it, and parses the replies.
+ *   hiredis's own libuv adapter (adapters/libuv.h) attaches it to the loop: a uv_poll_t that
+ *   calls redisAsyncHandleRead() and redisAsyncHandleWrite(). The shim changes two things:
+ *   - The read half of the context's function table (redisContextFuncs, the hook hiredis's
+ *     TLS support uses), evl__redis_async_read(), reads the socket itself, so that every
+ *     byte passes the RESP2 checker of resp.c before hiredis's reader sees it, feeds the
+ *     reader in small slices (its buffer compaction then stays cheap however many replies
+ *     are in flight) and takes the replies out of the reader itself.
+ *   - The reader builds no redisReply trees: its object functions (evl__rec_*) append each
+ *     value as a compact record to the connection's reply buffer, which the caller reads in
+ *     place during one EVL_EVENT_REDIS_DATA per batch (the format is in evloop.h). Each
+ *     reply is parsed once, by hiredis, and copied once, into that buffer.
+ *   Commands bypass hiredis's callback queue: evl_redis_send() checks each command's framing
+ *   and appends the whole batch to the output buffer in one copy (the caller keeps its own
+ *   FIFO of commands; the shim counts them, and a reply nobody waits for is a protocol
+ *   error), so nothing is allocated per command and hiredis looks at no command.
  *
- * Upcalls never happen inside hiredis's callbacks
- *   hiredis is not reentrant from its callbacks. So hiredis callbacks (connect, disconnect,
- *   reply, context freed) only record what happened in the connection; the upcalls to the
- *   caller are made afterwards, by evl__redis_dispatch(), when the read or write half of
- *   the function table returns (hiredis has nothing left to do in that frame: its own read
- *   half frees the context there on errors), or from the `defer` timer for what happens
- *   inside evl_redis_connect_*() and evl_redis_send() or while hiredis frees the context.
- *   Any call the caller makes from an upcall, evl_redis_close() included, therefore finds
- *   hiredis's callbacks off the stack. in_hiredis counts the shim's calls into hiredis all
- *   the same, so that a close can never free the context under one.
+ * Upcalls never happen inside hiredis
+ *   hiredis is not reentrant. So what hiredis calls (connect and disconnect callbacks, the
+ *   reader's object functions, the freed hook) only records what happened in the
+ *   connection; the upcalls to the caller are made afterwards, by evl__redis_dispatch(),
+ *   when the read or write half of the function table returns (hiredis has nothing left to
+ *   do in that frame: its own read half frees the context there on errors), or from the
+ *   `defer` timer for what happens inside evl_redis_connect_*() and evl_redis_send() or
+ *   while hiredis frees the context. Any call the caller makes from an upcall,
+ *   evl_redis_close() included, therefore finds hiredis off the stack. in_hiredis counts the
+ *   shim's calls into hiredis all the same, so that a close can never free the context
+ *   under one.
  *
  * Memory
  *   The evl_redis_t outlives the hiredis context (hiredis frees that itself on errors; the
@@ -45,16 +52,14 @@
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 
-/*
- * Exported from libhiredis (its TLS module uses it) but declared only in async_private.h,
- * which is not installed: it parses the bytes in the reader and runs the reply callbacks,
- * the second half of what hiredis's own read half does after reading the socket.
- */
-void redisProcessCallbacks(redisAsyncContext *ac);
-
 /* Bytes read per read(2), and reads per readiness event before other handles get a turn. */
 #define EVL__REDIS_READ_SIZE (64 * 1024)
 #define EVL__REDIS_READS_PER_EVENT 4
+
+/* Bytes handed to hiredis's reader at a time. After each reply it takes, the reader moves
+ * what it has not parsed yet to the front of its buffer once it has consumed 1 KiB; fed in
+ * slices of this size, that move stays short however much the socket gave at once. */
+#define EVL__REDIS_FEED_SLICE 2048
 
 /* Once the caller has read everything, a reply buffer larger than this is given back. */
 #define EVL__REDIS_RETAINED_OUT (1024 * 1024)
@@ -76,11 +81,11 @@ struct evl_redis_s {
   int report_connected;  /* EVL_EVENT_REDIS_CONNECTED is due */
   int reported_closed;   /* EVL_EVENT_REDIS_CLOSED was delivered */
   int doomed;            /* an error was recorded: free the context once hiredis returns */
-  uint64_t replies;      /* replies hiredis handed to evl__redis_on_reply() */
+  uint64_t replies;      /* complete replies taken from hiredis's reader */
   int error_kind;        /* EVL_REDIS_ERR_*; the first error recorded wins */
   char error[192];
-  char *out;             /* reply bytes for the caller: out[out_head .. out_len) */
-  size_t out_head;
+  char *out;             /* records for the caller: whole replies in out[0 .. out_complete), */
+  size_t out_complete;   /* then the records of the reply being parsed, up to out_len */
   size_t out_len;
   size_t out_cap;
   evl__resp_scanner_t scan;
@@ -189,6 +194,8 @@ static void evl__redis_on_context_freed(void *privdata) {
     evl__redis_defer(c);
 }
 
+/* ---- reply records, built by hiredis's reader ------------------------------------- */
+
 /* Makes room for n more bytes in the reply buffer. */
 static int evl__redis_reserve(evl_redis_t *c, size_t n) {
   size_t cap;
@@ -196,13 +203,6 @@ static int evl__redis_reserve(evl_redis_t *c, size_t n) {
 
   if (c->out_cap - c->out_len >= n)
     return 0;
-  if (c->out_head > 0) { /* unread bytes go to the front first */
-    memmove(c->out, c->out + c->out_head, c->out_len - c->out_head);
-    c->out_len -= c->out_head;
-    c->out_head = 0;
-    if (c->out_cap - c->out_len >= n)
-      return 0;
-  }
   if (n > (size_t) INT32_MAX - c->out_len)
     return -1; /* the caller reads with int32_t counts; never get near that */
   cap = c->out_cap != 0 ? c->out_cap : 16 * 1024;
@@ -216,108 +216,94 @@ static int evl__redis_reserve(evl_redis_t *c, size_t n) {
   return 0;
 }
 
-/* Appends a type byte, a decimal number and CR LF ("*3\r\n", ":-12\r\n", "$5\r\n"). */
-static int evl__redis_put_number(evl_redis_t *c, char type, long long value) {
-  char digits[24];
-  char *p = digits + sizeof(digits);
-  unsigned long long magnitude = value < 0 ? 0ull - (unsigned long long) value
-                                           : (unsigned long long) value;
-  size_t n;
+/* What the object functions return: hiredis wants a non-NULL object for every value, and
+ * reads the type of a whole reply (to tell pushes apart), but keeps nothing of it. */
+static const redisReply evl__rec_object = {.type = REDIS_REPLY_NIL};
 
-  do {
-    *--p = (char) ('0' + magnitude % 10);
-    magnitude /= 10;
-  } while (magnitude != 0);
-  if (value < 0)
-    *--p = '-';
-  n = (size_t) (digits + sizeof(digits) - p);
-  if (evl__redis_reserve(c, n + 3) != 0)
+static void *evl__rec_done(void) {
+  return (void *) &evl__rec_object;
+}
+
+/* Appends a record header: its type byte and a 4-byte length or count (native order). */
+static int evl__rec_header(evl_redis_t *c, char type, size_t n, size_t extra) {
+  int32_t n32 = (int32_t) n;
+
+  if (n > (size_t) INT32_MAX || evl__redis_reserve(c, 1 + sizeof(n32) + extra) != 0)
     return -1;
   c->out[c->out_len++] = type;
-  memcpy(c->out + c->out_len, p, n);
-  c->out_len += n;
-  c->out[c->out_len++] = '\r';
-  c->out[c->out_len++] = '\n';
+  memcpy(c->out + c->out_len, &n32, sizeof(n32));
+  c->out_len += sizeof(n32);
   return 0;
 }
 
-/* Appends bytes followed by CR LF (a line's text, or a bulk string's content). */
-static int evl__redis_put_bytes(evl_redis_t *c, const char *bytes, size_t len) {
-  if (evl__redis_reserve(c, len + 2) != 0)
-    return -1;
+/* A NULL return makes hiredis's reader fail with an out-of-memory error; the connection
+ * then ends with EVL_REDIS_ERR_OOM (or PROTOCOL for a type the checker would have refused). */
+static void *evl__rec_string(const redisReadTask *task, char *str, size_t len) {
+  evl_redis_t *c = task->privdata;
+  char type;
+
+  switch (task->type) {
+  case REDIS_REPLY_STRING: type = EVL_REPLY_BULK; break;
+  case REDIS_REPLY_STATUS: type = EVL_REPLY_STATUS; break;
+  case REDIS_REPLY_ERROR: type = EVL_REPLY_ERROR; break;
+  default: return NULL; /* RESP3 (verbatim, big number): the checker lets none through */
+  }
+  if (evl__rec_header(c, type, len, len) != 0)
+    return NULL;
   if (len > 0)
-    memcpy(c->out + c->out_len, bytes, len);
+    memcpy(c->out + c->out_len, str, len);
   c->out_len += len;
-  c->out[c->out_len++] = '\r';
-  c->out[c->out_len++] = '\n';
-  return 0;
+  return evl__rec_done();
 }
 
-/* Writes a reply back as RESP2. The checker bounds the nesting to 32 levels. */
-static int evl__redis_serialize(evl_redis_t *c, const redisReply *r) {
-  size_t i;
+static void *evl__rec_array(const redisReadTask *task, size_t elements) {
+  evl_redis_t *c = task->privdata;
 
-  switch (r->type) {
-  case REDIS_REPLY_STATUS:
-  case REDIS_REPLY_ERROR:
-    if (evl__redis_reserve(c, 1) != 0)
-      return -1;
-    c->out[c->out_len++] = r->type == REDIS_REPLY_STATUS ? '+' : '-';
-    return evl__redis_put_bytes(c, r->str, r->len);
-  case REDIS_REPLY_INTEGER:
-    return evl__redis_put_number(c, ':', r->integer);
-  case REDIS_REPLY_NIL: /* a nil bulk string or a nil array: hiredis does not tell them apart */
-    return evl__redis_put_number(c, '$', -1);
-  case REDIS_REPLY_STRING:
-    if (evl__redis_put_number(c, '$', (long long) r->len) != 0)
-      return -1;
-    return evl__redis_put_bytes(c, r->str, r->len);
-  case REDIS_REPLY_ARRAY:
-  /* RESP3 types. The shim never sends HELLO 3 and the checker refuses RESP3 type bytes,
-   * so hiredis never makes these; should that change, they map onto RESP2 as Redis itself
-   * maps them for a RESP2 client. */
-  case REDIS_REPLY_MAP: /* hiredis keeps a map's keys and values as 2n elements */
-  case REDIS_REPLY_SET:
-  case REDIS_REPLY_PUSH:
-  case REDIS_REPLY_ATTR:
-    if (evl__redis_put_number(c, '*', (long long) r->elements) != 0)
-      return -1;
-    for (i = 0; i < r->elements; i++) {
-      if (evl__redis_serialize(c, r->element[i]) != 0)
-        return -1;
-    }
-    return 0;
-  case REDIS_REPLY_DOUBLE:
-  case REDIS_REPLY_BIGNUM:
-  case REDIS_REPLY_VERB:
-    if (evl__redis_put_number(c, '$', (long long) r->len) != 0)
-      return -1;
-    return evl__redis_put_bytes(c, r->str, r->len);
-  case REDIS_REPLY_BOOL:
-    return evl__redis_put_number(c, ':', r->integer != 0);
-  default:
-    return -1;
-  }
+  if (task->type != REDIS_REPLY_ARRAY || evl__rec_header(c, EVL_REPLY_ARRAY, elements, 0) != 0)
+    return NULL; /* maps, sets, pushes, attributes: RESP3, refused by the checker */
+  return evl__rec_done();
 }
 
-/* The one reply callback of every command. A NULL reply comes for each command still
- * waiting when hiredis frees the context: the caller fails those itself. */
-static void evl__redis_on_reply(redisAsyncContext *ac, void *reply, void *privdata) {
-  evl_redis_t *c = ac->data;
-  size_t mark = c->out_len;
+static void *evl__rec_integer(const redisReadTask *task, long long value) {
+  evl_redis_t *c = task->privdata;
+  int64_t v = (int64_t) value;
 
-  (void) privdata;
-  if (reply == NULL)
-    return;
-  c->replies++;
-  if (c->doomed || c->closing)
-    return;
-  if (evl__redis_serialize(c, reply) != 0) {
-    /* Whole replies only: the caller gets those before this one, then CLOSED. */
-    c->out_len = mark;
-    evl__redis_fail(c, EVL_REDIS_ERR_OOM, "out of memory for the reply buffer");
-  }
+  if (evl__redis_reserve(c, 1 + sizeof(v)) != 0)
+    return NULL;
+  c->out[c->out_len++] = EVL_REPLY_INTEGER;
+  memcpy(c->out + c->out_len, &v, sizeof(v));
+  c->out_len += sizeof(v);
+  return evl__rec_done();
 }
+
+/* A nil bulk string and a nil array alike: hiredis does not tell them apart. */
+static void *evl__rec_nil(const redisReadTask *task) {
+  evl_redis_t *c = task->privdata;
+
+  if (evl__redis_reserve(c, 1) != 0)
+    return NULL;
+  c->out[c->out_len++] = EVL_REPLY_NIL;
+  return evl__rec_done();
+}
+
+static void *evl__rec_refuse_double(const redisReadTask *task, double d, char *str, size_t len) {
+  (void) task, (void) d, (void) str, (void) len;
+  return NULL;
+}
+
+static void *evl__rec_refuse_bool(const redisReadTask *task, int b) {
+  (void) task, (void) b;
+  return NULL;
+}
+
+static void evl__rec_free(void *object) {
+  (void) object; /* records live in the reply buffer */
+}
+
+static redisReplyObjectFunctions evl__rec_functions = {
+  evl__rec_string, evl__rec_array, evl__rec_integer, evl__rec_refuse_double,
+  evl__rec_nil, evl__rec_refuse_bool, evl__rec_free,
+};
 
 /* ---- driving hiredis ----------------------------------------------------------------- */
 
@@ -341,17 +327,47 @@ static void evl__redis_settle(evl_redis_t *c) {
 }
 
 /*
+ * Hands n checked bytes to hiredis's reader, a slice at a time, and takes every reply it
+ * completes: each one's records become readable for the caller. The checker has seen every
+ * byte, so the reader fails only for want of memory (or a type no record is made for).
+ */
+static int evl__redis_parse(evl_redis_t *c, const char *bytes, size_t n) {
+  redisReader *reader = c->ac->c.reader;
+
+  while (n > 0) {
+    /* A reply bigger than a slice is waited for whole anyway: the reader keeps its start
+     * until it completes, and moves nothing meanwhile. */
+    size_t slice = reader->len - reader->pos > EVL__REDIS_FEED_SLICE ? n
+                   : n < EVL__REDIS_FEED_SLICE ? n : EVL__REDIS_FEED_SLICE;
+    void *reply;
+
+    if (redisReaderFeed(reader, bytes, slice) != REDIS_OK)
+      return -1;
+    bytes += slice;
+    n -= slice;
+    for (;;) {
+      if (redisReaderGetReply(reader, &reply) != REDIS_OK)
+        return -1;
+      if (reply == NULL)
+        break;
+      c->out_complete = c->out_len;
+      c->replies++;
+    }
+  }
+  return 0;
+}
+
+/*
  * Reads the socket, checks the bytes and hands hiredis those that are valid. This is what
  * hiredis's own read half would do (redisBufferRead() then redisProcessCallbacks()) with the
- * RESP2 checker in between: the reason the shim replaces it.
+ * RESP2 checker in between, and with the replies taken from the reader here instead of
+ * through hiredis's callback queue: the reason the shim replaces it.
  */
 static void evl__redis_read(evl_redis_t *c) {
   evl_loop_t *loop = c->loop;
   int fd = c->ac->c.fd;
-  int fed = 0;
   int round;
-  /* A failure found while reading is recorded only once hiredis has handed over the
-   * replies before it (a reply callback ignores replies of a doomed connection). */
+  /* A failure found while reading is recorded only once the replies before it are parsed. */
   int failure = EVL_REDIS_ERR_NONE;
   int failure_errno = 0;
   const char *failure_message = NULL;
@@ -385,14 +401,15 @@ static void evl__redis_read(evl_redis_t *c) {
       break;
     }
     valid = evl__resp_scan(&c->scan, buf, (size_t) n);
-    if (valid > 0) {
-      if (redisReaderFeed(c->ac->c.reader, buf, valid) != REDIS_OK) {
-        failure = EVL_REDIS_ERR_OOM;
-        failure_message = "out of memory in hiredis's reader";
-        break;
-      }
-      fed = 1;
+    c->in_hiredis++;
+    if (valid > 0 && evl__redis_parse(c, buf, valid) != 0) {
+      c->in_hiredis--;
+      failure = EVL_REDIS_ERR_OOM;
+      failure_message = c->ac->c.reader->errstr[0] != '\0' ? c->ac->c.reader->errstr
+                                                             : "out of memory in hiredis's reader";
+      break;
     }
+    c->in_hiredis--;
     if (valid < (size_t) n) {
       failure = EVL_REDIS_ERR_PROTOCOL;
       failure_message = c->scan.error;
@@ -402,22 +419,16 @@ static void evl__redis_read(evl_redis_t *c) {
       break; /* drained: spare the read(2) that would find nothing */
   }
 
-  if (fed) {
-    c->in_hiredis++;
-    redisProcessCallbacks(c->ac); /* may free the context on a parse error of hiredis's own */
-    c->in_hiredis--;
+  /* hiredis must have completed exactly the replies the checker saw complete; one lost or
+   * invented would shift every later reply onto the wrong command, so the connection ends
+   * instead. */
+  if (failure == EVL_REDIS_ERR_NONE && c->replies != c->scan.completed) {
+    char message[128];
 
-    /* hiredis must have handed over exactly the replies the checker saw complete. It would
-     * not, say, in a pub/sub mode; a reply lost or invented would shift every later reply
-     * onto the wrong command, so the connection ends instead. */
-    if (c->ac != NULL && !c->doomed && c->replies != c->scan.completed) {
-      char message[128];
-
-      snprintf(message, sizeof(message),
-               "hiredis handed over %llu replies where the server sent %llu",
-               (unsigned long long) c->replies, (unsigned long long) c->scan.completed);
-      evl__redis_fail(c, EVL_REDIS_ERR_PROTOCOL, message);
-    }
+    snprintf(message, sizeof(message),
+             "hiredis completed %llu replies where the server sent %llu",
+             (unsigned long long) c->replies, (unsigned long long) c->scan.completed);
+    evl__redis_fail(c, EVL_REDIS_ERR_PROTOCOL, message);
   }
   if (failure == EVL_REDIS_ERR_IO)
     evl__redis_fail_errno(c, failure_errno);
@@ -426,6 +437,22 @@ static void evl__redis_read(evl_redis_t *c) {
 }
 
 /* ---- upcalls --------------------------------------------------------------------------- */
+
+/* Drops the records the caller read in place during a DATA upcall; those of a reply still
+ * being parsed move to the front. A large buffer that has emptied is given back. */
+static void evl__redis_drop_delivered(evl_redis_t *c) {
+  size_t rest = c->out_len - c->out_complete;
+
+  if (rest > 0)
+    memmove(c->out, c->out + c->out_complete, rest);
+  c->out_len = rest;
+  c->out_complete = 0;
+  if (rest == 0 && c->out_cap > EVL__REDIS_RETAINED_OUT) {
+    free(c->out);
+    c->out = NULL;
+    c->out_cap = 0;
+  }
+}
 
 /* Delivers what is due: CONNECTED, then DATA, then CLOSED (replies that came before the
  * end are read before the end is reported). The caller may close the connection, or
@@ -441,8 +468,9 @@ static void evl__redis_dispatch(evl_redis_t *c) {
     if (c->closing || evl__redis_quiet(loop))
       return;
   }
-  if (c->out_len > c->out_head) {
+  if (c->out_complete > 0) {
     loop->on_event(EVL_EVENT_REDIS_DATA, c->token);
+    evl__redis_drop_delivered(c);
     if (c->closing || evl__redis_quiet(loop))
       return;
   }
@@ -594,6 +622,9 @@ static int evl__redis_start(evl_redis_t *c, redisOptions *options, evl_redis_t *
     memset(&ac->ev, 0, sizeof(ac->ev));
     evl__redis_record(c, EVL_REDIS_ERR_OTHER, "cannot watch the socket with libuv");
   } else {
+    /* The reader builds records instead of redisReply trees (it has no reply yet). */
+    ac->c.reader->fn = &evl__rec_functions;
+    redisReaderSetPrivdata(ac->c.reader, c);
     c->funcs = *ac->c.funcs;
     c->hiredis_write = c->funcs.async_write;
     c->funcs.async_read = evl__redis_async_read;
@@ -675,11 +706,11 @@ static int evl__redis_parse_length(const char *p, size_t len, size_t *i, long lo
 
 /*
  * Checks that cmd is exactly one RESP array of bulk strings and returns its number of
- * arguments (0 if it is not). hiredis looks into every command to find its name, with
- * strchr() and strtol() that trust the format, and asserts on what it does not find.
+ * arguments (0 if it is not). A command the server would not answer exactly once (an
+ * empty array is not answered at all; bytes after the array would be taken as another
+ * command) would shift every later reply onto the wrong command.
  */
-static long long evl__redis_check_command(const char *cmd, size_t len, const char **name,
-                                          size_t *name_len) {
+static long long evl__redis_check_command(const char *cmd, size_t len) {
   size_t i = 1;
   long long argc;
   long long arg;
@@ -694,10 +725,6 @@ static long long evl__redis_check_command(const char *cmd, size_t len, const cha
     if (evl__redis_parse_length(cmd, len, &i, &n) != 0 || (size_t) n > len - i ||
         len - i - (size_t) n < 2)
       return 0;
-    if (arg == 0) {
-      *name = cmd + i;
-      *name_len = (size_t) n;
-    }
     i += (size_t) n;
     if (cmd[i] != '\r' || cmd[i + 1] != '\n')
       return 0;
@@ -706,36 +733,11 @@ static long long evl__redis_check_command(const char *cmd, size_t len, const cha
   return i == len ? argc : 0;
 }
 
-/* Whether a command name is one of those that switch hiredis to its pub/sub mode. */
-static int evl__redis_is_pubsub(const char *name, size_t len) {
-  static const char *const names[] = {"subscribe",   "psubscribe",   "ssubscribe",
-                                      "unsubscribe", "punsubscribe", "sunsubscribe"};
-  size_t i;
-  size_t k;
-
-  for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-    if (strlen(names[i]) != len)
-      continue;
-    for (k = 0; k < len; k++) {
-      char ch = name[k];
-      if (ch >= 'A' && ch <= 'Z')
-        ch = (char) (ch - 'A' + 'a');
-      if (ch != names[i][k])
-        break;
-    }
-    if (k == len)
-      return 1;
-  }
-  return 0;
-}
-
 int evl_redis_send(evl_redis_t *c, const uint8_t *buf, const int32_t *ends, int32_t count) {
-  const char *bytes = (const char *) buf;
-  const char *name = NULL;
-  size_t name_len = 0;
+  size_t total;
+  sds grown;
   int32_t prev;
   int32_t i;
-  int refused = 0;
 
   if (c == NULL || count < 0 || (count > 0 && (buf == NULL || ends == NULL)))
     return EVL_EINVAL;
@@ -744,58 +746,33 @@ int evl_redis_send(evl_redis_t *c, const uint8_t *buf, const int32_t *ends, int3
   if (count == 0)
     return 0;
 
-  /* All or nothing: check every command before hiredis gets one. */
+  /* All or nothing: every command is checked before any is queued. */
   for (i = 0, prev = 0; i < count; prev = ends[i], i++) {
     if (ends[i] <= prev ||
-        evl__redis_check_command(bytes + prev, (size_t) (ends[i] - prev), &name, &name_len) == 0)
+        evl__redis_check_command((const char *) buf + prev, (size_t) (ends[i] - prev)) == 0)
       return EVL_EINVAL;
-    if (evl__redis_is_pubsub(name, name_len))
-      refused = 1;
   }
-  if (refused) {
-    evl__redis_fail(c, EVL_REDIS_ERR_OTHER,
-                    "pub/sub commands (SUBSCRIBE, UNSUBSCRIBE...) are not supported on this "
-                    "connection");
+  total = (size_t) ends[count - 1];
+
+  /* One copy into hiredis's output buffer for the whole batch. */
+  grown = sdscatlen(c->ac->c.obuf, buf, total);
+  if (grown == NULL) {
+    evl__redis_fail(c, EVL_REDIS_ERR_OOM, "out of memory for the commands");
     evl__redis_settle(c);
     evl__redis_defer(c);
     return 0;
   }
+  c->ac->c.obuf = grown;
+  c->scan.expected += (uint64_t) count;
 
-  c->in_api++;
-  c->in_hiredis++;
-  for (i = 0, prev = 0; i < count && !c->doomed; prev = ends[i], i++) {
-    const char *cmd = bytes + prev;
-    size_t len = (size_t) (ends[i] - prev);
-    char *copy = NULL;
-    int rc;
-
-    /* hiredis reads one byte past a command's first argument (to see whether a second
-     * follows). For a one-argument command that byte is past the command; for the last
-     * command of the batch it is past buf. Such a command goes through a copy. */
-    if (i == count - 1 && cmd[1] == '1' && cmd[2] == '\r') {
-      copy = malloc(len + 1);
-      if (copy == NULL) {
-        evl__redis_fail(c, EVL_REDIS_ERR_OOM, "out of memory for a command");
-        break;
-      }
-      memcpy(copy, cmd, len);
-      copy[len] = '\0';
-      cmd = copy;
-    }
-    rc = redisAsyncFormattedCommand(c->ac, evl__redis_on_reply, NULL, cmd, len);
-    free(copy);
-    if (rc != REDIS_OK) {
-      evl__redis_fail(c, c->ac->c.err != 0 ? c->ac->c.err : EVL_REDIS_ERR_OTHER,
-                      c->ac->c.err != 0 ? c->ac->c.errstr : "hiredis refused a command");
-      break;
-    }
-    c->scan.expected++;
-  }
-  /* Write now, rather than one loop turn later when libuv reports the socket writable. */
-  c->in_hiredis--;
-  if (c->ac != NULL && !c->doomed && c->connected)
+  /* Write now, rather than one loop turn later when libuv reports the socket writable.
+   * Before the connect completes hiredis watches for writability already, and writes the
+   * buffer once connected. */
+  if (c->connected) {
+    c->in_api++;
     redisAsyncHandleWrite(c->ac); /* may free the context (then c->ac is NULL) */
-  c->in_api--;
+    c->in_api--;
+  }
   evl__redis_settle(c);
   /* A failure here must not be reported from inside this call. */
   if (c->ac == NULL)
@@ -810,28 +787,11 @@ int evl_redis_set_max_reply(evl_redis_t *c, int64_t max) {
   return 0;
 }
 
-int32_t evl_redis_read(evl_redis_t *c, uint8_t *dst, int32_t cap) {
-  size_t n;
-
-  if (c == NULL || cap < 0 || (dst == NULL && cap > 0))
+int32_t evl_redis_replies(evl_redis_t *c, const uint8_t **data) {
+  if (c == NULL || data == NULL)
     return EVL_EINVAL;
-  n = c->out_len - c->out_head;
-  if (n > (size_t) cap)
-    n = (size_t) cap;
-  if (n > 0) {
-    memcpy(dst, c->out + c->out_head, n);
-    c->out_head += n;
-  }
-  if (c->out_head == c->out_len) {
-    c->out_head = 0;
-    c->out_len = 0;
-    if (c->out_cap > EVL__REDIS_RETAINED_OUT) {
-      free(c->out);
-      c->out = NULL;
-      c->out_cap = 0;
-    }
-  }
-  return (int32_t) n;
+  *data = (const uint8_t *) c->out;
+  return (int32_t) c->out_complete;
 }
 
 int evl_redis_error_kind(const evl_redis_t *c) {

@@ -318,27 +318,89 @@ static inline void evl_test_batch_send(evl_redis_t *c, evl_test_batch_t *b) {
   b->len = 0;
 }
 
-/* Reads every waiting reply byte into a growing string (NUL-terminated for messages). */
+/* The replies of a DATA upcall, written back as RESP2 text in a growing string
+ * (NUL-terminated for messages), so that tests compare them with what the server sent. */
 typedef struct {
   char *data;
   size_t len;
   size_t cap;
 } evl_test_bytes_t;
 
-static inline void evl_test_read_all(evl_redis_t *c, evl_test_bytes_t *into) {
-  int32_t n;
-
-  do {
-    if (into->cap - into->len < 4097) {
-      into->cap = into->cap * 2 + 8192;
-      into->data = realloc(into->data, into->cap);
-      ASSERT_NOT_NULL(into->data);
-    }
-    n = evl_redis_read(c, (uint8_t *) into->data + into->len, 4096);
-    ASSERT_GE(n, 0);
-    into->len += (size_t) n;
-  } while (n == 4096);
+static inline void evl_test_bytes_add(evl_test_bytes_t *into, const void *bytes, size_t n) {
+  while (into->cap - into->len < n + 1) {
+    into->cap = into->cap * 2 + 8192;
+    into->data = realloc(into->data, into->cap);
+    ASSERT_NOT_NULL(into->data);
+  }
+  memcpy(into->data + into->len, bytes, n);
+  into->len += n;
   into->data[into->len] = '\0';
+}
+
+static inline void evl_test_bytes_printf(evl_test_bytes_t *into, const char *format, long long v) {
+  char text[48];
+  int n = snprintf(text, sizeof(text), format, v);
+
+  ASSERT(n > 0 && (size_t) n < sizeof(text));
+  evl_test_bytes_add(into, text, (size_t) n);
+}
+
+/* Writes one record (and, for an array, its elements) as RESP2; returns the bytes it took. */
+static inline size_t evl_test_record_to_resp(const uint8_t *p, size_t len, evl_test_bytes_t *into) {
+  int32_t n32;
+  int64_t n64;
+  size_t used = 1;
+  int32_t i;
+
+  ASSERT(len >= 1);
+  switch (p[0]) {
+  case EVL_REPLY_BULK:
+  case EVL_REPLY_STATUS:
+  case EVL_REPLY_ERROR:
+    ASSERT(len >= 5);
+    memcpy(&n32, p + 1, 4);
+    ASSERT(n32 >= 0 && (size_t) n32 <= len - 5);
+    if (p[0] == EVL_REPLY_BULK)
+      evl_test_bytes_printf(into, "$%lld\r\n", n32);
+    else
+      evl_test_bytes_add(into, p, 1);
+    evl_test_bytes_add(into, p + 5, (size_t) n32);
+    evl_test_bytes_add(into, "\r\n", 2);
+    return 5 + (size_t) n32;
+  case EVL_REPLY_INTEGER:
+    ASSERT(len >= 9);
+    memcpy(&n64, p + 1, 8);
+    evl_test_bytes_printf(into, ":%lld\r\n", (long long) n64);
+    return 9;
+  case EVL_REPLY_NIL:
+    evl_test_bytes_add(into, "$-1\r\n", 5);
+    return 1;
+  case EVL_REPLY_ARRAY:
+    ASSERT(len >= 5);
+    memcpy(&n32, p + 1, 4);
+    ASSERT(n32 >= 0);
+    evl_test_bytes_printf(into, "*%lld\r\n", n32);
+    used = 5;
+    for (i = 0; i < n32; i++)
+      used += evl_test_record_to_resp(p + used, len - used, into);
+    return used;
+  default:
+    ASSERT(0 && "unknown record type");
+    return 0;
+  }
+}
+
+/* Reads the replies waiting in a DATA upcall (as the records are only valid then). */
+static inline void evl_test_read_all(evl_redis_t *c, evl_test_bytes_t *into) {
+  const uint8_t *data = NULL;
+  int32_t n = evl_redis_replies(c, &data);
+  size_t at = 0;
+
+  ASSERT_GE(n, 0);
+  evl_test_bytes_add(into, "", 0);
+  while (at < (size_t) n)
+    at += evl_test_record_to_resp(data + at, (size_t) n - at, into);
+  ASSERT_EQ(at, (int64_t) n);
 }
 
 static inline void evl_test_bytes_free(evl_test_bytes_t *b) {

@@ -81,6 +81,10 @@ static void exchange_ending(const char *reply, size_t len, int pings, const char
 TEST_IMPL(redis_protocol_unsolicited) {
   /* The first PING gets its PONG; the reply nobody asked for ends the connection. */
   EXCHANGE("+PONG\r\n+UNASKED\r\n", 1, "+PONG\r\n");
+  /* A pub/sub message after the reply to a SUBSCRIBE: the connection ends there. */
+  EXCHANGE("*3\r\n$9\r\nsubscribe\r\n$4\r\nnews\r\n:1\r\n"
+           "*3\r\n$7\r\nmessage\r\n$4\r\nnews\r\n$2\r\nhi\r\n",
+           1, "*3\r\n$9\r\nsubscribe\r\n$4\r\nnews\r\n:1\r\n");
   /* A spontaneous error before any command (Redis's "max number of clients"). */
   EXCHANGE("+PONG\r\n-ERR max number of clients reached\r\n", 1, "+PONG\r\n");
 }

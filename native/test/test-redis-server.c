@@ -293,31 +293,10 @@ TEST_IMPL(redis_server_killed) {
   ASSERT_EQ(closed_cb_called, 1);
 }
 
-/* ---- pub/sub is refused: CLOSED, kind OTHER ---- */
-
-static void pubsub_connected(void) {
-  EVL_TEST_CMD(&batch, "PING");
-  EVL_TEST_CMD(&batch, "subscribe", "news");
-  evl_test_batch_send(conn, &batch);
-}
-
-static void pubsub_closed(void) {
-  ASSERT_EQ(evl_redis_error_kind(conn), EVL_REDIS_ERR_OTHER);
-  ASSERT(strstr(evl_redis_error(conn), "pub/sub") != NULL);
-  close_and_finish();
-}
-
 static void no_data(void) {
   ASSERT(0 && "no DATA expected");
 }
 
-TEST_IMPL(redis_pubsub_refused) {
-  evl_test_redis_start(&server);
-  reset(pubsub_connected, no_data, pubsub_closed);
-  evl_test_run(connect_tcp, on_event, 5000);
-  ASSERT_EQ(closed_cb_called, 1);
-  evl_test_redis_kill(&server);
-}
 
 /* ---- a loop destroyed with a live connection and commands in flight ---- */
 
@@ -486,7 +465,6 @@ int main(int argc, char **argv) {
   RUN_TEST(redis_close_in_data);
   RUN_TEST(redis_close_in_closed);
   RUN_TEST(redis_server_killed);
-  RUN_TEST(redis_pubsub_refused);
   RUN_TEST(redis_destroy_live);
   RUN_TEST(redis_many_connections);
   RUN_TEST(redis_destroy_from_callback_closes_sockets);

@@ -18,21 +18,20 @@ import jnr.ffi.byref.PointerByReference;
  * shim's {@code evl_redis_*} functions ({@code native/include/evloop.h}).
  *
  * <p>Writes hand the whole pending region of the client's {@link RespEncoder} to the shim in
- * one call per loop turn, with the end offsets of its commands; the shim gives each command to
- * hiredis, which writes them. Replies come back as RESP2 bytes, checked by the shim and
- * re-encoded from hiredis's parse, one {@code EVL_EVENT_REDIS_DATA} per batch that the loop
- * read; they are copied into one reusable direct buffer and decoded by the client as the Java
- * backend's are. Events arrive through {@link UvEventLoop}'s registry, keyed by this
- * transport's token.
+ * one call per loop turn, with the end offsets of its commands; the shim appends them to
+ * hiredis's output buffer in one copy, and hiredis writes them. Replies are parsed once, by
+ * hiredis, into the shim's reply records (checked first with the Java decoder's limits), one
+ * {@code EVL_EVENT_REDIS_DATA} per batch that the loop read; {@link ReplyRecords} reads them in
+ * place during that upcall. Events arrive through {@link UvEventLoop}'s registry, keyed by
+ * this transport's token.
  */
 final class NativeRedisTransport implements RedisTransport, UvEventLoop.NativeIoHandler {
-
-    private static final int READ_BUFFER_SIZE = 64 * 1024;
 
     private final UvEventLoop loop;
     private final LibEvloop lib;
     private final long maxReplyBytes;
-    private ByteBuffer readBuffer; // direct; allocated at the first reply
+    private final ReplyRecords records = new ReplyRecords();
+    private final long[] recordsAddress = new long[1];
     private Listener listener;
     private SocketAddress address;
     private Pointer conn;
@@ -96,7 +95,7 @@ final class NativeRedisTransport implements RedisTransport, UvEventLoop.NativeIo
                     connected = true;
                     listener.onConnected();
                 }
-                case LibEvloop.EVL_EVENT_REDIS_DATA -> read();
+                case LibEvloop.EVL_EVENT_REDIS_DATA -> readReplies();
                 case LibEvloop.EVL_EVENT_REDIS_CLOSED -> {
                     // Read the reason before the close frees it.
                     Throwable cause = closedCause(lib.evl_redis_error_kind(conn), lib.evl_redis_error(conn));
@@ -109,24 +108,15 @@ final class NativeRedisTransport implements RedisTransport, UvEventLoop.NativeIo
         }
     }
 
-    private void read() {
-        if (readBuffer == null) {
-            readBuffer = ByteBuffer.allocateDirect(READ_BUFFER_SIZE);
+    /** Hands over every reply of the batch, until the client closes this transport. */
+    private void readReplies() {
+        int n = lib.evl_redis_replies(conn, recordsAddress);
+        if (n < 0) {
+            throw new IllegalStateException("evl_redis_replies failed: " + lib.evl_strerror(n) + " (" + n + ")");
         }
-        while (usable()) {
-            readBuffer.clear();
-            int n = lib.evl_redis_read(conn, readBuffer, READ_BUFFER_SIZE);
-            if (n < 0) {
-                throw new IllegalStateException("evl_redis_read failed: " + lib.evl_strerror(n) + " (" + n + ")");
-            }
-            if (n == 0) {
-                return;
-            }
-            readBuffer.limit(n);
-            listener.onData(readBuffer); // may close this transport (a protocol error)
-            if (n < READ_BUFFER_SIZE) {
-                return; // the shim's buffer is drained
-            }
+        records.start(recordsAddress[0], n);
+        while (usable() && records.hasNext()) {
+            listener.onReply(records.next()); // may close this transport
         }
     }
 

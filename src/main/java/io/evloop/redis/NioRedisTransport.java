@@ -23,21 +23,28 @@ final class NioRedisTransport implements RedisTransport, NioEventLoop.IoHandler 
     /** Reads per readiness event before giving other connections and tasks a turn. */
     private static final int MAX_READS_PER_EVENT = 16;
 
+    private static final System.Logger LOG = System.getLogger(NioRedisTransport.class.getName());
+
     private final NioEventLoop loop;
     private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(READ_BUFFER_SIZE);
+    private final RespDecoder decoder;
+    private SocketAddress address;
     private SocketChannel channel;
     private SelectionKey key;
     private Listener listener;
     private RespEncoder unwritten; // non-null while the socket is full
     private boolean closed;
 
-    NioRedisTransport(NioEventLoop loop) {
+    NioRedisTransport(NioEventLoop loop, long maxReplyBytes) {
         this.loop = loop;
+        this.decoder = new RespDecoder(RespDecoder.DEFAULT_MAX_ARRAY_LENGTH, RespDecoder.DEFAULT_MAX_DEPTH,
+                RespDecoder.DEFAULT_MAX_LINE_LENGTH, maxReplyBytes);
     }
 
     @Override
     public void connect(SocketAddress address, Listener listener) {
         this.listener = listener;
+        this.address = address;
         try {
             channel = address instanceof UnixDomainSocketAddress
                     ? SocketChannel.open(StandardProtocolFamily.UNIX)
@@ -92,7 +99,18 @@ final class NioRedisTransport implements RedisTransport, NioEventLoop.IoHandler 
             }
             readBuffer.flip();
             try {
-                listener.onData(readBuffer);
+                decoder.feed(readBuffer, listener::onReply);
+            } catch (RedisProtocolException e) {
+                fail(e);
+                return;
+            } catch (Throwable e) {
+                // An Error (OutOfMemoryError, say) or a bug, in the middle of a reply: the
+                // stream cannot be followed any more, so the connection goes with the cause.
+                LOG.log(System.Logger.Level.ERROR, "decoding the replies of " + address
+                        + " failed; closing the connection", e);
+                fail(new RedisConnectionException("decoding a reply from " + address + " failed (" + e
+                        + "); the connection was closed", e));
+                return;
             } finally {
                 readBuffer.clear();
             }

@@ -12,7 +12,6 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
 import java.net.UnknownHostException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -69,7 +68,6 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
     private final RespEncoder out = new RespEncoder();
     private int[] commandEnds = new int[256];
     private int commandCount;
-    private RespDecoder decoder;
     private final PendingQueue pending = new PendingQueue();
     private final ArrayDeque<Command> waiting = new ArrayDeque<>();
     private long timeoutCursor; // position in pending up to which default timeouts were checked
@@ -115,7 +113,7 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
 
     private static Supplier<RedisTransport> transportsFor(EventLoop loop, RedisConfig config) {
         if (loop instanceof NioEventLoop nio) {
-            return () -> new NioRedisTransport(nio);
+            return () -> new NioRedisTransport(nio, config.maxReplyBytes());
         }
         if (loop instanceof UvEventLoop uv) {
             return () -> new NativeRedisTransport(uv, config.maxReplyBytes());
@@ -430,8 +428,6 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
     private void startTransport(SocketAddress address, int attempt) {
         RedisTransport t = transports.get();
         transport = t;
-        decoder = new RespDecoder(RespDecoder.DEFAULT_MAX_ARRAY_LENGTH, RespDecoder.DEFAULT_MAX_DEPTH,
-                RespDecoder.DEFAULT_MAX_LINE_LENGTH, config.maxReplyBytes());
         t.connect(address, new RedisTransport.Listener() {
             @Override
             public void onConnected() {
@@ -441,17 +437,17 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
             }
 
             @Override
-            public void onData(ByteBuffer data) {
+            public void onReply(Reply reply) {
                 if (attempt == generation && transport == t) {
                     try {
-                        decoder.feed(data, RedisClient.this::onReply);
+                        RedisClient.this.onReply(reply);
                     } catch (RedisProtocolException e) {
                         connectionLost(e, attempt);
                     } catch (Throwable e) {
                         // An Error (OutOfMemoryError, say) or a bug, in the middle of a reply: the
                         // stream cannot be followed any more. The connection goes, its commands
                         // fail with the cause, and the client reconnects.
-                        LOG.log(System.Logger.Level.ERROR, "handling the replies of " + config.endpoint()
+                        LOG.log(System.Logger.Level.ERROR, "handling a reply of " + config.endpoint()
                                 + " failed; closing the connection", e);
                         connectionLost(new RedisConnectionException("handling a reply from " + config.endpoint()
                                 + " failed (" + e + "); the connection was closed", e), attempt);
@@ -576,7 +572,6 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
         }
         out.clear();
         commandCount = 0;
-        decoder = null;
     }
 
     private void shutdown(RedisException cause) {

@@ -1,15 +1,16 @@
 package io.evloop.redis;
 
 import java.net.SocketAddress;
-import java.nio.ByteBuffer;
 
 /**
- * A byte pipe to one Redis server, the part of a connection that differs between the two
- * backends: {@link NioRedisTransport} (a SocketChannel on the Java loop) and
- * {@link NativeRedisTransport} (hiredis's async context on the libuv loop). Everything above
- * it (the FIFO of pending commands, timeouts, reconnects, the handshake, the decoding of
- * replies) is shared, in {@link RedisClient}, so both backends behave the same by
- * construction. All methods are called on the loop thread, and the listener is called there.
+ * One connection to a Redis server that takes encoded commands and hands back parsed
+ * replies: the part that differs between the two backends, {@link NioRedisTransport} (a
+ * SocketChannel on the Java loop, replies parsed by {@link RespDecoder}) and
+ * {@link NativeRedisTransport} (hiredis's async context on the libuv loop, replies parsed by
+ * hiredis into records the shim checked with the same limits). Everything above it (the
+ * FIFO of pending commands, timeouts, reconnects, the handshake) is shared, in
+ * {@link RedisClient}, so both backends behave the same by construction. All methods are
+ * called on the loop thread, and the listener is called there.
  */
 interface RedisTransport {
 
@@ -37,8 +38,12 @@ interface RedisTransport {
     interface Listener {
         void onConnected();
 
-        /** Reply bytes as RESP, in order; consumed entirely by the call (the buffer is reused). */
-        void onData(ByteBuffer data);
+        /**
+         * The next reply, in order. A reply the stream cannot carry (malformed, over the
+         * limits) ends the connection with {@link #onClosed} and a
+         * {@link RedisProtocolException} instead, after the replies before it.
+         */
+        void onReply(Reply reply);
 
         /** The connection failed or ended; the transport is already closed. */
         void onClosed(Throwable cause);

@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import jnr.ffi.Pointer;
 import jnr.ffi.annotations.Delegate;
 import jnr.ffi.annotations.In;
+import jnr.ffi.annotations.Out;
 import jnr.ffi.byref.PointerByReference;
 
 /**
@@ -29,6 +30,13 @@ public interface LibEvloop {
     int EVL_REDIS_ERR_PROTOCOL = 4;
     int EVL_REDIS_ERR_OOM = 5;
     int EVL_REDIS_ERR_TIMEOUT = 6;
+
+    byte EVL_REPLY_BULK = '$';
+    byte EVL_REPLY_STATUS = '+';
+    byte EVL_REPLY_ERROR = '-';
+    byte EVL_REPLY_INTEGER = ':';
+    byte EVL_REPLY_NIL = '_';
+    byte EVL_REPLY_ARRAY = '*';
 
     /** {@code evl_event_cb}: the loop's one upcall, on the loop thread. */
     interface EventCallback {
@@ -74,8 +82,11 @@ public interface LibEvloop {
 
     int evl_redis_set_max_reply(Pointer conn, long max);
 
-    /** {@code dst}: a direct buffer, written from its position. */
-    int evl_redis_read(Pointer conn, ByteBuffer dst, int cap);
+    /**
+     * {@code address}: one element, set to the address of the first reply record (a pointer
+     * fits a long on the 64-bit platforms evloop supports). Only during EVL_EVENT_REDIS_DATA.
+     */
+    int evl_redis_replies(Pointer conn, @Out long[] address);
 
     int evl_redis_error_kind(Pointer conn);
 
