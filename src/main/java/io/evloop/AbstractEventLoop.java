@@ -2,14 +2,14 @@ package io.evloop;
 
 import java.util.Objects;
 import java.util.PriorityQueue;
-import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jctools.queues.MessagePassingQueue;
+import org.jctools.queues.MpscUnboundedArrayQueue;
 
 /**
  * What both event loops share: the task queue and its exactly-once rules, the stop protocol,
@@ -33,7 +33,9 @@ public abstract class AbstractEventLoop implements EventLoop {
     /** Tasks run per wake-up before the loop polls for IO again; keeps replies flowing under a flood of posts. */
     private static final int MAX_TASKS_PER_TURN = 4096;
 
-    private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    // JCTools' multi-producer, single-consumer queue: no node allocated per post (a chunked
+    // array), and the loop thread, its only consumer, polls without a CAS.
+    private final MessagePassingQueue<Runnable> tasks = new MpscUnboundedArrayQueue<>(1024);
     private final AtomicLong ctl = new AtomicLong();
     private final AtomicBoolean stopRequested = new AtomicBoolean();
     private final AtomicBoolean wakeupPending = new AtomicBoolean();
@@ -50,6 +52,7 @@ public abstract class AbstractEventLoop implements EventLoop {
     private final java.util.ArrayList<Runnable> endOfTurn = new java.util.ArrayList<>();
     private final java.util.ArrayList<Runnable> endOfTurnRunning = new java.util.ArrayList<>();
     private final java.util.LinkedHashSet<Runnable> exitHooks = new java.util.LinkedHashSet<>();
+    private long turnStartNanos = System.nanoTime();
 
     protected AbstractEventLoop(EventLoopOptions options) {
         this.options = Objects.requireNonNull(options, "options");
@@ -212,6 +215,24 @@ public abstract class AbstractEventLoop implements EventLoop {
         if (!tasks.isEmpty() && wakeupPending.compareAndSet(false, true)) {
             wakeup();
         }
+    }
+
+    /**
+     * Loop thread: the loop thread has come back from waiting and starts a turn. An
+     * implementation calls it before it runs anything of the turn (IO events, timers, tasks).
+     */
+    protected final void beginTurn() {
+        turnStartNanos = System.nanoTime();
+    }
+
+    /**
+     * Loop thread only: {@link System#nanoTime()} as read when the current turn began. It is
+     * older than the clock by at most the time the turn has taken so far; clients base their
+     * command deadlines on it, to read the clock once per turn rather than once per command
+     * (a deadline is then early by at most the length of a turn).
+     */
+    public final long turnStartNanos() {
+        return turnStartNanos;
     }
 
     /**

@@ -79,6 +79,7 @@ public final class NioEventLoop extends AbstractEventLoop {
                 }
             }
             int ready = timeoutMillis < 0 ? selector.selectNow() : selector.select(timeoutMillis);
+            beginTurn();
             if (ready > 0) {
                 dispatchReadyKeys();
             }

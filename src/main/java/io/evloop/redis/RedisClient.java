@@ -7,6 +7,8 @@ import io.evloop.ScheduledTask;
 import io.evloop.internal.Durations;
 import io.evloop.nio.NioEventLoop;
 import io.evloop.uv.UvEventLoop;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -20,8 +22,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import org.jctools.queues.MessagePassingQueue;
+import org.jctools.queues.MpscUnboundedArrayQueue;
 
 /**
  * An asynchronous Redis client on an {@link EventLoop}: one connection, any number of
@@ -47,6 +52,8 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger("io.evloop.redis");
     private static final byte[][] ASKING = {"ASKING".getBytes(StandardCharsets.US_ASCII)};
+    /** Commands one drain dispatches before IO gets a turn (the rest follow in a later task). */
+    private static final int MAX_COMMANDS_PER_DRAIN = 4096;
 
     private enum State { NEW, CONNECTING, HANDSHAKE, CONNECTED, DISCONNECTED, CLOSED }
 
@@ -57,6 +64,17 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
     private final Supplier<RedisTransport> transports;
     private final long defaultTimeoutNanos;
     private final AtomicInteger inFlight = new AtomicInteger();
+    /*
+     * Commands from any thread reach the loop through this queue, in batches: a producer that
+     * finds no drain scheduled posts one task, which dispatches everything queued by then, so
+     * a burst of commands costs one task and one wake-up, not one per command. FIFO per
+     * producer thread. A command is claimed exactly once, by the drain or (when the client
+     * was shut down meanwhile) by its producer, which fails it.
+     */
+    private final MessagePassingQueue<Command> submitted = new MpscUnboundedArrayQueue<>(1024);
+    private final AtomicBoolean drainPosted = new AtomicBoolean();
+    private final Runnable drainAction = this::drainSubmitted;
+    private volatile boolean submissionsClosed;
     private final CompletableFuture<RedisClient> connected;
     private final CompletableFuture<Void> closed;
     private volatile boolean closing;
@@ -175,13 +193,38 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
         if (asking) {
             command.prefix = new Command(this, ASKING, 0, false, true);
         }
-        if (!loop.post(command)) {
+        submitted.offer(command);
+        if (!drainPosted.get() && drainPosted.compareAndSet(false, true) && !loop.post(drainAction)) {
+            // The loop is stopping: its exit hook shuts this client down and fails what is queued.
+            drainPosted.set(false);
+        }
+        // Read after the offer: while it is false, the shutdown's last drain is still to come.
+        if (submissionsClosed && command.claim()) {
             command.counted = false;
             inFlight.decrementAndGet();
-            command.completeExceptionally(new RedisClosedException(
-                    "event loop " + loop.name() + " is stopped; the command was not sent"));
+            command.completeExceptionally(loop.isStopping()
+                    ? new RedisClosedException("event loop " + loop.name() + " is stopped; the command was not sent")
+                    : closedException());
         }
         return command;
+    }
+
+    /** Loop thread: dispatches the commands queued by now (a turn's worth at most). */
+    private void drainSubmitted() {
+        drainPosted.set(false); // before polling: an offer after this posts another drain
+        for (int n = 0; n < MAX_COMMANDS_PER_DRAIN; n++) {
+            Command c = submitted.poll();
+            if (c == null) {
+                return;
+            }
+            if (c.claim()) {
+                dispatch(c);
+            }
+        }
+        // More than a turn's worth: the rest in a later task, so that IO gets its turn.
+        if (!submitted.isEmpty() && drainPosted.compareAndSet(false, true) && !loop.post(drainAction)) {
+            drainPosted.set(false);
+        }
     }
 
     /** Closes the connection: pending commands fail with {@link RedisClosedException}. Idempotent. */
@@ -249,7 +292,7 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
                     finish(c, new RedisConnectionException("not connected to " + config.endpoint()
                             + " (reconnecting, attempt " + reconnectAttempt + "); the command was not sent"));
                 } else {
-                    c.deadline = System.nanoTime() + c.timeoutNanos;
+                    c.deadline = loopCore.turnStartNanos() + c.timeoutNanos;
                     waiting.add(c);
                     armTimeoutCheck();
                 }
@@ -259,7 +302,7 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
 
     private void write(Command c) {
         if (c.deadline == 0) {
-            c.deadline = System.nanoTime() + c.timeoutNanos;
+            c.deadline = loopCore.turnStartNanos() + c.timeoutNanos;
         }
         try {
             out.append(c.argv);
@@ -576,6 +619,9 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
 
     private void shutdown(RedisException cause) {
         closing = true;
+        // Producers that read the flag after this fail their own commands; those queued before
+        // are drained here, and fail below (the state is CLOSED by then).
+        submissionsClosed = true;
         if (state != State.CLOSED) {
             state = State.CLOSED;
             dropTransport();
@@ -584,6 +630,7 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
             timeoutCheck = null;
             failPending(cause);
             failWaiting(cause);
+            failSubmitted(cause);
             loopCore.removeExitHook(exitHook);
             if (!connected.isDone()) {
                 connected.completeExceptionally(cause);
@@ -598,6 +645,14 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
             finish(c, cause);
         }
         timeoutCursor = pending.head();
+    }
+
+    private void failSubmitted(RedisException cause) {
+        for (Command c; (c = submitted.poll()) != null; ) {
+            if (c.claim()) {
+                finish(c, cause);
+            }
+        }
     }
 
     private void failWaiting(RedisException cause) {
@@ -641,9 +696,21 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
         return root.getMessage() != null ? root.getMessage() : root.getClass().getSimpleName();
     }
 
-    /** One command: its own future, and the task that hands it to the loop (one object per call). */
-    private static final class Command extends LoopFuture<Reply> implements Runnable {
+    /** One command and its own future (one object per call). */
+    private static final class Command extends LoopFuture<Reply> {
+        private static final VarHandle CLAIMED;
+
+        static {
+            try {
+                CLAIMED = MethodHandles.lookup().findVarHandle(Command.class, "claimed", boolean.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
         private final RedisClient client;
+        @SuppressWarnings("unused") // through CLAIMED
+        private volatile boolean claimed;
         byte[][] argv;
         private final byte[] commandName;
         final long timeoutNanos;
@@ -666,9 +733,9 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
             this.counted = !internal;
         }
 
-        @Override
-        public void run() {
-            client.dispatch(this);
+        /** Whether this caller is the one that hands the command on (the drain, or a rejection). */
+        boolean claim() {
+            return CLAIMED.compareAndSet(this, false, true);
         }
 
         String name() {

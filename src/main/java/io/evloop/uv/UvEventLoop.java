@@ -162,6 +162,7 @@ public final class UvEventLoop extends AbstractEventLoop {
     private void onEvent(int event, long arg) {
         // An upcall must never let a Throwable reach jffi, which would clear it silently.
         try {
+            beginTurn();
             if (event == LibEvloop.EVL_EVENT_TIMER) {
                 runTimerExpired();
             } else if (event == LibEvloop.EVL_EVENT_WAKE) {
