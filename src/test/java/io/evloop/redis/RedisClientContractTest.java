@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -192,6 +193,60 @@ public abstract class RedisClientContractTest {
             }
         }
         assertEquals(0, redis.inFlight());
+    }
+
+    @Test
+    void sendsRacingWithCloseAndWithTheLoopStoppingAllCompleteExactlyOnce() throws Exception {
+        for (boolean stopTheLoop : new boolean[] {false, true}) {
+            EventLoop own = createLoop(EventLoopOptions.defaults());
+            try {
+                RedisClient redis = RedisClient.connect(own, shared.config().build()).get(10, TimeUnit.SECONDS);
+                String counter = key("race-" + stopTheLoop);
+                int threads = 4;
+                int perThread = 20_000;
+                List<List<CompletableFuture<Reply>>> byThread = new ArrayList<>();
+                List<Thread> senders = new ArrayList<>();
+                CountDownLatch started = new CountDownLatch(threads);
+                for (int t = 0; t < threads; t++) {
+                    List<CompletableFuture<Reply>> mine = new ArrayList<>(perThread);
+                    byThread.add(mine);
+                    senders.add(new Thread(() -> {
+                        started.countDown();
+                        for (int i = 0; i < perThread; i++) {
+                            mine.add(redis.send("INCR", counter));
+                        }
+                    }));
+                }
+                senders.forEach(Thread::start);
+                assertTrue(started.await(10, TimeUnit.SECONDS));
+                Thread.sleep(5);
+                if (stopTheLoop) {
+                    own.stop();
+                } else {
+                    redis.closeAsync();
+                }
+                senders.forEach(TestFutures::join);
+                long succeeded = 0;
+                for (List<CompletableFuture<Reply>> mine : byThread) {
+                    for (CompletableFuture<Reply> f : mine) {
+                        Throwable failure = failureOrValue(f);
+                        if (failure == null) {
+                            succeeded++;
+                        } else {
+                            assertInstanceOf(RedisException.class, failure, "every failure is the client's own");
+                        }
+                    }
+                }
+                assertEquals(0, redis.inFlight(), "every command was accounted for once");
+                RedisClient check = connect();
+                String value = await(check.get(counter));
+                long ran = value == null ? 0 : Long.parseLong(value);
+                assertTrue(ran >= succeeded && ran <= (long) threads * perThread,
+                        "INCRs that ran: " + ran + ", succeeded: " + succeeded + " (stop the loop: " + stopTheLoop + ")");
+            } finally {
+                own.close();
+            }
+        }
     }
 
     @Test
