@@ -10,6 +10,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import jnr.ffi.Pointer;
 import jnr.ffi.byref.PointerByReference;
 
@@ -31,7 +32,7 @@ final class NativeRedisTransport implements RedisTransport, UvEventLoop.NativeIo
     private final LibEvloop lib;
     private final long maxReplyBytes;
     private final ReplyRecords records = new ReplyRecords();
-    private final long[] recordsAddress = new long[1];
+    private final ByteBuffer recordsAddress = ByteBuffer.allocateDirect(8).order(ByteOrder.nativeOrder());
     private Listener listener;
     private SocketAddress address;
     private Pointer conn;
@@ -114,9 +115,13 @@ final class NativeRedisTransport implements RedisTransport, UvEventLoop.NativeIo
         if (n < 0) {
             throw new IllegalStateException("evl_redis_replies failed: " + lib.evl_strerror(n) + " (" + n + ")");
         }
-        records.start(recordsAddress[0], n);
-        while (usable() && records.hasNext()) {
-            listener.onReply(records.next()); // may close this transport
+        records.start(recordsAddress.getLong(0), n);
+        try {
+            while (usable() && records.hasNext()) {
+                listener.onReply(records.next()); // may close this transport
+            }
+        } finally {
+            records.finish();
         }
     }
 

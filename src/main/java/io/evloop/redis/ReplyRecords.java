@@ -7,6 +7,8 @@ import io.evloop.redis.Reply.ErrorReply;
 import io.evloop.redis.Reply.IntegerReply;
 import io.evloop.redis.Reply.SimpleString;
 import io.evloop.uv.LibEvloop;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -24,13 +26,24 @@ final class ReplyRecords {
     private static final MemoryIO MEMORY = MemoryIO.getInstance();
     private static final byte[] EMPTY_BYTES = new byte[0];
 
-    private long at;
-    private long end;
+    // A view of the records: its absolute gets compile to plain loads and copies, where
+    // MemoryIO's byte array copy is a JNI call per string.
+    private ByteBuffer records;
+    private int at;
+    private int end;
 
     /** Starts reading {@code length} bytes of records at {@code address}. */
     void start(long address, int length) {
-        at = address;
-        end = address + length;
+        records = length == 0 ? null : MEMORY.newDirectByteBuffer(address, length).order(ByteOrder.nativeOrder());
+        at = 0;
+        end = length;
+    }
+
+    /** Lets go of the view once the records are read (they are dropped when the upcall returns). */
+    void finish() {
+        records = null;
+        at = 0;
+        end = 0;
     }
 
     boolean hasNext() {
@@ -43,12 +56,12 @@ final class ReplyRecords {
     }
 
     private Reply read(int depth) {
-        byte type = MEMORY.getByte(take(1));
+        byte type = records.get(take(1));
         return switch (type) {
             case LibEvloop.EVL_REPLY_BULK -> new BulkString(bytes(length()));
             case LibEvloop.EVL_REPLY_STATUS -> new SimpleString(new String(bytes(length()), StandardCharsets.UTF_8));
             case LibEvloop.EVL_REPLY_ERROR -> new ErrorReply(new String(bytes(length()), StandardCharsets.UTF_8));
-            case LibEvloop.EVL_REPLY_INTEGER -> new IntegerReply(MEMORY.getLong(take(8)));
+            case LibEvloop.EVL_REPLY_INTEGER -> new IntegerReply(records.getLong(take(8)));
             case LibEvloop.EVL_REPLY_NIL -> Reply.NIL;
             case LibEvloop.EVL_REPLY_ARRAY -> array(length(), depth);
             default -> throw corrupt("unknown record type " + type);
@@ -70,7 +83,7 @@ final class ReplyRecords {
     }
 
     private int length() {
-        int n = MEMORY.getInt(take(4));
+        int n = records.getInt(take(4));
         if (n < 0) {
             throw corrupt("negative length " + n);
         }
@@ -82,13 +95,13 @@ final class ReplyRecords {
             return EMPTY_BYTES;
         }
         byte[] bytes = new byte[n];
-        MEMORY.getByteArray(take(n), bytes, 0, n);
+        records.get(take(n), bytes);
         return bytes;
     }
 
-    /** The address of the next n bytes, which must lie within the records. */
-    private long take(int n) {
-        long here = at;
+    /** The offset of the next n bytes, which must lie within the records. */
+    private int take(int n) {
+        int here = at;
         if (n > end - here) {
             throw corrupt(n + " bytes needed where " + (end - here) + " remain");
         }

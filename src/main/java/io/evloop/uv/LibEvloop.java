@@ -4,7 +4,6 @@ import java.nio.ByteBuffer;
 import jnr.ffi.Pointer;
 import jnr.ffi.annotations.Delegate;
 import jnr.ffi.annotations.In;
-import jnr.ffi.annotations.Out;
 import jnr.ffi.byref.PointerByReference;
 
 /**
@@ -83,10 +82,11 @@ public interface LibEvloop {
     int evl_redis_set_max_reply(Pointer conn, long max);
 
     /**
-     * {@code address}: one element, set to the address of the first reply record (a pointer
-     * fits a long on the 64-bit platforms evloop supports). Only during EVL_EVENT_REDIS_DATA.
+     * {@code address}: a direct buffer of at least 8 bytes, in native order, where the shim
+     * writes the address of the first reply record (evloop's platforms are 64-bit). Direct, so
+     * that jnr passes it as it is. Only during EVL_EVENT_REDIS_DATA.
      */
-    int evl_redis_replies(Pointer conn, @Out long[] address);
+    int evl_redis_replies(Pointer conn, ByteBuffer address);
 
     int evl_redis_error_kind(Pointer conn);
 
