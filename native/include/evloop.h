@@ -55,6 +55,9 @@ extern "C" {
 #define EVL_REDIS_ERR_OOM      5 /* an allocation failed */
 #define EVL_REDIS_ERR_TIMEOUT  6 /* hiredis's own timeouts; the shim sets none */
 
+/* Flags of evl_redis_send(). */
+#define EVL_SEND_ENCODED 1 /* the caller's encoder guarantees the framing; see evl_redis_send() */
+
 /* Type bytes of the reply records (see "Reply records" below). */
 #define EVL_REPLY_BULK    '$'
 #define EVL_REPLY_STATUS  '+'
@@ -233,19 +236,25 @@ EVL_EXPORT int evl_redis_connect_unix(evl_loop_t *loop, int64_t token, const cha
  * The bytes are copied (into hiredis's output buffer, one copy for the batch): the caller
  * may reuse buf and ends at once. Writing starts before the call returns when the socket
  * takes it.
- *   Every command is checked before any is queued (all or nothing): a command the server
- *   would not answer exactly once would shift every later reply onto the wrong command.
- *   Nothing in the shim reads past ends[count - 1]. Pub/sub and the other commands that
- *   change the reply model are not refused here (see above).
+ *   Every command is checked before any is queued (all or nothing), because a command the
+ *   server would not answer exactly once (an empty array, bytes after the array) would
+ *   shift every later reply onto the wrong command. With flags 0 each command is parsed:
+ *   it must be exactly one RESP array of one or more bulk strings. With EVL_SEND_ENCODED the
+ *   caller vouches for that (evloop's Java encoder validates every argument and writes the
+ *   framing itself), and the shim checks only what catches ends that do not match the
+ *   bytes: 4 bytes at least, '*' first, CR LF last. Either way nothing in the shim reads
+ *   outside buf[0 .. ends[count - 1]), and whatever the bytes are, the worst outcome is the
+ *   server's error reply or a closed connection. Pub/sub and the other commands that change
+ *   the reply model are not refused here (see above). Other flag bits: EVL_EINVAL.
  *   0           accepted, every command (it may still fail with the connection: then
  *               CLOSED follows, on a later turn)
- *   EVL_EINVAL  NULL handle or buffers, count < 0, ends not increasing, or a command
- *               that is not a well-formed RESP array of bulk strings: nothing was sent
+ *   EVL_EINVAL  NULL handle or buffers, count < 0, ends not increasing, unknown flags, or
+ *               a command that fails its check: nothing was sent
  *   EVL_ESTATE  the connection has ended (CLOSED follows or came) or was closed: nothing
  *               was sent
  */
 EVL_EXPORT int evl_redis_send(evl_redis_t *c, const uint8_t *buf, const int32_t *ends,
-                              int32_t count);
+                              int32_t count, int32_t flags);
 
 /* Sets the largest top-level reply accepted, in bytes of the stream from its type byte to
  * its last LF (128 MiB until set; at least 1). A reply that grows past it ends the

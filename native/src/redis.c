@@ -733,13 +733,20 @@ static long long evl__redis_check_command(const char *cmd, size_t len) {
   return i == len ? argc : 0;
 }
 
-int evl_redis_send(evl_redis_t *c, const uint8_t *buf, const int32_t *ends, int32_t count) {
+/* The framing the encoder guarantees: a RESP array's first and last bytes, at the ends given. */
+static int evl__redis_shaped(const uint8_t *cmd, size_t len) {
+  return len >= 4 && cmd[0] == '*' && cmd[len - 2] == '\r' && cmd[len - 1] == '\n';
+}
+
+int evl_redis_send(evl_redis_t *c, const uint8_t *buf, const int32_t *ends, int32_t count,
+                   int32_t flags) {
   size_t total;
   sds grown;
   int32_t prev;
   int32_t i;
 
-  if (c == NULL || count < 0 || (count > 0 && (buf == NULL || ends == NULL)))
+  if (c == NULL || count < 0 || (count > 0 && (buf == NULL || ends == NULL)) ||
+      (flags & ~EVL_SEND_ENCODED) != 0)
     return EVL_EINVAL;
   if (c->closing || c->ac == NULL || c->doomed)
     return EVL_ESTATE;
@@ -748,8 +755,12 @@ int evl_redis_send(evl_redis_t *c, const uint8_t *buf, const int32_t *ends, int3
 
   /* All or nothing: every command is checked before any is queued. */
   for (i = 0, prev = 0; i < count; prev = ends[i], i++) {
-    if (ends[i] <= prev ||
-        evl__redis_check_command((const char *) buf + prev, (size_t) (ends[i] - prev)) == 0)
+    size_t len = (size_t) (ends[i] - prev);
+
+    if (ends[i] <= prev)
+      return EVL_EINVAL;
+    if ((flags & EVL_SEND_ENCODED) ? !evl__redis_shaped(buf + prev, len)
+                                   : evl__redis_check_command((const char *) buf + prev, len) == 0)
       return EVL_EINVAL;
   }
   total = (size_t) ends[count - 1];

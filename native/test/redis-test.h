@@ -312,7 +312,7 @@ static inline void evl_test_batch_send(evl_redis_t *c, evl_test_batch_t *b) {
 
   ASSERT_NOT_NULL(exact);
   memcpy(exact, b->buf, (size_t) b->len);
-  ASSERT_OK(evl_redis_send(c, exact, b->ends, b->count));
+  ASSERT_OK(evl_redis_send(c, exact, b->ends, b->count, 0));
   free(exact);
   b->count = 0;
   b->len = 0;

@@ -39,7 +39,7 @@ static void refused_event(int32_t event, int64_t arg) {
   ASSERT_EQ(evl_redis_error_kind(conn), EVL_REDIS_ERR_IO);
   ASSERT_STR_EQ(evl_redis_error(conn), "Connection refused");
   ASSERT_EQ(evl_redis_send(conn, (const uint8_t *) "*1\r\n$4\r\nPING\r\n",
-                           (const int32_t[]){14}, 1),
+                           (const int32_t[]){14}, 1, 0),
             EVL_ESTATE);
   ASSERT_OK(evl_redis_close(conn));
   ASSERT_EQ(evl_redis_close(conn), EVL_ESTATE); /* detectable in the same callback */
@@ -110,7 +110,7 @@ static void invalid_start(void) {
   ASSERT_EQ(evl_redis_connect_unix(evl_test_loop, 0, long_path, &c), UV_ENAMETOOLONG);
   ASSERT_NULL(c);
 
-  ASSERT_EQ(evl_redis_send(NULL, (const uint8_t *) "", (const int32_t[]){0}, 0), EVL_EINVAL);
+  ASSERT_EQ(evl_redis_send(NULL, (const uint8_t *) "", (const int32_t[]){0}, 0, 0), EVL_EINVAL);
   ASSERT_EQ(evl_redis_replies(NULL, NULL), EVL_EINVAL);
   ASSERT_EQ(evl_redis_close(NULL), EVL_EINVAL);
   ASSERT_EQ(evl_redis_error_kind(NULL), EVL_REDIS_ERR_NONE);
@@ -160,14 +160,27 @@ static void malformed_start(void) {
     memcpy(buf + 14, bad[i], n);
     ends[0] = 14;
     ends[1] = (int32_t) (14 + n);
-    ASSERT_EQ(evl_redis_send(conn, buf, ends, 2), EVL_EINVAL);
+    ASSERT_EQ(evl_redis_send(conn, buf, ends, 2, 0), EVL_EINVAL);
   }
   ends[0] = 14;
   ends[1] = 14; /* not increasing */
-  ASSERT_EQ(evl_redis_send(conn, (const uint8_t *) good, ends, 2), EVL_EINVAL);
-  ASSERT_EQ(evl_redis_send(conn, (const uint8_t *) good, ends, -1), EVL_EINVAL);
-  ASSERT_EQ(evl_redis_send(conn, NULL, ends, 1), EVL_EINVAL);
-  ASSERT_OK(evl_redis_send(conn, (const uint8_t *) good, ends, 0));
+  ASSERT_EQ(evl_redis_send(conn, (const uint8_t *) good, ends, 2, 0), EVL_EINVAL);
+  ASSERT_EQ(evl_redis_send(conn, (const uint8_t *) good, ends, 2, EVL_SEND_ENCODED), EVL_EINVAL);
+  /* EVL_SEND_ENCODED still refuses what does not have the shape of an array at its ends. */
+  for (i = 0; i < 3; i++) {
+    static const char *const unshaped[] = {"PING\r\n", "*1\r\n$4\r\nPING\r\nX", "*\r\n"};
+    size_t n = strlen(unshaped[i]);
+    memcpy(buf, good, 14);
+    memcpy(buf + 14, unshaped[i], n);
+    ends[0] = 14;
+    ends[1] = (int32_t) (14 + n);
+    ASSERT_EQ(evl_redis_send(conn, buf, ends, 2, EVL_SEND_ENCODED), EVL_EINVAL);
+  }
+  ASSERT_EQ(evl_redis_send(conn, (const uint8_t *) good, ends, -1, 0), EVL_EINVAL);
+  ASSERT_EQ(evl_redis_send(conn, NULL, ends, 1, 0), EVL_EINVAL);
+  ends[0] = 14;
+  ASSERT_EQ(evl_redis_send(conn, (const uint8_t *) good, ends, 1, 2), EVL_EINVAL); /* unknown flag */
+  ASSERT_OK(evl_redis_send(conn, (const uint8_t *) good, ends, 0, 0));
 }
 
 static void malformed_event(int32_t event, int64_t arg) {

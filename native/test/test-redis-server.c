@@ -232,7 +232,7 @@ static void quit_closed(void) {
   ASSERT_EQ(evl_redis_error_kind(conn), EVL_REDIS_ERR_EOF);
   ASSERT_STR_EQ(evl_redis_error(conn), "the server closed the connection");
   ASSERT_EQ(evl_redis_send(conn, (const uint8_t *) "*1\r\n$4\r\nPING\r\n",
-                           (const int32_t[]){14}, 1),
+                           (const int32_t[]){14}, 1, 0),
             EVL_ESTATE);
   close_and_finish(); /* from inside CLOSED */
 }
@@ -284,6 +284,37 @@ static void killed_event(int32_t event, int64_t arg) {
     return;
   }
   on_event(event, arg);
+}
+
+/* ---- EVL_SEND_ENCODED takes the caller's word for the framing: a command that breaks it
+ * inside is the server's to refuse (Redis answers with a protocol error and closes), and the
+ * shim stays memory-safe (this runs under ASan too) ---- */
+
+static void encoded_connected(void) {
+  static const char bad[] = "*1\r\n$x\r\nPING\r\n"; /* shaped like an array, wrong inside */
+  int32_t end = (int32_t) sizeof(bad) - 1;
+
+  ASSERT_OK(evl_redis_send(conn, (const uint8_t *) bad, &end, 1, EVL_SEND_ENCODED));
+}
+
+static void encoded_data(void) {
+  evl_test_read_all(conn, &received);
+}
+
+static void encoded_closed(void) {
+  fprintf(stderr, "  closed after \"%s\": %s\n", received.data != NULL ? received.data : "",
+          evl_redis_error(conn));
+  close_and_finish();
+}
+
+TEST_IMPL(redis_send_encoded_trusts_the_framing) {
+  evl_test_redis_start(&server);
+  reset(encoded_connected, encoded_data, encoded_closed);
+  evl_test_run(connect_tcp, on_event, 5000);
+  ASSERT_EQ(closed_cb_called, 1);
+  /* Whatever came before the close is the server's refusal, never a reply to a command. */
+  ASSERT(received.len == 0 || strncmp(received.data, "-ERR Protocol error", 19) == 0);
+  evl_test_redis_kill(&server);
 }
 
 TEST_IMPL(redis_server_killed) {
@@ -465,6 +496,7 @@ int main(int argc, char **argv) {
   RUN_TEST(redis_close_in_data);
   RUN_TEST(redis_close_in_closed);
   RUN_TEST(redis_server_killed);
+  RUN_TEST(redis_send_encoded_trusts_the_framing);
   RUN_TEST(redis_destroy_live);
   RUN_TEST(redis_many_connections);
   RUN_TEST(redis_destroy_from_callback_closes_sockets);

@@ -30,6 +30,8 @@ public interface LibEvloop {
     int EVL_REDIS_ERR_OOM = 5;
     int EVL_REDIS_ERR_TIMEOUT = 6;
 
+    int EVL_SEND_ENCODED = 1;
+
     byte EVL_REPLY_BULK = '$';
     byte EVL_REPLY_STATUS = '+';
     byte EVL_REPLY_ERROR = '-';
@@ -77,7 +79,7 @@ public interface LibEvloop {
      * {@code buf}: the commands' bytes from its position to its limit. A heap buffer is copied
      * to native memory for the call (that region only, and not back: {@code @In}).
      */
-    int evl_redis_send(Pointer conn, @In ByteBuffer buf, @In int[] ends, int count);
+    int evl_redis_send(Pointer conn, @In ByteBuffer buf, @In int[] ends, int count, int flags);
 
     int evl_redis_set_max_reply(Pointer conn, long max);
 
