@@ -1,22 +1,28 @@
 #!/usr/bin/env bash
 # Runs evloop's benchmark suite and writes the report:
-#   1. installs what is missing (through build-native.sh: libuv, hiredis, cmake, a C compiler,
+#   1. installs what is missing (through build-native.sh: cmake, make, a C compiler, curl,
 #      redis-server and redis-benchmark; Java 17 and Maven if absent);
 #   2. installs the evloop artifact into the local Maven repository (mvn -DskipTests install),
-#      builds bench/ (Maven) and the C reference program bench/c/hiredis_uv_bench.c;
+#      builds bench/ (Maven) and the C reference program bench/c/hiredis_uv_bench.c, linked
+#      (on Linux) against the same static libuv and hiredis as libevloop (the archives CMake's
+#      configure had scripts/deps-from-debian.sh build into its cache folder);
 #   3. starts its own redis-server on a free loopback port, runs io.evloop.bench.BenchSuite
-#      (Redis throughput/latency of every client, JMH post hand-off and micro benchmarks, the
-#      DAG end to end, memory per in-flight command), and stops the server.
+#      (GET throughput and CPU per GET of every client in three usage patterns: in-loop, 1 and
+#      4 foreign producer threads; JMH post hand-off and micro benchmarks, the DAG end to
+#      end, memory per in-flight command), and stops the server.
 #
 # Usage: ./bench.sh [--quick] [--check] [--sections redis,handoff,micro,dag,memory]
 #                   [--clients evloop-native,evloop-java,lettuce,jedis,c-hiredis-libuv,redis-benchmark]
-#                   [--reps N] [--no-build]
-#   (no option)  the full run, under 20 minutes on 2 cores: writes BENCHMARKS.md at the root,
-#                its charts and results.json/CSV in bench/results/full/
-#   --quick      a smoke run, under 3 minutes: everything in bench/results/quick/ (its own
-#                BENCHMARKS.md there; the root one is left alone)
+#                   [--patterns in-loop,producers-1,producers-4] [--reps N] [--markdown FILE] [--no-build]
+#   (no option)  the full run (N = 16, 256, 1000, 4000, 16000 in flight, 3 repetitions), about
+#                20 minutes on 2 cores: the report, its charts and results.json/CSV in
+#                bench/results/full/ (in bench/results/partial/ when --sections, --clients,
+#                --patterns or --reps limit it)
+#   --quick      a smoke run (N = 1000, 2 repetitions), under 3 minutes: bench/results/quick/
 #   --check      exit non-zero unless every client ran and produced figures (never judges speed);
 #                bench/smoke.sh runs --quick --check for CI
+#   --markdown FILE  write the report to FILE instead of bench/results/<mode>/BENCHMARKS.md
+#                (e.g. --markdown BENCHMARKS.md after a full run to refresh the root one)
 #   --no-build   reuse the artifacts of an earlier build
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -25,16 +31,20 @@ cd "$root"
 quick=0
 check=0
 build=1
+markdown_arg=""
 suite_args=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --quick) quick=1 ;;
     --check) check=1 ;;
     --no-build) build=0 ;;
-    --sections|--clients|--reps)
+    --markdown)
+      [[ $# -ge 2 ]] || { echo "bench.sh: $1 needs a value" >&2; exit 2; }
+      markdown_arg="$2"; shift ;;
+    --sections|--clients|--patterns|--reps)
       [[ $# -ge 2 ]] || { echo "bench.sh: $1 needs a value" >&2; exit 2; }
       suite_args+=("$1" "$2"); shift ;;
-    -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
   esac
   shift
@@ -45,10 +55,18 @@ started=$(date +%s)
 
 # ---- what the run needs --------------------------------------------------------------------
 . scripts/ensure-java-maven.sh
-have_headers() { [ -f /usr/include/hiredis/adapters/libuv.h ] || [ -f "$(brew --prefix 2>/dev/null)/include/hiredis/adapters/libuv.h" ]; }
+c_compiler="${CC:-cc}"
+if [ "$(uname -s)" = Darwin ]; then
+  # Homebrew's libuv and hiredis, as libevloop links them there.
+  have_c_deps() { [ -f "$(brew --prefix 2>/dev/null)/include/hiredis/adapters/libuv.h" ]; }
+else
+  # scripts/deps-from-debian.sh builds libuv and hiredis itself: it needs make, cmake and a downloader.
+  have_c_deps() { command -v make >/dev/null 2>&1 && command -v cmake >/dev/null 2>&1 \
+    && { command -v curl >/dev/null 2>&1 || command -v wget >/dev/null 2>&1; }; }
+fi
 if [ "$build" = 1 ] && { ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-benchmark >/dev/null 2>&1 \
-     || ! command -v cc >/dev/null 2>&1 || ! have_headers; }; then
-  log "Installing the native toolchain, libuv, hiredis and redis (build-native.sh)"
+     || ! command -v "$c_compiler" >/dev/null 2>&1 || ! have_c_deps; }; then
+  log "Installing the native toolchain and redis (build-native.sh)"
   ./build-native.sh --skip-tests
 fi
 if ! command -v redis-benchmark >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
@@ -63,6 +81,19 @@ if [ "$(uname -s)" = Linux ] && ! { command -v fc-list >/dev/null 2>&1 && [ -n "
     echo "bench.sh: no fonts could be installed; the report will lack its charts" >&2
 fi
 
+# The folder libevloop's static libuv and hiredis were built into: CMake's configure of the
+# Maven build (target/native) records it, so the C program links the very archives libevloop
+# holds, with no second rule for naming that folder.
+evl_deps_prefix() {
+  local dir
+  dir="$(sed -n 's/^EVL_DEPS_DIR:PATH=//p' "$root/target/native/CMakeCache.txt" 2>/dev/null)"
+  if [ -z "$dir" ] || [ ! -f "$dir/lib/libuv.a" ] || [ ! -f "$dir/lib/libhiredis.a" ]; then
+    echo "bench.sh: no static libuv and hiredis recorded in target/native/CMakeCache.txt: run without --no-build" >&2
+    return 1
+  fi
+  printf '%s\n' "$dir"
+}
+
 # ---- build ---------------------------------------------------------------------------------
 if [ "$build" = 1 ]; then
   log "Installing the evloop artifact (mvn -DskipTests install)"
@@ -71,11 +102,18 @@ if [ "$build" = 1 ]; then
   mvn -B -q -ntp -f bench/pom.xml package
   log "Building the C reference program"
   mkdir -p bench/target
-  cflags="$(pkg-config --cflags hiredis libuv 2>/dev/null || true)"
-  libs="$(pkg-config --libs hiredis libuv 2>/dev/null || echo "-lhiredis -luv")"
-  # shellcheck disable=SC2086 # word splitting of the flags is intended
-  cc -O2 -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra $cflags -o bench/target/hiredis_uv_bench \
-    bench/c/hiredis_uv_bench.c $libs
+  c_flags=(-O2 -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra)
+  if [ "$(uname -s)" = Darwin ]; then
+    cflags="$(pkg-config --cflags hiredis libuv 2>/dev/null || true)"
+    libs="$(pkg-config --libs hiredis libuv 2>/dev/null || echo "-lhiredis -luv")"
+    # shellcheck disable=SC2086 # word splitting of the flags is intended
+    "$c_compiler" "${c_flags[@]}" $cflags -o bench/target/hiredis_uv_bench bench/c/hiredis_uv_bench.c $libs
+  else
+    deps="$(evl_deps_prefix)"
+    # libuv's archive needs pthread, dl and rt besides libc (its pkg-config Libs.private).
+    "$c_compiler" "${c_flags[@]}" -I"$deps/include" -o bench/target/hiredis_uv_bench bench/c/hiredis_uv_bench.c \
+      "$deps/lib/libhiredis.a" "$deps/lib/libuv.a" -lpthread -ldl -lrt
+  fi
 fi
 [ -x bench/target/hiredis_uv_bench ] && [ -f bench/target/classpath.txt ] || {
   echo "bench.sh: bench/ is not built; run without --no-build" >&2; exit 1; }
@@ -108,19 +146,23 @@ done
 log "redis-server $(redis-server --version | sed 's/.*v=\([^ ]*\).*/\1/') on port $port (pid $server_pid)"
 
 # ---- run -----------------------------------------------------------------------------------
+# A full run limited to some sections, clients, patterns or repetitions goes to partial/, so
+# that only a complete full run replaces the committed results in full/.
 if [ "$quick" = 1 ]; then
   out="bench/results/quick"
-  markdown="$out/BENCHMARKS.md"
+elif [ ${#suite_args[@]} -gt 0 ]; then
+  out="bench/results/partial"
 else
   out="bench/results/full"
-  markdown="BENCHMARKS.md"
 fi
+markdown="${markdown_arg:-$out/BENCHMARKS.md}"
 rm -rf "$out"
 mkdir -p "$out"
 command_text="./bench.sh"
 [ "$quick" = 1 ] && command_text+=" --quick"
 [ "$check" = 1 ] && command_text+=" --check"
 [ ${#suite_args[@]} -gt 0 ] && command_text+=" ${suite_args[*]}"
+[ -n "$markdown_arg" ] && command_text+=" --markdown $markdown_arg"
 flags=()
 [ "$quick" = 1 ] && flags+=(--quick)
 [ "$check" = 1 ] && flags+=(--check)

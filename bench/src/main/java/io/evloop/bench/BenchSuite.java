@@ -47,6 +47,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * BenchSuite --port P --server-pid PID --out DIR --c-bench PATH [--quick] [--check]
  *            [--markdown FILE] [--charts DIR] [--command TEXT] [--git-rev REV]
  *            [--sections redis,handoff,micro,dag,memory] [--clients c-hiredis-libuv,...]
+ *            [--patterns in-loop,producers-1,producers-4] [--reps N]
  * </pre>
  * {@code --check} exits non-zero unless every client ran and produced figures (never
  * judging speed): the CI smoke test.
@@ -56,12 +57,15 @@ public final class BenchSuite {
     static final String C_CLIENT = "c-hiredis-libuv";
     static final String CEILING = "redis-benchmark";
     static final String LETTUCE = "lettuce";
+    static final String NATIVE_LOOP = "evloop-native";
+    static final String JAVA_LOOP = "evloop-java";
+    static final String JEDIS = "jedis";
     /** Report order. */
-    static final List<String> REDIS_CLIENTS = List.of("evloop-native", "evloop-java", LETTUCE, "jedis", C_CLIENT, CEILING);
-    static final List<String> JAVA_CLIENTS = List.of("evloop-native", "evloop-java", LETTUCE, "jedis");
+    static final List<String> REDIS_CLIENTS = List.of(NATIVE_LOOP, JAVA_LOOP, LETTUCE, JEDIS, C_CLIENT, CEILING);
+    /** Clients measured in the in-loop pattern only: the C program's own closed loop, the server's ceiling, a blocking pool. */
+    static final List<String> IN_LOOP_ONLY = List.of(C_CLIENT, CEILING, JEDIS);
     static final String KEY = "key:__rand_int__"; // the key redis-benchmark's GET test reads
     static final int VALUE_BYTES = 100;
-    static final int CEILING_PIPELINE = 1000;
     /** The reason text every harness part gives while the native Redis backend is a placeholder. */
     static final String NOT_BUILT = "native Redis backend is not built yet";
 
@@ -74,12 +78,12 @@ public final class BenchSuite {
                     int memoryCommands, long memoryPauseMs) {
 
         static Settings quick() {
-            return new Settings("quick", 2, List.of(1, 16, 256, 1024, 4096), 200, 400, 600, 500_000,
+            return new Settings("quick", 2, List.of(1000), 200, 400, 600, 500_000,
                     1, 200, 1, 400, 300, 800, 8, List.of(10, 100, 1000), List.of(0, 1000), 100_000, 4000);
         }
 
         static Settings full() {
-            return new Settings("full", 5, List.of(1, 16, 256, 1024, 4096), 1000, 2000, 3000, 4_000_000,
+            return new Settings("full", 3, List.of(16, 256, 1000, 4000, 16000), 1000, 2000, 3000, 4_000_000,
                     2, 1000, 5, 1000, 1000, 4000, 24, List.of(10, 100, 1000), List.of(0, 1000), 100_000, 6000);
         }
     }
@@ -116,14 +120,16 @@ public final class BenchSuite {
         Path charts = Path.of(a.get("charts", out.resolve("charts").toString())).toAbsolutePath();
         List<String> sections = a.getList("sections", "redis,handoff,micro,dag,memory");
         List<String> clients = a.getList("clients", String.join(",", REDIS_CLIENTS));
+        List<Pattern> patterns = a.getList("patterns", String.join(",", Pattern.ALL.stream().map(p -> p.id).toList()))
+                .stream().map(Pattern::of).toList();
         suite.results.command = a.get("command", "./bench.sh" + (a.has("quick") ? " --quick" : ""));
         suite.results.machine.put("evloop commit", a.get("git-rev", "unknown"));
-        suite.run(sections, clients);
+        suite.run(sections, clients, patterns);
         Report.write(suite.results, out, markdown, charts);
         System.out.println("results: " + out.resolve("results.json"));
         System.out.println("report:  " + markdown);
         if (a.has("check")) {
-            List<String> failures = Check.verify(suite.results, sections, clients);
+            List<String> failures = Check.verify(suite.results, sections, clients, patterns, settings.inflight());
             if (!failures.isEmpty()) {
                 System.out.println("CHECK FAILED: not every client produced figures:");
                 failures.forEach(f -> System.out.println("  - " + f));
@@ -139,7 +145,7 @@ public final class BenchSuite {
                 s.dagDurationMs(), s.dagMinRequests(), s.dagIoCalls(), s.dagRttUs(), s.memoryCommands(), s.memoryPauseMs());
     }
 
-    private void run(List<String> sections, List<String> clients) throws Exception {
+    private void run(List<String> sections, List<String> clients, List<Pattern> patterns) throws Exception {
         long start = System.nanoTime();
         results.mode = s.mode();
         results.startedAt = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
@@ -152,7 +158,7 @@ public final class BenchSuite {
             long t0 = System.nanoTime();
             try {
                 switch (section) {
-                    case "redis" -> redisSection(clients);
+                    case "redis" -> redisSection(clients, patterns);
                     case "handoff" -> handoffSection();
                     case "micro" -> microSection();
                     case "dag" -> dagSection();
@@ -181,33 +187,48 @@ public final class BenchSuite {
         }
     }
 
-    private void redisSection(List<String> clients) throws Exception {
-        List<String> order = new ArrayList<>();
-        for (String c : List.of(C_CLIENT, CEILING, "evloop-native", "evloop-java", LETTUCE, "jedis")) {
+    private void redisSection(List<String> clients, List<Pattern> patterns) throws Exception {
+        results.settings.put("patterns", patterns.stream().map(p -> p.id).toList());
+        List<String> others = new ArrayList<>();
+        for (String c : List.of(LETTUCE, C_CLIENT, CEILING, JEDIS)) {
             if (clients.contains(c)) {
-                order.add(c);
+                others.add(c);
             }
         }
         for (int rep = 1; rep <= s.reps(); rep++) {
-            // Each repetition runs every client once, starting one further along the list, so
-            // that a slow spell of the shared machine does not always hit the same client.
-            List<String> turn = new ArrayList<>(order);
-            Collections.rotate(turn, -(rep - 1));
-            for (String client : turn) {
-                say("bench: redis rep " + rep + "/" + s.reps() + ": " + client);
-                switch (client) {
-                    case C_CLIENT -> runC(rep);
-                    case CEILING -> runCeiling(rep);
-                    default -> runJavaClient(client, rep);
+            // Each repetition runs every pattern once, starting one further along the list, so
+            // that a slow spell of the shared machine does not always hit the same pattern.
+            List<Pattern> patternTurn = new ArrayList<>(patterns);
+            Collections.rotate(patternTurn, -(rep - 1));
+            for (Pattern pattern : patternTurn) {
+                // The two loops run back to back, alternating which goes first, so that their
+                // ratio pairs figures taken a few seconds apart; the other clients rotate after them.
+                List<String> turn = new ArrayList<>();
+                for (String loop : rep % 2 == 1 ? List.of(NATIVE_LOOP, JAVA_LOOP) : List.of(JAVA_LOOP, NATIVE_LOOP)) {
+                    if (clients.contains(loop)) {
+                        turn.add(loop);
+                    }
+                }
+                List<String> rest = new ArrayList<>(others.stream()
+                        .filter(c -> pattern == Pattern.IN_LOOP || !IN_LOOP_ONLY.contains(c)).toList());
+                Collections.rotate(rest, -(rep - 1));
+                turn.addAll(rest);
+                for (String client : turn) {
+                    say("bench: redis rep " + rep + "/" + s.reps() + ", " + pattern.id + ": " + client);
+                    switch (client) {
+                        case C_CLIENT -> runC(rep);
+                        case CEILING -> runCeiling(rep);
+                        default -> runJavaClient(client, pattern, rep);
+                    }
                 }
             }
         }
         aggregateRedis();
     }
 
-    private void runJavaClient(String client, int rep) throws Exception {
+    private void runJavaClient(String client, Pattern pattern, int rep) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(ChildProcess.javaBinary(), "-Xms1g", "-Xmx1g", "-cp", classPath,
-                "io.evloop.bench.RedisLoad", "--client", client, "--port", Integer.toString(port),
+                "io.evloop.bench.RedisLoad", "--client", client, "--pattern", pattern.id, "--port", Integer.toString(port),
                 "--inflight", join(s.inflight()), "--warmup-ms", Long.toString(s.warmupMs()),
                 "--duration-ms", Long.toString(s.durationMs()), "--jvm-warmup-ms", Long.toString(s.jvmWarmupMs()),
                 "--server-pid", Long.toString(serverPid), "--key", KEY, "--value-bytes", Integer.toString(VALUE_BYTES)));
@@ -217,9 +238,9 @@ public final class BenchSuite {
         for (int n : s.inflight()) {
             JsonObject row = rows.stream().filter(r -> r.get("inflight").getAsInt() == n).findFirst().orElse(null);
             if (row == null) {
-                addRun(failedRun(client, n, rep, o.timedOut() ? "timed out" : "no result (exit " + o.exitCode() + ", see bench.log)"));
+                addRun(failedRun(client, pattern, n, rep, o.timedOut() ? "timed out" : "no result (exit " + o.exitCode() + ", see bench.log)"));
             } else {
-                addRun(runFrom(row, client, rep));
+                addRun(runFrom(row, client, pattern, rep));
             }
         }
     }
@@ -232,27 +253,42 @@ public final class BenchSuite {
             ChildProcess.Outcome o = ChildProcess.run(cmd, log, 60 + (s.warmupMs() + s.durationMs()) / 1000);
             List<JsonObject> rows = jsonLines(o.stdout());
             if (rows.isEmpty() || o.exitCode() != 0) {
-                addRun(failedRun(C_CLIENT, n, rep, o.timedOut() ? "timed out" : "exit " + o.exitCode() + ", see bench.log"));
+                addRun(failedRun(C_CLIENT, Pattern.IN_LOOP, n, rep, o.timedOut() ? "timed out" : "exit " + o.exitCode() + ", see bench.log"));
                 continue;
             }
             JsonObject row = rows.get(0);
             row.addProperty("status", "ok");
             row.addProperty("effectiveInflight", n);
             results.machine.putIfAbsent("hiredis / libuv (C reference)", row.get("versions").getAsString());
-            addRun(runFrom(row, C_CLIENT, rep));
+            addRun(runFrom(row, C_CLIENT, Pattern.IN_LOOP, rep));
         }
     }
 
-    /** redis-benchmark -P 1000 -c 1 -t get -d 100: the server's own ceiling on one connection. */
+    /**
+     * Requests for one redis-benchmark run: the suite's count at N >= 1000, fewer at smaller
+     * pipelines (which go slower), so that every N takes a few seconds at most.
+     */
+    private int ceilingRequests(int n) {
+        return (int) Math.max(50L * n, Math.round(s.ceilingRequests() * Math.min(1.0, n / 1000.0)));
+    }
+
+    /** redis-benchmark -P N -c 1 -t get -d 100 at every N: the server's own ceiling on one connection. */
     private void runCeiling(int rep) throws Exception {
+        results.settings.put("ceilingCommand", "redis-benchmark -h 127.0.0.1 -p PORT -P N -c 1 -t get -d 100 -n REQUESTS --csv"
+                + " (REQUESTS = max(50 N, " + s.ceilingRequests() + " x min(1, N / 1000)))");
+        for (int n : s.inflight()) {
+            runCeiling(n, rep);
+        }
+    }
+
+    private void runCeiling(int n, int rep) throws Exception {
+        int requests = ceilingRequests(n);
         // bash reports the CPU time of its waited-for child from its own /proc stat (cutime, cstime).
         String script = "redis-benchmark \"$@\"; rc=$?; read -r -a s < /proc/$$/stat; "
                 + "echo \"CHILD_CPU_TICKS $((s[15] + s[16])) $(getconf CLK_TCK)\"; exit $rc";
         List<String> cmd = List.of("bash", "-c", script, "redis-benchmark", "-h", "127.0.0.1", "-p", Integer.toString(port),
-                "-P", Integer.toString(CEILING_PIPELINE), "-c", "1", "-t", "get", "-d", Integer.toString(VALUE_BYTES),
-                "-n", Integer.toString(s.ceilingRequests()), "--csv");
-        results.settings.put("ceilingCommand", "redis-benchmark -h 127.0.0.1 -p PORT -P 1000 -c 1 -t get -d 100 -n "
-                + s.ceilingRequests() + " --csv");
+                "-P", Integer.toString(n), "-c", "1", "-t", "get", "-d", Integer.toString(VALUE_BYTES),
+                "-n", Integer.toString(requests), "--csv");
         long server0 = ProcStats.processCpuNanos(serverPid);
         long busy0 = ProcStats.machineBusyNanos();
         long t0 = System.nanoTime();
@@ -271,7 +307,7 @@ public final class BenchSuite {
             }
         }
         if (csv == null || o.exitCode() != 0) {
-            addRun(failedRun(CEILING, CEILING_PIPELINE, rep, "no CSV line from redis-benchmark (exit " + o.exitCode() + ")"));
+            addRun(failedRun(CEILING, Pattern.IN_LOOP, n, rep, "no CSV line from redis-benchmark (exit " + o.exitCode() + ")"));
             return;
         }
         // "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
@@ -280,15 +316,16 @@ public final class BenchSuite {
         // This suite's JVM is idle meanwhile; what bash, redis-benchmark and the server did not use ran elsewhere.
         Double otherPct = serverPct == null || busy0 < 0 || busy1 < 0 || cpuSeconds < 0 ? null
                 : Math.max(0, 100.0 * ((busy1 - busy0) - (server1 - server0) - cpuSeconds * 1e9) / elapsed);
-        addRun(new Results.RedisRun(CEILING, CEILING_PIPELINE, CEILING_PIPELINE, rep, "ok", null, rps,
+        addRun(new Results.RedisRun(CEILING, Pattern.IN_LOOP.id, n, n, rep, "ok", null, rps,
                 Double.parseDouble(csv[4]) * 1e3, Double.parseDouble(csv[6]) * 1e3, -1, Double.parseDouble(csv[7]) * 1e3,
-                cpuSeconds < 0 ? -1 : cpuSeconds * 1e9 / s.ceilingRequests(), cpuSeconds < 0 ? -1 : 100.0 * cpuSeconds * 1e9 / elapsed,
-                serverPct, otherPct, s.ceilingRequests(), 0));
+                cpuSeconds < 0 ? -1 : cpuSeconds * 1e9 / requests, cpuSeconds < 0 ? -1 : 100.0 * cpuSeconds * 1e9 / elapsed,
+                serverPct, otherPct, requests, 0));
     }
 
-    private static Results.RedisRun runFrom(JsonObject r, String client, int rep) {
+    private static Results.RedisRun runFrom(JsonObject r, String client, Pattern pattern, int rep) {
         String status = str(r, "status", "failed");
-        return new Results.RedisRun(client, r.get("inflight").getAsInt(), (int) num(r, "effectiveInflight", r.get("inflight").getAsInt()),
+        return new Results.RedisRun(client, pattern.id, r.get("inflight").getAsInt(),
+                (int) num(r, "effectiveInflight", r.get("inflight").getAsInt()),
                 rep, status, str(r, "reason", null), num(r, "opsPerSec", 0), num(r, "p50Us", 0), num(r, "p99Us", 0),
                 num(r, "p999Us", 0), num(r, "maxUs", 0), num(r, "cpuNsPerOp", 0), num(r, "clientCpuPct", 0),
                 r.has("serverCpuPct") && num(r, "serverCpuPct", -1) >= 0 ? num(r, "serverCpuPct", 0) : null,
@@ -296,29 +333,31 @@ public final class BenchSuite {
                 (long) num(r, "ops", 0), (long) num(r, "errors", 0));
     }
 
-    private static Results.RedisRun failedRun(String client, int n, int rep, String reason) {
-        return new Results.RedisRun(client, n, n, rep, "failed", reason, 0, 0, 0, 0, 0, 0, 0, null, null, 0, 0);
+    private static Results.RedisRun failedRun(String client, Pattern pattern, int n, int rep, String reason) {
+        return new Results.RedisRun(client, pattern.id, n, n, rep, "failed", reason, 0, 0, 0, 0, 0, 0, 0, null, null, 0, 0);
     }
 
     private void addRun(Results.RedisRun r) {
         results.redisRuns.add(r);
         if ("ok".equals(r.status())) {
-            say(String.format(Locale.ROOT, "  %-16s N=%-5d %,12.0f ops/s  p50 %8.1f us  p99 %8.1f us  cpu %7.0f ns/op",
-                    r.client(), r.inflight(), r.opsPerSec(), r.p50Us(), r.p99Us(), r.cpuNsPerOp()));
+            say(String.format(Locale.ROOT, "  %-16s %-12s N=%-5d %,12.0f ops/s  p50 %8.1f us  p99 %8.1f us  cpu %7.0f ns/op",
+                    r.client(), r.pattern(), r.inflight(), r.opsPerSec(), r.p50Us(), r.p99Us(), r.cpuNsPerOp()));
         } else if (!"unavailable".equals(r.status()) || r.inflight() == s.inflight().get(0)) {
-            say("  " + r.client() + " N=" + r.inflight() + ": " + r.status() + ": " + r.reason());
+            say("  " + r.client() + " " + r.pattern() + " N=" + r.inflight() + ": " + r.status() + ": " + r.reason());
             if ("failed".equals(r.status())) {
-                problem(r.client() + " at N=" + r.inflight() + " (rep " + r.rep() + ") failed: " + r.reason());
+                problem(r.client() + " (" + r.pattern() + ") at N=" + r.inflight() + " (rep " + r.rep() + ") failed: " + r.reason());
             }
         }
     }
 
     private void aggregateRedis() {
         Map<String, List<Results.RedisRun>> byPoint = new LinkedHashMap<>();
-        for (String client : REDIS_CLIENTS) {
-            for (Results.RedisRun r : results.redisRuns) {
-                if (r.client().equals(client)) {
-                    byPoint.computeIfAbsent(client + "@" + r.inflight(), k -> new ArrayList<>()).add(r);
+        for (Pattern pattern : Pattern.ALL) {
+            for (String client : REDIS_CLIENTS) {
+                for (Results.RedisRun r : results.redisRuns) {
+                    if (r.client().equals(client) && r.pattern().equals(pattern.id)) {
+                        byPoint.computeIfAbsent(client + "@" + pattern.id + "@" + r.inflight(), k -> new ArrayList<>()).add(r);
+                    }
                 }
             }
         }
@@ -326,41 +365,55 @@ public final class BenchSuite {
             Results.RedisRun first = runs.get(0);
             List<Results.RedisRun> ok = runs.stream().filter(r -> "ok".equals(r.status())).toList();
             if (ok.isEmpty()) {
-                results.redis.add(new Results.RedisPoint(first.client(), first.inflight(), first.effectiveInflight(), 0,
-                        first.status(), first.reason(), 0, 0, 0, 0, 0, 0, 0, null, null, null, null, null,
-                        null, null, null, null, null, null, null, null));
+                results.redis.add(new Results.RedisPoint(first.client(), first.pattern(), first.inflight(), first.effectiveInflight(),
+                        0, first.status(), first.reason(), 0, 0, 0, 0, 0, 0, 0, 0, 0, null, null, null, null, null, null, null,
+                        null, null, null, null, null, null));
                 continue;
             }
-            int refN = first.client().equals(CEILING) ? 1024 : first.inflight();
+            String client = first.client();
+            String pattern = first.pattern();
+            int n = first.inflight();
+            String inLoop = Pattern.IN_LOOP.id;
+            boolean nativeLoop = client.equals(NATIVE_LOOP);
+            boolean foreign = !pattern.equals(inLoop);
             List<Double> serverPcts = ok.stream().map(Results.RedisRun::serverCpuPct).filter(v -> v != null).toList();
             List<Double> otherPcts = ok.stream().map(Results.RedisRun::otherCpuPct).filter(v -> v != null).toList();
-            results.redis.add(new Results.RedisPoint(first.client(), first.inflight(), first.effectiveInflight(), ok.size(),
+            ToDoubleFunction<Results.RedisRun> ops = Results.RedisRun::opsPerSec;
+            ToDoubleFunction<Results.RedisRun> cpu = Results.RedisRun::cpuNsPerOp;
+            ToDoubleFunction<Results.RedisRun> p99 = Results.RedisRun::p99Us;
+            results.redis.add(new Results.RedisPoint(client, pattern, n, first.effectiveInflight(), ok.size(),
                     "ok", ok.size() < runs.size() ? (runs.size() - ok.size()) + " of " + runs.size() + " repetitions failed" : null,
-                    min(ok, Results.RedisRun::opsPerSec), median(ok, Results.RedisRun::opsPerSec), max(ok, Results.RedisRun::opsPerSec),
-                    median(ok, Results.RedisRun::p50Us), median(ok, Results.RedisRun::p99Us), median(ok, Results.RedisRun::p999Us),
-                    median(ok, Results.RedisRun::cpuNsPerOp),
+                    min(ok, ops), median(ok, ops), max(ok, ops),
+                    median(ok, Results.RedisRun::p50Us), median(ok, p99), median(ok, Results.RedisRun::p999Us),
+                    median(ok, cpu), min(ok, cpu), max(ok, cpu),
                     serverPcts.isEmpty() ? null : medianOf(serverPcts), otherPcts.isEmpty() ? null : medianOf(otherPcts),
-                    ratio(ok, C_CLIENT, refN, Results.RedisRun::opsPerSec), ratio(ok, LETTUCE, refN, Results.RedisRun::opsPerSec),
-                    ratio(ok, CEILING, CEILING_PIPELINE, Results.RedisRun::opsPerSec),
-                    ratio(ok, C_CLIENT, refN, Results.RedisRun::p50Us), ratio(ok, LETTUCE, refN, Results.RedisRun::p50Us),
-                    ratio(ok, C_CLIENT, refN, Results.RedisRun::p99Us), ratio(ok, LETTUCE, refN, Results.RedisRun::p99Us),
-                    ratio(ok, C_CLIENT, refN, Results.RedisRun::p999Us), ratio(ok, LETTUCE, refN, Results.RedisRun::p999Us),
-                    ratio(ok, C_CLIENT, refN, Results.RedisRun::cpuNsPerOp), ratio(ok, LETTUCE, refN, Results.RedisRun::cpuNsPerOp)));
+                    ratio(ok, C_CLIENT, inLoop, n, ops), ratio(ok, LETTUCE, pattern, n, ops), ratio(ok, CEILING, inLoop, n, ops),
+                    nativeLoop ? ratio(ok, JAVA_LOOP, pattern, n, ops) : null,
+                    nativeLoop ? ratio(ok, JAVA_LOOP, pattern, n, cpu) : null,
+                    foreign ? ratio(ok, client, inLoop, n, ops) : null,
+                    foreign ? ratio(ok, client, inLoop, n, cpu) : null,
+                    ratio(ok, C_CLIENT, inLoop, n, p99), ratio(ok, LETTUCE, pattern, n, p99),
+                    ratio(ok, C_CLIENT, inLoop, n, cpu), ratio(ok, LETTUCE, pattern, n, cpu)));
         }
     }
 
-    /** Median over repetitions of (this run's figure / the reference client's figure in the same repetition). */
-    private Double ratio(List<Results.RedisRun> runs, String reference, int refN, ToDoubleFunction<Results.RedisRun> figure) {
+    /**
+     * This point's figure over the reference's (client, pattern, N) in the same repetition, over
+     * every repetition that has both; null when none has, or when the reference is this point.
+     */
+    private Results.Ratio ratio(List<Results.RedisRun> runs, String reference, String pattern, int n,
+                                ToDoubleFunction<Results.RedisRun> figure) {
         List<Double> ratios = new ArrayList<>();
         for (Results.RedisRun r : runs) {
             for (Results.RedisRun ref : results.redisRuns) {
-                if (ref.client().equals(reference) && ref.inflight() == refN && ref.rep() == r.rep()
-                        && "ok".equals(ref.status()) && figure.applyAsDouble(ref) > 0 && figure.applyAsDouble(r) > 0) {
+                if (ref != r && ref.client().equals(reference) && ref.pattern().equals(pattern) && ref.inflight() == n
+                        && ref.rep() == r.rep() && "ok".equals(ref.status())
+                        && figure.applyAsDouble(ref) > 0 && figure.applyAsDouble(r) > 0) {
                     ratios.add(figure.applyAsDouble(r) / figure.applyAsDouble(ref));
                 }
             }
         }
-        return ratios.isEmpty() ? null : medianOf(ratios);
+        return ratios.isEmpty() ? null : new Results.Ratio(medianOf(ratios), Collections.min(ratios), Collections.max(ratios), ratios.size());
     }
 
     // ---- JMH: post hand-off, wake-up, codec, one native call --------------------------------

@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.function.ToDoubleFunction;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
@@ -18,14 +17,11 @@ import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.axis.NumberTickUnit;
 import org.jfree.chart.plot.CategoryPlot;
 import org.jfree.chart.plot.PlotOrientation;
-import org.jfree.chart.plot.ValueMarker;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.category.BarRenderer;
 import org.jfree.chart.renderer.category.StandardBarPainter;
 import org.jfree.chart.renderer.xy.XYErrorRenderer;
 import org.jfree.chart.title.TextTitle;
-import org.jfree.chart.ui.RectangleAnchor;
-import org.jfree.chart.ui.TextAnchor;
 import org.jfree.data.category.DefaultCategoryDataset;
 import org.jfree.data.xy.YIntervalSeries;
 import org.jfree.data.xy.YIntervalSeriesCollection;
@@ -46,13 +42,18 @@ final class Charts {
         System.setProperty("java.awt.headless", "true");
         Files.createDirectories(dir);
         List<Path> written = new ArrayList<>();
-        if (r.redis.stream().anyMatch(p -> "ok".equals(p.status()))) {
-            written.add(redisChart(r, dir.resolve("redis-throughput.png"), "GET throughput on one connection (median, bars: min-max of the repetitions)",
-                    "ops/s", Results.RedisPoint::opsMedian, false, true));
-            written.add(redisChart(r, dir.resolve("redis-latency-p99.png"), "GET latency p99 (median of the repetitions)",
-                    "p99 latency (us, log)", Results.RedisPoint::p99Us, true, false));
-            written.add(redisChart(r, dir.resolve("redis-cpu-per-op.png"), "Client CPU time per GET (whole client process)",
-                    "CPU ns per op (log)", Results.RedisPoint::cpuNsPerOp, true, false));
+        for (Pattern pattern : Pattern.ALL) {
+            if (r.redis.stream().noneMatch(p -> p.pattern().equals(pattern.id) && "ok".equals(p.status()))) {
+                continue;
+            }
+            written.add(redisChart(r, pattern, dir.resolve(redisChartName("throughput", pattern)),
+                    "GET throughput, " + pattern.description + " (median, bars: min-max)", "GETs/s",
+                    Results.RedisPoint::opsMedian, false, true, true));
+            written.add(redisChart(r, pattern, dir.resolve(redisChartName("latency-p99", pattern)),
+                    "GET latency p99, " + pattern.description, "p99 latency (us, log)", Results.RedisPoint::p99Us, true, false, false));
+            written.add(redisChart(r, pattern, dir.resolve(redisChartName("cpu-per-op", pattern)),
+                    "Whole client process CPU time per GET, " + pattern.description, "CPU ns per GET (log)",
+                    Results.RedisPoint::cpuNsPerOp, true, false, true));
         }
         if (r.handoff.stream().anyMatch(h -> "ok".equals(h.status()))) {
             written.add(handoffThroughput(r, dir.resolve("handoff-throughput.png")));
@@ -67,24 +68,33 @@ final class Charts {
         return written;
     }
 
-    private static Path redisChart(Results r, Path file, String title, String yLabel, ToDoubleFunction<Results.RedisPoint> y,
-                                   boolean logY, boolean intervals) throws IOException {
+    static String redisChartName(String figure, Pattern pattern) {
+        return "redis-" + figure + "-" + pattern.id + ".png";
+    }
+
+    /**
+     * One figure against N for every client in one pattern; the clients measured in-loop only
+     * (the C program, redis-benchmark -P N, Jedis's pool) appear on every pattern's chart as
+     * references, except redis-benchmark on the latency chart (its latency is a whole pipeline's).
+     */
+    private static Path redisChart(Results r, Pattern pattern, Path file, String title, String yLabel,
+                                   ToDoubleFunction<Results.RedisPoint> y, boolean logY, boolean intervals,
+                                   boolean withCeiling) throws IOException {
         YIntervalSeriesCollection data = new YIntervalSeriesCollection();
-        Double ceiling = null;
         for (String client : BenchSuite.REDIS_CLIENTS) {
-            List<Results.RedisPoint> points = r.redis.stream()
-                    .filter(p -> p.client().equals(client) && "ok".equals(p.status())).toList();
-            if (client.equals(BenchSuite.CEILING)) {
-                if (!points.isEmpty() && intervals) {
-                    ceiling = points.get(0).opsMedian();
-                }
+            boolean reference = BenchSuite.IN_LOOP_ONLY.contains(client);
+            if (!withCeiling && client.equals(BenchSuite.CEILING)) {
                 continue;
             }
+            String source = reference ? Pattern.IN_LOOP.id : pattern.id;
+            List<Results.RedisPoint> points = r.redis.stream()
+                    .filter(p -> p.client().equals(client) && p.pattern().equals(source) && "ok".equals(p.status())).toList();
             if (points.isEmpty()) {
                 continue;
             }
-            YIntervalSeries series = new YIntervalSeries(client.equals("jedis")
-                    ? Report.label(client) + " (at most 8 in flight)" : Report.label(client));
+            String name = Report.label(client) + (client.equals(BenchSuite.JEDIS) ? " (at most 8 in flight)" : "")
+                    + (reference && pattern != Pattern.IN_LOOP ? ", in-loop reference" : "");
+            YIntervalSeries series = new YIntervalSeries(name);
             for (Results.RedisPoint p : points) {
                 double v = y.applyAsDouble(p);
                 if (logY && v <= 0) {
@@ -112,22 +122,6 @@ final class Charts {
         yAxis = new NumberAxis(yLabel);
         yAxis.setNumberFormatOverride(new java.text.DecimalFormat("#,##0"));
         XYPlot plot = new XYPlot(data, x, yAxis, renderer(data.getSeriesCount()));
-        if (ceiling != null) {
-            ValueMarker marker = new ValueMarker(ceiling, Color.DARK_GRAY, new BasicStroke(1.5f, BasicStroke.CAP_BUTT,
-                    BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f}, 0f));
-            marker.setLabel(String.format(Locale.ROOT, "redis-benchmark -P 1000 (server ceiling): %,.0f ops/s", ceiling));
-            marker.setLabelAnchor(RectangleAnchor.TOP_LEFT);
-            marker.setLabelTextAnchor(TextAnchor.BOTTOM_LEFT);
-            marker.setLabelFont(font(12));
-            plot.addRangeMarker(marker);
-            double top = ceiling;
-            for (int s = 0; s < data.getSeriesCount(); s++) {
-                for (int i = 0; i < data.getItemCount(s); i++) {
-                    top = Math.max(top, data.getEndYValue(s, i));
-                }
-            }
-            yAxis.setUpperBound(top * 1.12);
-        }
         return save(new JFreeChart(title, font(14), plot, true), file);
     }
 

@@ -28,14 +28,29 @@ final class Csv {
         List<String> lines = new ArrayList<>();
         List<String> header = new ArrayList<>();
         for (RecordComponent c : components) {
-            header.add(c.getName());
+            if (c.getType() == Results.Ratio.class) {
+                // A ratio is three numbers; one column each keeps the file numeric.
+                header.add(c.getName());
+                header.add(c.getName() + "Min");
+                header.add(c.getName() + "Max");
+            } else {
+                header.add(c.getName());
+            }
         }
         lines.add(String.join(",", header));
         for (T row : rows) {
             List<String> cells = new ArrayList<>();
             for (RecordComponent c : components) {
                 try {
-                    cells.add(cell(c.getAccessor().invoke(row)));
+                    Object v = c.getAccessor().invoke(row);
+                    if (c.getType() == Results.Ratio.class) {
+                        Results.Ratio ratio = (Results.Ratio) v;
+                        cells.add(ratio == null ? "" : cell(ratio.median()));
+                        cells.add(ratio == null ? "" : cell(ratio.min()));
+                        cells.add(ratio == null ? "" : cell(ratio.max()));
+                    } else {
+                        cells.add(cell(v));
+                    }
                 } catch (ReflectiveOperationException e) {
                     throw new IllegalStateException(e);
                 }

@@ -3,7 +3,6 @@ package io.evloop.bench;
 import io.evloop.EventLoop;
 import io.evloop.EventLoops;
 import io.evloop.redis.RedisClient;
-import io.evloop.redis.Reply;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
@@ -18,7 +17,8 @@ import redis.clients.jedis.JedisPool;
 
 /**
  * The clients under test, each issuing {@code GET key} on one connection (Jedis: one pooled
- * connection per thread), with its library's defaults. Nothing here tunes a peer: Lettuce
+ * connection per thread), with its library's defaults, in any {@link Pattern} (Jedis, which
+ * blocks, only as its own thread pool). Nothing here tunes a peer: Lettuce
  * runs with its default client resources and auto-flush, Jedis with a pool of 8.
  */
 final class GetClients {
@@ -34,7 +34,12 @@ final class GetClients {
         /** Commands really in flight when asked for {@code n}. */
         int effectiveInFlight(int n);
 
-        LoadDriver driver(LatencyRecorder recorder);
+        /** Whether this client can be driven in that pattern (a blocking client has no completion callback). */
+        default boolean supports(Pattern pattern) {
+            return true;
+        }
+
+        LoadDriver driver(LatencyRecorder recorder, Pattern pattern);
 
         @Override
         void close();
@@ -80,7 +85,6 @@ final class GetClients {
             }
             throw e;
         }
-        byte[][] argv = {"GET".getBytes(StandardCharsets.US_ASCII), key};
         return new GetClient() {
             @Override
             public int effectiveInFlight(int n) {
@@ -88,9 +92,10 @@ final class GetClients {
             }
 
             @Override
-            public LoadDriver driver(LatencyRecorder recorder) {
-                return LoadDriver.async(recorder, () -> client.send(argv),
-                        v -> v instanceof Reply.BulkString b && b.length() == valueBytes);
+            public LoadDriver driver(LatencyRecorder recorder, Pattern pattern) {
+                // get(), the call users make, on every pattern: the same work per GET as Lettuce's async get.
+                return LoadDriver.async(recorder, pattern, () -> client.get(key),
+                        v -> v instanceof byte[] b && b.length == valueBytes);
             }
 
             @Override
@@ -112,8 +117,8 @@ final class GetClients {
             }
 
             @Override
-            public LoadDriver driver(LatencyRecorder recorder) {
-                return LoadDriver.async(recorder, () -> async.get(key),
+            public LoadDriver driver(LatencyRecorder recorder, Pattern pattern) {
+                return LoadDriver.async(recorder, pattern, () -> async.get(key),
                         v -> v instanceof byte[] b && b.length == valueBytes);
             }
 
@@ -145,7 +150,12 @@ final class GetClients {
             }
 
             @Override
-            public LoadDriver driver(LatencyRecorder recorder) {
+            public boolean supports(Pattern pattern) {
+                return pattern == Pattern.IN_LOOP; // measured once, as the thread-pool baseline
+            }
+
+            @Override
+            public LoadDriver driver(LatencyRecorder recorder, Pattern pattern) {
                 // Each load thread holds one pooled connection for the whole run: the fastest way
                 // to use a pool (borrowing per call would add the pool's cost to every GET).
                 return LoadDriver.blocking(recorder, () -> {

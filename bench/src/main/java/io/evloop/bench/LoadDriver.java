@@ -1,7 +1,9 @@
 package io.evloop.bench;
 
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -10,10 +12,11 @@ import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
- * Keeps commands in flight against one client until stopped: a closed loop, where every
- * completion sends the next command. {@link #async} drives a client that returns futures
- * (N chains, each re-sending from its completion callback, on whatever thread the client
- * completes it); {@link #blocking} drives a blocking client from threads (one command in
+ * Keeps commands in flight against one client until stopped. {@link #async} drives a client
+ * that returns futures in one of the {@link Pattern}s: N chains that re-send from their
+ * completion callback (on whatever thread the client completes it), or producer threads of
+ * their own that send while a Semaphore window of N permits allows, each completion giving
+ * its permit back. {@link #blocking} drives a blocking client from threads (one command in
  * flight per thread).
  */
 abstract class LoadDriver {
@@ -36,8 +39,10 @@ abstract class LoadDriver {
         return firstError.get();
     }
 
-    static LoadDriver async(LatencyRecorder recorder, Supplier<? extends CompletionStage<?>> send, Predicate<Object> valid) {
-        return new Async(recorder, send, valid);
+    static LoadDriver async(LatencyRecorder recorder, Pattern pattern, Supplier<? extends CompletionStage<?>> send,
+                            Predicate<Object> valid) {
+        return pattern.producerThreads == 0 ? new CompletionChains(recorder, send, valid)
+                : new ForeignProducers(recorder, pattern.producerThreads, send, valid);
     }
 
     /** A blocking call that returns whether the reply was the expected one. */
@@ -55,16 +60,44 @@ abstract class LoadDriver {
         return new Blocking(recorder, perThread);
     }
 
-    private static final class Async extends LoadDriver {
+    /** What both future-driven patterns share: how a command is sent and how its completion is counted. */
+    private abstract static class AsyncDriver extends LoadDriver {
         private final Supplier<? extends CompletionStage<?>> send;
         private final Predicate<Object> valid;
-        private final AtomicInteger active = new AtomicInteger();
-        private CountDownLatch idle;
 
-        Async(LatencyRecorder recorder, Supplier<? extends CompletionStage<?>> send, Predicate<Object> valid) {
+        AsyncDriver(LatencyRecorder recorder, Supplier<? extends CompletionStage<?>> send, Predicate<Object> valid) {
             super(recorder);
             this.send = send;
             this.valid = valid;
+        }
+
+        /** Sends one command; a client that throws instead of failing its future gets a failed one. */
+        final CompletionStage<?> sendOne() {
+            try {
+                return send.get();
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        }
+
+        /** Records one completion; returns false when it failed. */
+        final boolean record(long sentAt, Object value, Throwable error) {
+            boolean ok = error == null && valid.test(value);
+            recorder.completed(sentAt, System.nanoTime(), ok);
+            if (error != null) {
+                firstError.compareAndSet(null, error);
+            }
+            return error == null;
+        }
+    }
+
+    /** {@link Pattern#IN_LOOP}: N chains, each sending its next command from the completion callback. */
+    private static final class CompletionChains extends AsyncDriver {
+        private final AtomicInteger active = new AtomicInteger();
+        private CountDownLatch idle;
+
+        CompletionChains(LatencyRecorder recorder, Supplier<? extends CompletionStage<?>> send, Predicate<Object> valid) {
+            super(recorder, send, valid);
         }
 
         @Override
@@ -88,25 +121,12 @@ abstract class LoadDriver {
 
             void send() {
                 sentAt = System.nanoTime();
-                CompletionStage<?> f;
-                try {
-                    f = send.get();
-                } catch (RuntimeException e) {
-                    accept(null, e);
-                    return;
-                }
-                f.whenComplete(this);
+                sendOne().whenComplete(this);
             }
 
             @Override
             public void accept(Object value, Throwable error) {
-                long now = System.nanoTime();
-                boolean ok = error == null && valid.test(value);
-                recorder.completed(sentAt, now, ok);
-                if (error != null) {
-                    firstError.compareAndSet(null, error);
-                }
-                if (stopping || error != null) {
+                if (!record(sentAt, value, error) || stopping) {
                     if (active.decrementAndGet() == 0) {
                         idle.countDown();
                     }
@@ -114,6 +134,71 @@ abstract class LoadDriver {
                 }
                 send();
             }
+        }
+    }
+
+    /**
+     * {@link Pattern#PRODUCERS_1} and {@link Pattern#PRODUCERS_4}: threads that are not the
+     * client's send in a loop, each GET taking a permit of one shared Semaphore of N that its
+     * completion callback releases, so that at most N are in flight and a producer that finds
+     * none free blocks until a reply frees one.
+     */
+    private static final class ForeignProducers extends AsyncDriver {
+        private final int threadCount;
+        private Semaphore window;
+        private int permits;
+        private Thread[] threads = new Thread[0];
+
+        ForeignProducers(LatencyRecorder recorder, int threadCount, Supplier<? extends CompletionStage<?>> send,
+                         Predicate<Object> valid) {
+            super(recorder, send, valid);
+            this.threadCount = threadCount;
+        }
+
+        @Override
+        void start(int inFlight) {
+            permits = inFlight;
+            window = new Semaphore(inFlight);
+            threads = new Thread[threadCount];
+            for (int i = 0; i < threadCount; i++) {
+                threads[i] = new Thread(this::produce, "producer-" + i);
+                threads[i].setDaemon(true);
+                threads[i].start();
+            }
+        }
+
+        private void produce() {
+            try {
+                while (!stopping) {
+                    // A bounded wait, so that a producer notices the stop while every permit is out.
+                    if (!window.tryAcquire(50, TimeUnit.MILLISECONDS)) {
+                        continue;
+                    }
+                    long sentAt = System.nanoTime();
+                    sendOne().whenComplete((value, error) -> {
+                        if (!record(sentAt, value, error)) {
+                            stopping = true; // a broken connection fails every GET: stop rather than spin
+                        }
+                        window.release();
+                    });
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        @Override
+        boolean stopAndAwait(long timeout, TimeUnit unit) throws InterruptedException {
+            stopping = true;
+            long deadline = System.nanoTime() + unit.toNanos(timeout);
+            for (Thread t : threads) {
+                t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+                if (t.isAlive()) {
+                    return false;
+                }
+            }
+            // Every permit back means every GET sent has completed.
+            return window.tryAcquire(permits, Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         }
     }
 

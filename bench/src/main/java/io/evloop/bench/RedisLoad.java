@@ -9,12 +9,14 @@ import java.util.concurrent.TimeUnit;
 import org.HdrHistogram.Histogram;
 
 /**
- * One client's Redis throughput and latency, run in a JVM of its own by {@link BenchSuite}:
- * for each N, keeps N GETs in flight on one connection, warms up, measures for a fixed
- * window, and prints one JSON object per N on stdout.
+ * One client's Redis throughput and latency in one {@link Pattern}, run in a JVM of its own
+ * by {@link BenchSuite} (so that the process's CPU time is this client's alone): for each N,
+ * keeps N GETs in flight on one connection, warms up, measures for a fixed window, and
+ * prints one JSON object per N on stdout.
  *
  * <pre>
- * RedisLoad --client evloop-java --port 6379 [--host 127.0.0.1] [--inflight 1,16,256,1024,4096]
+ * RedisLoad --client evloop-java --port 6379 [--pattern in-loop|producers-1|producers-4]
+ *           [--host 127.0.0.1] [--inflight 16,256,1000,4000,16000]
  *           [--warmup-ms 1000] [--duration-ms 2000] [--jvm-warmup-ms 2000] [--server-pid PID]
  *           [--key key:__rand_int__] [--value-bytes 100]
  * </pre>
@@ -30,9 +32,10 @@ public final class RedisLoad {
     public static void main(String[] argv) throws Exception {
         Args args = Args.parse(argv);
         String client = args.require("client");
+        Pattern pattern = Pattern.of(args.get("pattern", Pattern.IN_LOOP.id));
         String host = args.get("host", "127.0.0.1");
         int port = Integer.parseInt(args.require("port"));
-        List<Integer> inflight = args.getInts("inflight", "1,16,256,1024,4096");
+        List<Integer> inflight = args.getInts("inflight", "16,256,1000,4000,16000");
         long warmupMs = args.getLong("warmup-ms", 1000);
         long durationMs = args.getLong("duration-ms", 2000);
         long jvmWarmupMs = args.getLong("jvm-warmup-ms", 2 * warmupMs);
@@ -45,26 +48,34 @@ public final class RedisLoad {
             c = GetClients.open(client, host, port, key, valueBytes);
         } catch (GetClients.Unavailable e) {
             for (int n : inflight) {
-                emit(status(client, n, "unavailable", e.getMessage()));
+                emit(status(client, pattern, n, "unavailable", e.getMessage()));
             }
             return;
         } catch (Exception e) {
             for (int n : inflight) {
-                emit(status(client, n, "failed", "cannot connect: " + e));
+                emit(status(client, pattern, n, "failed", "cannot connect: " + e));
             }
+            System.exit(1);
+            return;
+        }
+        if (!c.supports(pattern)) {
+            for (int n : inflight) {
+                emit(status(client, pattern, n, "failed", client + " is not driven in the " + pattern.id + " pattern"));
+            }
+            c.close();
             System.exit(1);
             return;
         }
         boolean failed = false;
         try {
             // A first run of the JIT's favourite shape, so that the first point is not a cold one.
-            runPoint(c, client, Math.min(256, c.effectiveInFlight(256)), 0, jvmWarmupMs, 1, serverPid);
+            runPoint(c, client, pattern, Math.min(256, c.effectiveInFlight(256)), 0, jvmWarmupMs, 1, serverPid);
             // Largest N first: the small-N points, which mostly measure wake-ups, then run long
             // after start-up, when the JIT compiler no longer keeps a second core busy.
             List<Integer> order = new java.util.ArrayList<>(inflight);
             order.sort(java.util.Comparator.reverseOrder());
             for (int n : order) {
-                Map<String, Object> r = runPoint(c, client, n, warmupMs, durationMs, 0, serverPid);
+                Map<String, Object> r = runPoint(c, client, pattern, n, warmupMs, durationMs, 0, serverPid);
                 failed |= !"ok".equals(r.get("status"));
                 emit(r);
             }
@@ -74,10 +85,10 @@ public final class RedisLoad {
         System.exit(failed ? 1 : 0);
     }
 
-    private static Map<String, Object> runPoint(GetClients.GetClient c, String client, int n, long warmupMs,
+    private static Map<String, Object> runPoint(GetClients.GetClient c, String client, Pattern pattern, int n, long warmupMs,
                                                 long durationMs, int discard, long serverPid) throws InterruptedException {
         LatencyRecorder recorder = new LatencyRecorder();
-        LoadDriver driver = c.driver(recorder);
+        LoadDriver driver = c.driver(recorder, pattern);
         int effective = c.effectiveInFlight(n);
         driver.start(effective);
         Thread.sleep(warmupMs);
@@ -100,6 +111,7 @@ public final class RedisLoad {
         double seconds = (t1 - t0) / 1e9;
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("client", client);
+        r.put("pattern", pattern.id);
         r.put("inflight", n);
         r.put("effectiveInflight", effective);
         Throwable error = driver.firstError();
@@ -119,6 +131,7 @@ public final class RedisLoad {
         r.put("p99Us", h.getValueAtPercentile(99) / 1e3);
         r.put("p999Us", h.getValueAtPercentile(99.9) / 1e3);
         r.put("maxUs", h.getMaxValue() / 1e3);
+        // The whole process's user + system time (every thread: loop, producers, JIT, GC) per GET completed.
         r.put("cpuNsPerOp", m.completions == 0 ? 0 : (double) (cpu1 - cpu0) / m.completions);
         r.put("clientCpuPct", 100.0 * (cpu1 - cpu0) / (t1 - t0));
         if (server0 >= 0 && server1 >= 0) {
@@ -131,9 +144,10 @@ public final class RedisLoad {
         return r;
     }
 
-    private static Map<String, Object> status(String client, int n, String status, String reason) {
+    private static Map<String, Object> status(String client, Pattern pattern, int n, String status, String reason) {
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("client", client);
+        r.put("pattern", pattern.id);
         r.put("inflight", n);
         r.put("status", status);
         r.put("reason", reason);

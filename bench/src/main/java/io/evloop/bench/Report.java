@@ -27,7 +27,8 @@ public final class Report {
     static final String NOT_MEASURED = "not measured";
     /** "On par" allows this much measurement noise. */
     static final double ON_PAR = 0.95;
-    static final int HEADLINE_N = 1024;
+    /** The N of the headline and of the targets (the quick run measures only this one). */
+    static final int HEADLINE_N = 1000;
 
     private final Results r;
     private final StringBuilder md = new StringBuilder();
@@ -91,21 +92,41 @@ public final class Report {
         machineSection();
     }
 
-    /** The few sentences a README can quote: throughput ratios at N=1024 and the DAG speed-up. */
+    /**
+     * The table a README can quote: every pattern's throughput and CPU per GET at the headline
+     * N for both loops and Lettuce, with the paired ratios, then the references.
+     */
     private void headline() {
-        List<String> parts = new ArrayList<>();
-        for (String client : List.of("evloop-java", "evloop-native")) {
-            point(client, HEADLINE_N).filter(p -> "ok".equals(p.status())).ifPresent(p -> {
-                Optional<Results.RedisPoint> jedis = point("jedis", HEADLINE_N).filter(j -> "ok".equals(j.status()) && j.opsMedian() > 0);
-                parts.add(String.format(Locale.ROOT, "the **%s** does **%s GETs/s**: %s the C program (hiredis + libuv), "
-                        + "%s Lettuce, %s an 8-thread Jedis pool (ratio of medians), %s `redis-benchmark -P 1000`", label(client).replace("evloop, ", ""),
-                        num(p.opsMedian()), x(p.vsC()), x(p.vsLettuce()),
-                        jedis.map(j -> String.format(Locale.ROOT, "%.1fx", p.opsMedian() / j.opsMedian())).orElse("-"), x(p.vsCeiling())));
-            });
+        int n = headlineN();
+        List<Results.RedisPoint> rows = new ArrayList<>();
+        for (Pattern pattern : Pattern.ALL) {
+            for (String client : List.of(BenchSuite.NATIVE_LOOP, BenchSuite.JAVA_LOOP, BenchSuite.LETTUCE)) {
+                point(client, pattern, n).ifPresent(rows::add);
+            }
         }
-        if (!parts.isEmpty()) {
-            line("**Headline** (one connection, " + HEADLINE_N + " GETs in flight, medians; ratios paired within each repetition): "
-                    + String.join("; ", parts) + ".");
+        for (String reference : List.of(BenchSuite.C_CLIENT, BenchSuite.CEILING, BenchSuite.JEDIS)) {
+            point(reference, Pattern.IN_LOOP, n).ifPresent(rows::add);
+        }
+        if (!rows.isEmpty()) {
+            line("## Headline: GET throughput and CPU per GET, N = " + n + " in flight, one connection");
+            line();
+            line("Produced by `" + r.command + "`. Medians of " + repetitions() + " repetitions; every ratio is the median "
+                    + "[min-max] of ratios paired within one repetition (native and Java loop run back to back). "
+                    + "**CPU ns/GET** is the whole client process's user + system time over the measurement window "
+                    + "divided by the GETs completed in it.");
+            line();
+            line("| pattern | client | GETs/s | CPU ns/GET | native / Java GETs/s | native / Java CPU/GET "
+                    + "| x own in-loop GETs/s | x C program | x Lettuce | x redis-benchmark -P " + n + " |");
+            line("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+            for (Results.RedisPoint p : rows) {
+                if (!"ok".equals(p.status())) {
+                    line("| " + p.pattern() + " | " + label(p.client()) + " | " + why(p.status(), p.reason()) + " | | | | | | | |");
+                    continue;
+                }
+                line("| " + p.pattern() + " | " + label(p.client()) + " | " + num(p.opsMedian()) + " | " + num(p.cpuNsPerOp())
+                        + " | " + rx(p.vsJavaLoop()) + " | " + rx(p.cpuVsJavaLoop()) + " | " + rx(p.vsOwnInLoop())
+                        + " | " + rx(p.vsC()) + " | " + rx(p.vsLettuce()) + " | " + rx(p.vsCeiling()) + " |");
+            }
             line();
         }
         List<String> dag = new ArrayList<>();
@@ -131,17 +152,17 @@ public final class Report {
 
     private List<Verdict> verdicts() {
         List<Verdict> v = new ArrayList<>();
-        // Redis throughput at about 1000 in flight.
-        Optional<Results.RedisPoint> java = point("evloop-java", HEADLINE_N);
-        Optional<Results.RedisPoint> nat = point("evloop-native", HEADLINE_N);
-        v.add(ratioVerdict("Java loop >= 0.5x `redis-benchmark -P 1000` (N=" + HEADLINE_N + ")", java,
-                Results.RedisPoint::vsCeiling, 0.5, "redis-benchmark -P 1000"));
-        v.add(ratioVerdict("Java loop > 2x the C program (N=" + HEADLINE_N + ", implied by the above)", java,
+        // Redis throughput at about 1000 in flight, in the pattern the targets were set for.
+        Optional<Results.RedisPoint> java = point(BenchSuite.JAVA_LOOP, Pattern.IN_LOOP, HEADLINE_N);
+        Optional<Results.RedisPoint> nat = point(BenchSuite.NATIVE_LOOP, Pattern.IN_LOOP, HEADLINE_N);
+        v.add(ratioVerdict("Java loop >= 0.5x `redis-benchmark -P " + HEADLINE_N + "` (in-loop, N=" + HEADLINE_N + ")", java,
+                Results.RedisPoint::vsCeiling, 0.5, "redis-benchmark -P " + HEADLINE_N));
+        v.add(ratioVerdict("Java loop > 2x the C program (in-loop, N=" + HEADLINE_N + ", implied by the above)", java,
                 Results.RedisPoint::vsC, 2.0, "the C program"));
-        v.add(ratioVerdict("Java loop >= 10x Lettuce (N=" + HEADLINE_N + ")", java, Results.RedisPoint::vsLettuce, 10.0, "Lettuce"));
-        v.add(ratioVerdict("Native loop >= 0.8x the C program (N=" + HEADLINE_N + ")", nat, Results.RedisPoint::vsC, 0.8, "the C program"));
-        v.add(ratioVerdict("Native loop >= 3x Lettuce (N=" + HEADLINE_N + ")", nat, Results.RedisPoint::vsLettuce, 3.0, "Lettuce"));
-        v.add(ratioVerdict("Native loop beats the C program outright (stretch; N=" + HEADLINE_N + ")", nat,
+        v.add(ratioVerdict("Java loop >= 10x Lettuce (in-loop, N=" + HEADLINE_N + ")", java, Results.RedisPoint::vsLettuce, 10.0, "Lettuce"));
+        v.add(ratioVerdict("Native loop >= 0.8x the C program (in-loop, N=" + HEADLINE_N + ")", nat, Results.RedisPoint::vsC, 0.8, "the C program"));
+        v.add(ratioVerdict("Native loop >= 3x Lettuce (in-loop, N=" + HEADLINE_N + ")", nat, Results.RedisPoint::vsLettuce, 3.0, "Lettuce"));
+        v.add(ratioVerdict("Native loop beats the C program outright (stretch; in-loop, N=" + HEADLINE_N + ")", nat,
                 Results.RedisPoint::vsC, 1.0 + 1e-9, "the C program"));
         // Post hand-off.
         for (String loop : List.of("evloop-native", "evloop-java")) {
@@ -182,14 +203,15 @@ public final class Report {
     }
 
     private Verdict ratioVerdict(String target, Optional<Results.RedisPoint> p,
-                                 java.util.function.Function<Results.RedisPoint, Double> ratio, double min, String what) {
+                                 java.util.function.Function<Results.RedisPoint, Results.Ratio> ratio, double min, String what) {
         if (p.isEmpty() || !"ok".equals(p.get().status())) {
             return new Verdict(target, p.map(x -> why(x.status(), x.reason())).orElse("no result"), NOT_MEASURED);
         }
-        Double x = ratio.apply(p.get());
-        if (x == null) {
+        Results.Ratio paired = ratio.apply(p.get());
+        if (paired == null) {
             return new Verdict(target, "no figure for " + what + " in the same repetitions", NOT_MEASURED);
         }
+        double x = paired.median();
         return new Verdict(target, String.format(Locale.ROOT, "%s ops/s: **%.2fx** %s", num(p.get().opsMedian()), x, what),
                 x >= min ? MET : SHORT);
     }
@@ -256,11 +278,11 @@ public final class Report {
     }
 
     private void referenceFigures() {
-        line("### The reference figures next to this run's (N=" + HEADLINE_N + ", medians)");
+        line("### The reference figures next to this run's (in-loop, N=" + HEADLINE_N + ", medians)");
         line();
         line("| client | reference (this machine class, 1000 in flight) | this run |");
         line("|---|---|---|");
-        refRow(BenchSuite.CEILING, "1.7-2.9M/s");
+        refRow(BenchSuite.CEILING, "1.7-2.9M/s at -P 1000");
         refRow(BenchSuite.C_CLIENT, "about 330-480k/s");
         refRow("evloop-java", "target: >= 0.5x redis-benchmark");
         refRow("evloop-native", "target: >= 0.8x the C program");
@@ -270,91 +292,179 @@ public final class Report {
     }
 
     private void refRow(String client, String reference) {
-        int n = client.equals(BenchSuite.CEILING) ? BenchSuite.CEILING_PIPELINE : HEADLINE_N;
-        Optional<Results.RedisPoint> p = point(client, n);
+        Optional<Results.RedisPoint> p = point(client, Pattern.IN_LOOP, HEADLINE_N);
         line("| " + label(client) + " | " + reference + " | "
                 + p.map(x -> "ok".equals(x.status()) ? num(x.opsMedian()) + " ops/s" : why(x.status(), x.reason())).orElse("not run")
                 + " |");
     }
 
     private void redisSection(Path mdDir, List<Path> charts) {
-        line("## Redis: GET throughput and latency on one connection");
+        line("## Redis: GET throughput and CPU per GET on one connection, three usage patterns");
         line();
-        Map<?, ?> settings = settingsMap();
-        line("Each client keeps N `GET key:__rand_int__` (a 100-byte value) in flight on **one connection** in a closed loop "
-                + "(every reply sends the next GET), warms up, then measures for a fixed window; every point is repeated "
-                + r.redisRuns.stream().mapToInt(Results.RedisRun::rep).max().orElse(0)
-                + " times (each repetition runs every client once, in rotating order). Throughput shows the median and "
-                + "[min-max] of the repetitions; latencies (HdrHistogram, every command of the window) and CPU are medians. "
-                + "**CPU/op** is the client process's CPU time (all its threads: loop, JIT, GC) over the window divided by the "
-                + "commands completed; **server CPU** is redis-server's share of one core over the same window, and "
-                + "**other CPU** what the rest of the machine used meanwhile (busy time of all cores from /proc/stat minus "
-                + "the client's and the server's; other engineers' builds share this machine: a high figure marks a disturbed point). "
-                + "**x C**, **x Lettuce** and **x ceiling** are the medians of per-repetition ratios of throughput to the C "
-                + "program and to Lettuce at the same N, and to `redis-benchmark -P 1000`.");
+        line("Each client keeps N `GET key:__rand_int__` (a 100-byte value) in flight on **one connection**, warms up, then "
+                + "measures for a fixed window; every point is repeated " + repetitions() + " times. The GETs are issued in "
+                + "three patterns:");
         line();
-        line("Clients: **" + label("evloop-native") + "** and **" + label("evloop-java") + "** (`RedisClient.send`), "
-                + "**Lettuce** (async API, one connection, defaults), **Jedis** (a pool of 8 connections, one blocking thread each: "
-                + "at most 8 commands in flight whatever N is, shown as `min(N, 8)`), the **C program** "
-                + "(`bench/c/hiredis_uv_bench.c`: hiredis async on libuv, the same closed loop) and "
-                + "**redis-benchmark** `-P 1000 -c 1 -t get -d 100`, the server's own ceiling on one connection.");
+        for (Pattern pattern : Pattern.ALL) {
+            line("- **" + pattern.id + "**: " + switch (pattern) {
+                case IN_LOOP -> "each completion callback sends the next GET (a closed loop of N chains, on the client's IO "
+                        + "thread), the most favourable pattern for an event loop;";
+                case PRODUCERS_1 -> "one plain Java thread, not the loop thread, calls `get()` in a loop, bounded by a "
+                        + "`java.util.concurrent.Semaphore` of N permits that the completion callback releases: how one of "
+                        + "a DAG's CPU threads calls the client;";
+                case PRODUCERS_4 -> "four such threads sharing one Semaphore of N permits.";
+            });
+        }
         line();
-        r.redis.stream().filter(p -> p.client().equals(BenchSuite.CEILING) && "ok".equals(p.status())).findFirst().ifPresent(c ->
-                line(String.format(Locale.ROOT, "**Server ceiling** (`redis-benchmark -P 1000 -c 1`): %s ops/s median [%s-%s], "
-                        + "%.2fx the C program at N=1024, %.1fx Lettuce at N=1024; CPU %s ns/op; server CPU %s; other CPU %s.", num(c.opsMedian()),
-                        num(c.opsMin()), num(c.opsMax()), nz(c.vsC()), nz(c.vsLettuce()), num(c.cpuNsPerOp()), pct(c.serverCpuPct()),
-                        pct(c.otherCpuPct()))));
+        line("Clients: **" + label(BenchSuite.NATIVE_LOOP) + "** and **" + label(BenchSuite.JAVA_LOOP) + "** (both "
+                + "`io.evloop.redis.RedisClient.get(byte[])`), **Lettuce** (`get` of its async API, one connection, defaults, called from the same "
+                + "producer threads), and as in-loop references the **C program** (`bench/c/hiredis_uv_bench.c`: hiredis async "
+                + "on libuv, the same closed loop, built against the very static libuv and hiredis that libevloop links), "
+                + "**redis-benchmark** `-P N -c 1 -t get -d 100` (the server's own ceiling on one connection) and **Jedis** "
+                + "(a pool of 8 connections, one blocking thread each: at most 8 in flight whatever N is).");
         line();
-        List<Integer> ns = r.redis.stream().filter(p -> !p.client().equals(BenchSuite.CEILING))
-                .map(Results.RedisPoint::inflight).distinct().sorted().toList();
-        for (int n : ns) {
-            line("### N = " + n);
-            line();
-            line("| client | in flight | ops/s (median) | [min-max] | p50 us | p99 us | p99.9 us | CPU ns/op | server CPU | other CPU | x C | x Lettuce | x ceiling |");
-            line("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        line("Each Java client runs in a JVM of its own, one JVM per client and pattern, so that **CPU ns/GET** (the process's "
+                + "user + system time over the window, every thread: loop, producers, JIT, GC, divided by the GETs completed "
+                + "in the window) is that client's alone; the C program's is its own `getrusage`, redis-benchmark's its process's "
+                + "from `/proc`. **server CPU** is redis-server's share of one core over the window, **other CPU** what the rest "
+                + "of the machine used meanwhile (a high figure marks a disturbed point). Throughput: median and [min-max] of the "
+                + "repetitions. Each repetition runs every pattern; within a pattern the two loops run back to back "
+                + "(alternating which goes first), then the other clients. Every **x** column is the median [min-max] of "
+                + "ratios paired within one repetition: **x own in-loop** over the same client's in-loop figure, **x C** over "
+                + "the C program, **x Lettuce** over Lettuce in the same pattern, **x redis-benchmark** over `-P N`, all at the same N.");
+        line();
+        for (Pattern pattern : Pattern.ALL) {
+            if (r.redis.stream().noneMatch(p -> p.pattern().equals(pattern.id))) {
+                continue;
+            }
+            patternTable(pattern);
+            loopPairTable(pattern);
+            chart(mdDir, charts, Charts.redisChartName("throughput", pattern), "GET throughput, " + pattern.id);
+            chart(mdDir, charts, Charts.redisChartName("cpu-per-op", pattern), "CPU time per GET, " + pattern.id);
+            chart(mdDir, charts, Charts.redisChartName("latency-p99", pattern), "GET p99 latency, " + pattern.id);
+        }
+        foreignOverInLoopTable();
+        referenceRatioTable();
+    }
+
+    private void patternTable(Pattern pattern) {
+        line("### " + pattern.id + ": " + pattern.description);
+        line();
+        line("| N | client | in flight | GETs/s (median) | [min-max] | p50 us | p99 us | CPU ns/GET [min-max] | server CPU "
+                + "| other CPU | x own in-loop | x C | x Lettuce | x redis-benchmark |");
+        line("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        for (int n : inflightLevels()) {
             for (String client : BenchSuite.REDIS_CLIENTS) {
-                if (client.equals(BenchSuite.CEILING)) {
+                if (pattern != Pattern.IN_LOOP && BenchSuite.IN_LOOP_ONLY.contains(client)) {
                     continue;
                 }
-                Optional<Results.RedisPoint> op = point(client, n);
+                Optional<Results.RedisPoint> op = point(client, pattern, n);
                 if (op.isEmpty()) {
                     continue;
                 }
                 Results.RedisPoint p = op.get();
                 if (!"ok".equals(p.status())) {
-                    line("| " + label(client) + " | " + n + " | " + why(p.status(), p.reason()) + " | | | | | | | | | | |");
+                    line("| " + n + " | " + label(client) + " | " + n + " | " + why(p.status(), p.reason()) + " | | | | | | | | | | |");
                     continue;
                 }
-                line(String.format(Locale.ROOT, "| %s | %d | %s | %s-%s | %.0f | %.0f | %.0f | %s | %s | %s | %s | %s | %s |",
-                        label(client), p.effectiveInflight(), num(p.opsMedian()), num(p.opsMin()), num(p.opsMax()),
-                        p.p50Us(), p.p99Us(), p.p999Us(), num(p.cpuNsPerOp()), pct(p.serverCpuPct()), pct(p.otherCpuPct()), x(p.vsC()),
-                        x(p.vsLettuce()), x(p.vsCeiling())));
+                line(String.format(Locale.ROOT, "| %d | %s | %d | %s | %s-%s | %.0f | %.0f | %s [%s-%s] | %s | %s | %s | %s | %s | %s |",
+                        n, label(client), p.effectiveInflight(), num(p.opsMedian()), num(p.opsMin()), num(p.opsMax()),
+                        p.p50Us(), p.p99Us(), num(p.cpuNsPerOp()), num(p.cpuNsPerOpMin()), num(p.cpuNsPerOpMax()),
+                        pct(p.serverCpuPct()), pct(p.otherCpuPct()), rx(p.vsOwnInLoop()), rx(p.vsC()), rx(p.vsLettuce()),
+                        rx(p.vsCeiling())));
             }
-            line();
         }
-        line("### Every figure as a ratio to the C program and to Lettuce");
         line();
-        line("Medians of per-repetition ratios at the same N. Throughput: above 1 is better; latency and CPU per op: "
-                + "**below 1 is better**.");
+    }
+
+    /** Native over Java loop in one pattern, paired within each repetition. */
+    private void loopPairTable(Pattern pattern) {
+        List<Integer> ns = inflightLevels().stream().filter(n -> point(BenchSuite.NATIVE_LOOP, pattern, n)
+                .map(p -> p.vsJavaLoop() != null).orElse(false)).toList();
+        if (ns.isEmpty()) {
+            return;
+        }
+        line("Native loop over Java loop, " + pattern.id + " (paired within each repetition; GETs/s above 1 and CPU/GET "
+                + "below 1 favour the native loop):");
         line();
-        line("| N | client | ops/s x C | x Lettuce | p50 x C | x Lettuce | p99 x C | x Lettuce | p99.9 x C | x Lettuce | CPU/op x C | x Lettuce |");
-        line("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        line("| N | native GETs/s | Java GETs/s | native / Java GETs/s | native CPU ns/GET | Java CPU ns/GET | native / Java CPU/GET | pairs |");
+        line("|---:|---:|---:|---:|---:|---:|---:|---:|");
         for (int n : ns) {
-            for (String client : BenchSuite.REDIS_CLIENTS) {
-                Optional<Results.RedisPoint> op = point(client, n);
-                if (client.equals(BenchSuite.CEILING) || op.isEmpty() || !"ok".equals(op.get().status())) {
-                    continue;
+            Results.RedisPoint nat = point(BenchSuite.NATIVE_LOOP, pattern, n).orElseThrow();
+            Optional<Results.RedisPoint> java = point(BenchSuite.JAVA_LOOP, pattern, n);
+            line("| " + n + " | " + num(nat.opsMedian()) + " | " + java.map(j -> num(j.opsMedian())).orElse("-") + " | **"
+                    + rx(nat.vsJavaLoop()) + "** | " + num(nat.cpuNsPerOp()) + " | " + java.map(j -> num(j.cpuNsPerOp())).orElse("-")
+                    + " | **" + rx(nat.cpuVsJavaLoop()) + "** | " + nat.vsJavaLoop().pairs() + " |");
+        }
+        line();
+    }
+
+    /** What calling from foreign threads costs each client: its producer patterns over its own in-loop figures. */
+    private void foreignOverInLoopTable() {
+        List<Pattern> foreign = Pattern.ALL.stream().filter(p -> p != Pattern.IN_LOOP).toList();
+        List<String[]> rows = new ArrayList<>();
+        for (int n : inflightLevels()) {
+            for (String client : List.of(BenchSuite.NATIVE_LOOP, BenchSuite.JAVA_LOOP, BenchSuite.LETTUCE)) {
+                List<String> cells = new ArrayList<>(List.of(Integer.toString(n), label(client)));
+                boolean any = false;
+                for (Pattern pattern : foreign) {
+                    Optional<Results.RedisPoint> p = point(client, pattern, n);
+                    any |= p.map(x -> x.vsOwnInLoop() != null).orElse(false);
+                    cells.add(p.map(x -> rx(x.vsOwnInLoop())).orElse("-"));
+                    cells.add(p.map(x -> rx(x.cpuVsOwnInLoop())).orElse("-"));
                 }
-                Results.RedisPoint p = op.get();
-                line("| " + n + " | " + label(client) + " | " + x(p.vsC()) + " | " + x(p.vsLettuce()) + " | " + x(p.p50VsC())
-                        + " | " + x(p.p50VsLettuce()) + " | " + x(p.p99VsC()) + " | " + x(p.p99VsLettuce()) + " | "
-                        + x(p.p999VsC()) + " | " + x(p.p999VsLettuce()) + " | " + x(p.cpuVsC()) + " | " + x(p.cpuVsLettuce()) + " |");
+                if (any) {
+                    rows.add(cells.toArray(String[]::new));
+                }
+            }
+        }
+        if (rows.isEmpty()) {
+            return;
+        }
+        line("### Foreign producers over in-loop, per client");
+        line();
+        line("Each client's figure in a producer pattern over its own in-loop figure at the same N, paired within each "
+                + "repetition: GETs/s below 1 is what handing each GET over from another thread costs in throughput, "
+                + "CPU/GET above 1 what it costs in CPU.");
+        line();
+        StringBuilder header = new StringBuilder("| N | client |");
+        StringBuilder rule = new StringBuilder("|---:|---|");
+        for (Pattern pattern : foreign) {
+            header.append(" ").append(pattern.id).append(" GETs/s | ").append(pattern.id).append(" CPU/GET |");
+            rule.append("---:|---:|");
+        }
+        line(header.toString());
+        line(rule.toString());
+        for (String[] cells : rows) {
+            line("| " + String.join(" | ", cells) + " |");
+        }
+        line();
+    }
+
+    private void referenceRatioTable() {
+        line("### Every client against the C program and Lettuce");
+        line();
+        line("Medians [min-max] of ratios paired within each repetition at the same N: throughput above 1 is better; p99 "
+                + "latency and CPU per GET **below 1 is better**. The C program is always its in-loop figure; Lettuce is in "
+                + "the same pattern.");
+        line();
+        line("| pattern | N | client | GETs/s x C | x Lettuce | p99 x C | x Lettuce | CPU/GET x C | x Lettuce |");
+        line("|---|---:|---|---:|---:|---:|---:|---:|---:|");
+        for (Pattern pattern : Pattern.ALL) {
+            for (int n : inflightLevels()) {
+                for (String client : BenchSuite.REDIS_CLIENTS) {
+                    Optional<Results.RedisPoint> op = point(client, pattern, n);
+                    if (client.equals(BenchSuite.CEILING) || op.isEmpty() || !"ok".equals(op.get().status())) {
+                        continue;
+                    }
+                    Results.RedisPoint p = op.get();
+                    line("| " + pattern.id + " | " + n + " | " + label(client) + " | " + rx(p.vsC()) + " | " + rx(p.vsLettuce())
+                            + " | " + rx(p.p99VsC()) + " | " + rx(p.p99VsLettuce()) + " | " + rx(p.cpuVsC()) + " | "
+                            + rx(p.cpuVsLettuce()) + " |");
+                }
             }
         }
         line();
-        chart(mdDir, charts, "redis-throughput.png", "GET throughput vs commands in flight");
-        chart(mdDir, charts, "redis-latency-p99.png", "GET p99 latency vs commands in flight");
-        chart(mdDir, charts, "redis-cpu-per-op.png", "client CPU time per GET");
     }
 
     private void handoffSection(Path mdDir, List<Path> charts) {
@@ -481,12 +591,13 @@ public final class Report {
         line("## How it was measured");
         line();
         line("- Command: `" + r.command + "` at the repository root. It installs the evloop artifact (`mvn -DskipTests install`), "
-                + "builds `bench/` (Maven) and the C program (`cc ... -lhiredis -luv`), starts its own `redis-server --port N --save '' "
+                + "builds `bench/` (Maven) and the C program (`cc ... libhiredis.a libuv.a`, the archives "
+                + "`scripts/deps-from-debian.sh` builds for libevloop, in the folder CMake's configure of `native/` uses), starts its own `redis-server --port N --save '' "
                 + "--bind 127.0.0.1`, runs `io.evloop.bench.BenchSuite`, and stops the server. `--quick` is the CI smoke mode.");
         line("- Raw figures: `results.json` and the CSV files next to the charts (one row per repetition in `redis_runs.csv`); "
                 + "JMH's own JSON and logs stay in `bench/results/`.");
-        line("- Each Java client runs in a JVM of its own (`-Xms1g -Xmx1g`, default GC, no other tuning), warmed up before "
-                + "its first point; peers run with their libraries' defaults (Lettuce: default `ClientResources`, auto-flush on). "
+        line("- Each Java client runs in a JVM of its own for each pattern (`-Xms1g -Xmx1g`, default GC, no other tuning), "
+                + "warmed up in that pattern before its first point, which runs the largest N first; peers run with their libraries' defaults (Lettuce: default `ClientResources`, auto-flush on). "
                 + "Nothing was tuned down.");
         line("- Section times (s): " + String.join(", ", r.sectionSeconds.entrySet().stream()
                 .map(e -> e.getKey() + " " + String.format(Locale.ROOT, "%.0f", e.getValue())).toList()) + ".");
@@ -512,8 +623,23 @@ public final class Report {
         return s instanceof Map<?, ?> m ? m : Map.of();
     }
 
-    private Optional<Results.RedisPoint> point(String client, int n) {
-        return r.redis.stream().filter(p -> p.client().equals(client) && p.inflight() == n).findFirst();
+    private Optional<Results.RedisPoint> point(String client, Pattern pattern, int n) {
+        return r.redis.stream().filter(p -> p.client().equals(client) && p.pattern().equals(pattern.id) && p.inflight() == n)
+                .findFirst();
+    }
+
+    private List<Integer> inflightLevels() {
+        return r.redis.stream().map(Results.RedisPoint::inflight).distinct().sorted().toList();
+    }
+
+    /** {@link #HEADLINE_N} when the run measured it, else the middle one of its levels. */
+    private int headlineN() {
+        List<Integer> ns = inflightLevels();
+        return ns.isEmpty() || ns.contains(HEADLINE_N) ? HEADLINE_N : ns.get(ns.size() / 2);
+    }
+
+    private int repetitions() {
+        return r.redisRuns.stream().mapToInt(Results.RedisRun::rep).max().orElse(0);
     }
 
     private Optional<Results.JmhRow> jmh(String variant, String bench) {
@@ -536,7 +662,7 @@ public final class Report {
             case "lettuce" -> "Lettuce";
             case "jedis" -> "Jedis, 8-thread pool";
             case "c-hiredis-libuv" -> "C program (hiredis + libuv)";
-            case "redis-benchmark" -> "redis-benchmark -P 1000";
+            case "redis-benchmark" -> "redis-benchmark -P N";
             case "netty-default" -> "Netty DefaultEventLoop";
             case "netty-nio" -> "Netty NIO event loop";
             case "thread-pool" -> "ThreadPoolExecutor (1 thread)";
@@ -572,12 +698,13 @@ public final class Report {
         return v == null ? "-" : String.format(Locale.ROOT, "%.0f%%", v);
     }
 
-    private static String x(Double v) {
-        return v == null ? "-" : String.format(Locale.ROOT, "%.2fx", v);
-    }
-
-    private static double nz(Double v) {
-        return v == null ? Double.NaN : v;
+    /** A paired ratio: its median, and [min-max] when more than one repetition gave different figures. */
+    static String rx(Results.Ratio v) {
+        if (v == null) {
+            return "-";
+        }
+        String median = String.format(Locale.ROOT, "%.2fx", v.median());
+        return v.pairs() > 1 && v.max() > v.min() ? median + String.format(Locale.ROOT, " [%.2f-%.2f]", v.min(), v.max()) : median;
     }
 
     private void line(String s) {

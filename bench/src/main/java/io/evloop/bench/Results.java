@@ -8,25 +8,40 @@ import java.util.Map;
 /** Everything one run of the suite measured: written as results.json, read back by {@link Report}. */
 final class Results {
 
-    /** One measurement of one client at one N (one repetition). */
-    record RedisRun(String client, int inflight, int effectiveInflight, int rep, String status, String reason,
+    /** One measurement of one client in one {@link Pattern} at one N (one repetition). */
+    record RedisRun(String client, String pattern, int inflight, int effectiveInflight, int rep, String status, String reason,
                     double opsPerSec, double p50Us, double p99Us, double p999Us, double maxUs,
                     double cpuNsPerOp, double clientCpuPct, Double serverCpuPct, Double otherCpuPct, long ops, long errors) {
     }
 
     /**
-     * One client at one N over all repetitions: throughput min/median/max, the medians of the
-     * other figures, and the median of the per-repetition throughput ratios to the C program
-     * and to Lettuce at the same N, and to redis-benchmark -P 1000 (each ratio taken within one
-     * repetition). The C program and Lettuce references of redis-benchmark are those at N=1024.
-     * The other figures' ratios (latency percentiles, CPU per op; below 1 is better) are paired
-     * the same way.
+     * A ratio of two figures taken in the same repetition (this run's over a reference's), over
+     * every repetition that has both: the median, and the min and max so that noise shows.
      */
-    record RedisPoint(String client, int inflight, int effectiveInflight, int reps, String status, String reason,
+    record Ratio(double median, double min, double max, int pairs) {
+    }
+
+    /**
+     * One client in one pattern at one N over all repetitions: throughput min/median/max, the
+     * medians of the other figures (CPU per GET also with its min and max), and ratios paired
+     * within each repetition (null where the reference did not run):
+     * <ul>
+     *   <li>{@code vsC}: throughput over the C program's (in-loop) at the same N;</li>
+     *   <li>{@code vsLettuce}: over Lettuce's in the same pattern at the same N;</li>
+     *   <li>{@code vsCeiling}: over {@code redis-benchmark -P N -c 1} at the same N;</li>
+     *   <li>{@code vsJavaLoop}, {@code cpuVsJavaLoop} (native loop only): throughput and CPU per
+     *       GET over the Java loop's in the same pattern at the same N;</li>
+     *   <li>{@code vsOwnInLoop}, {@code cpuVsOwnInLoop} (foreign-producer patterns): over the same
+     *       client's in-loop figures at the same N;</li>
+     *   <li>{@code p99VsC}, {@code p99VsLettuce}, {@code cpuVsC}, {@code cpuVsLettuce}: latency and
+     *       CPU per GET over the same references (below 1 is better).</li>
+     * </ul>
+     */
+    record RedisPoint(String client, String pattern, int inflight, int effectiveInflight, int reps, String status, String reason,
                       double opsMin, double opsMedian, double opsMax, double p50Us, double p99Us, double p999Us,
-                      double cpuNsPerOp, Double serverCpuPct, Double otherCpuPct, Double vsC, Double vsLettuce, Double vsCeiling,
-                      Double p50VsC, Double p50VsLettuce, Double p99VsC, Double p99VsLettuce,
-                      Double p999VsC, Double p999VsLettuce, Double cpuVsC, Double cpuVsLettuce) {
+                      double cpuNsPerOp, double cpuNsPerOpMin, double cpuNsPerOpMax, Double serverCpuPct, Double otherCpuPct,
+                      Ratio vsC, Ratio vsLettuce, Ratio vsCeiling, Ratio vsJavaLoop, Ratio cpuVsJavaLoop,
+                      Ratio vsOwnInLoop, Ratio cpuVsOwnInLoop, Ratio p99VsC, Ratio p99VsLettuce, Ratio cpuVsC, Ratio cpuVsLettuce) {
     }
 
     /**
