@@ -143,6 +143,44 @@ static int evl__resp_number_done(evl__resp_scanner_t *s, size_t at) {
   return 0;
 }
 
+/*
+ * The common case in one step: a bulk string or an integer that lies whole and valid in
+ * p[i .. end). Returns how many bytes it takes, or 0 to leave it to the byte-by-byte path
+ * below (incomplete, invalid, or near a limit), which then gives the precise verdict: this
+ * only ever accepts what that path accepts. Changes nothing itself.
+ */
+static size_t evl__resp_fast_item(const unsigned char *p, size_t i, size_t end) {
+  size_t j = i + 1;
+  size_t digits_start;
+  size_t digits;
+  int negative = 0;
+  uint64_t v = 0;
+
+  if (j < end && p[j] == '-') {
+    negative = 1;
+    j++;
+  }
+  digits_start = j;
+  /* At most 18 digits here: no overflow to check. */
+  while (j < end && j - digits_start < 19 && p[j] >= '0' && p[j] <= '9') {
+    v = v * 10 + (uint64_t) (p[j] - '0');
+    j++;
+  }
+  digits = j - digits_start;
+  if (digits == 0 || digits > 18 || (digits > 1 && p[digits_start] == '0') ||
+      (negative && v == 0) || end - j < 2 || p[j] != '\r' || p[j + 1] != '\n')
+    return 0;
+  j += 2;
+  if (p[i] == ':')
+    return j - i;
+  if (negative) /* a nil bulk string; any other negative length is an error */
+    return v == 1 ? j - i : 0;
+  if (v > EVL__RESP_MAX_BULK_LENGTH || (uint64_t) (end - j) < v + 2 || p[j + v] != '\r' ||
+      p[j + v + 1] != '\n')
+    return 0;
+  return j + (size_t) v + 2 - i;
+}
+
 size_t evl__resp_scan(evl__resp_scanner_t *s, const char *data, size_t len) {
   const unsigned char *p = (const unsigned char *) data;
   size_t i = 0;
@@ -166,6 +204,18 @@ size_t evl__resp_scan(evl__resp_scanner_t *s, const char *data, size_t len) {
     }
     if ((uint64_t) (len - i) > s->max_reply - (at - s->reply_start))
       end = i + (size_t) (s->max_reply - (at - s->reply_start));
+
+    if (s->state == EVL__RESP_TYPE && (b == '$' || b == ':') && (s->depth > 0 || s->expected > 0)) {
+      size_t n = evl__resp_fast_item(p, i, end);
+
+      if (n > 0) {
+        if (s->depth == 0)
+          s->expected--;
+        evl__resp_value_done(s);
+        i += n;
+        continue;
+      }
+    }
 
     switch (s->state) {
     case EVL__RESP_TYPE:
