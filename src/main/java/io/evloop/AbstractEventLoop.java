@@ -1,9 +1,14 @@
 package io.evloop;
 
+import io.evloop.internal.StallWatchdog;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.PriorityQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -54,6 +59,29 @@ public abstract class AbstractEventLoop implements EventLoop {
     private final java.util.LinkedHashSet<Runnable> exitHooks = new java.util.LinkedHashSet<>();
     private long turnStartNanos = System.nanoTime();
 
+    // Stall detection: the loop thread publishes, with plain (opaque) stores, when its current
+    // turn began and whether it is in one; the watchdog thread reads them.
+    private static final VarHandle TURN_BEGAN;
+    private static final VarHandle IN_TURN;
+    private static final System.Logger LOG = System.getLogger("io.evloop");
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            TURN_BEGAN = lookup.findVarHandle(AbstractEventLoop.class, "turnBegan", long.class);
+            IN_TURN = lookup.findVarHandle(AbstractEventLoop.class, "inTurn", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    @SuppressWarnings("unused") // through TURN_BEGAN
+    private long turnBegan;
+    @SuppressWarnings("unused") // through IN_TURN
+    private boolean inTurn;
+    private ScheduledFuture<?> stallCheck;
+    private long reportedTurn = Long.MIN_VALUE; // watchdog thread only
+
     protected AbstractEventLoop(EventLoopOptions options) {
         this.options = Objects.requireNonNull(options, "options");
         this.thread = new Thread(this::threadMain, "evloop-" + THREAD_IDS.incrementAndGet());
@@ -62,6 +90,10 @@ public abstract class AbstractEventLoop implements EventLoop {
 
     /** Starts the loop thread. Called once, at the end of the (final) subclass's constructor. */
     protected final void start() {
+        long threshold = options.stallThreshold().toNanos();
+        if (threshold > 0) {
+            stallCheck = StallWatchdog.every(Math.max(threshold / 4, TimeUnit.MILLISECONDS.toNanos(1)), this::checkStall);
+        }
         thread.start();
     }
 
@@ -222,7 +254,45 @@ public abstract class AbstractEventLoop implements EventLoop {
      * implementation calls it before it runs anything of the turn (IO events, timers, tasks).
      */
     protected final void beginTurn() {
-        turnStartNanos = System.nanoTime();
+        long now = System.nanoTime();
+        turnStartNanos = now;
+        TURN_BEGAN.setOpaque(this, now);
+        IN_TURN.setOpaque(this, true);
+    }
+
+    /** Loop thread: the turn is over and the loop thread goes back to waiting for work. */
+    protected final void endTurn() {
+        IN_TURN.setOpaque(this, false);
+    }
+
+    /** Watchdog thread: reports the current turn once if it has lasted longer than the threshold. */
+    private void checkStall() {
+        if (!(boolean) IN_TURN.getOpaque(this)) {
+            return;
+        }
+        long began = (long) TURN_BEGAN.getOpaque(this);
+        long busy = System.nanoTime() - began;
+        Duration threshold = options.stallThreshold();
+        if (busy < threshold.toNanos() || began == reportedTurn) {
+            return;
+        }
+        StackTraceElement[] stack = thread.getStackTrace();
+        if (!(boolean) IN_TURN.getOpaque(this) || (long) TURN_BEGAN.getOpaque(this) != began) {
+            return; // the turn ended while the stack was taken: that stack is not the stall's
+        }
+        reportedTurn = began;
+        LoopStall stall = new LoopStall(name(), Duration.ofNanos(busy), threshold, java.util.Arrays.asList(stack));
+        Throwable where = new Throwable("the stack of " + name() + "'s loop thread");
+        where.setStackTrace(stack);
+        LOG.log(System.Logger.Level.WARNING, "event loop " + name() + " has been busy for "
+                + TimeUnit.NANOSECONDS.toMillis(busy) + " ms in one turn (stall threshold " + threshold.toMillis()
+                + " ms): a task, timer or completion is blocking it, and no other reply, timer or task runs"
+                + " meanwhile; move blocking work off the loop thread (thenXxxAsync with an executor)", where);
+        try {
+            options.stallListener().onStall(stall);
+        } catch (Throwable t) {
+            LOG.log(System.Logger.Level.WARNING, "the stall listener of event loop " + name() + " threw", t);
+        }
     }
 
     /**
@@ -365,6 +435,9 @@ public abstract class AbstractEventLoop implements EventLoop {
         } catch (Throwable t) {
             reportTaskException(t);
         } finally {
+            if (stallCheck != null) {
+                stallCheck.cancel(false);
+            }
             termination.complete(null);
         }
     }

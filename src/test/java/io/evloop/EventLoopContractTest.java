@@ -57,6 +57,120 @@ public abstract class EventLoopContractTest {
         }
     }
 
+    // ---- stall detection ----------------------------------------------------------------
+
+    @Test
+    void aTaskThatBlocksTheLoopIsReportedOncePerStallWithTheLoopsNameAndStack() throws Exception {
+        List<LoopStall> stalls = new CopyOnWriteArrayList<>();
+        EventLoop loop = newLoop(EventLoopOptions.defaults().withStallThreshold(java.time.Duration.ofMillis(50))
+                .withStallListener(stalls::add));
+        // A posted task, then two timers. Work that reaches a loop still busy in a turn joins
+        // that turn (one turn is one stall), so the later stalls are timers 50 ms out: by then
+        // the turn before has long ended and the loop has gone back to waiting.
+        CompletableFuture<Boolean> posted = new CompletableFuture<>();
+        assertTrue(loop.post(() -> {
+            sleepOnTheLoop(400);
+            posted.complete(true);
+        }));
+        assertTrue(await(posted));
+        awaitCount(stalls, 1);
+        for (int i = 2; i <= 3; i++) {
+            CompletableFuture<Boolean> timed = new CompletableFuture<>();
+            loop.schedule(() -> {
+                sleepOnTheLoop(300);
+                timed.complete(true);
+            }, 50, TimeUnit.MILLISECONDS);
+            assertTrue(await(timed));
+            awaitCount(stalls, i);
+        }
+        Thread.sleep(100); // a fourth report would come now
+        assertEquals(3, stalls.size(), "one report per stall: " + stalls);
+        for (LoopStall stall : stalls) {
+            assertEquals(loop.name(), stall.loopName());
+            assertEquals(java.time.Duration.ofMillis(50), stall.threshold());
+            assertTrue(stall.blockedFor().toMillis() >= 50 && stall.blockedFor().toMillis() < 1000, stall.toString());
+            assertTrue(stall.stack().stream().anyMatch(f -> f.getMethodName().equals("sleepOnTheLoop")),
+                    "the stack shows where the loop is stuck: " + stall.stack());
+        }
+    }
+
+    @Test
+    void shortTurnsAreNotStallsAndAThresholdOfZeroTurnsDetectionOff() throws Exception {
+        List<LoopStall> stalls = new CopyOnWriteArrayList<>();
+        EventLoop watched = newLoop(EventLoopOptions.defaults().withStallThreshold(java.time.Duration.ofMillis(200))
+                .withStallListener(stalls::add));
+        EventLoop unwatched = newLoop(EventLoopOptions.defaults().withStallThreshold(java.time.Duration.ZERO)
+                .withStallListener(stalls::add));
+        for (int i = 0; i < 5; i++) {
+            CompletableFuture<Boolean> done = new CompletableFuture<>();
+            watched.post(() -> {
+                sleepOnTheLoop(20);
+                done.complete(true);
+            });
+            assertTrue(await(done));
+        }
+        CompletableFuture<Boolean> blocked = new CompletableFuture<>();
+        unwatched.post(() -> {
+            sleepOnTheLoop(400);
+            blocked.complete(true);
+        });
+        assertTrue(await(blocked));
+        Thread.sleep(150);
+        assertEquals(List.of(), stalls);
+        assertEquals(EventLoopOptions.DEFAULT_STALL_THRESHOLD, EventLoopOptions.defaults().stallThreshold());
+    }
+
+    @Test
+    void aStallListenerThatThrowsChangesNothingForTheLoop() {
+        AtomicInteger heard = new AtomicInteger();
+        EventLoop loop = newLoop(EventLoopOptions.defaults().withStallThreshold(java.time.Duration.ofMillis(30))
+                .withStallListener(stall -> {
+                    heard.incrementAndGet();
+                    throw new IllegalStateException("a broken listener");
+                }));
+        CompletableFuture<Boolean> done = new CompletableFuture<>();
+        loop.post(() -> {
+            sleepOnTheLoop(200);
+            done.complete(true);
+        });
+        assertTrue(await(done));
+        CompletableFuture<Boolean> after = new CompletableFuture<>();
+        assertTrue(loop.post(() -> after.complete(true)));
+        assertTrue(await(after), "the loop goes on");
+        assertEquals(1, heard.get());
+    }
+
+    @Test
+    void stallOptionsAreCheckedAtTheCall() {
+        EventLoopOptions options = EventLoopOptions.defaults();
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> options.withStallThreshold(java.time.Duration.ofMillis(-1)))
+                .getMessage().contains("zero (off) or at least 1 ms"));
+        assertThrows(IllegalArgumentException.class, () -> options.withStallThreshold(java.time.Duration.ofNanos(500)));
+        assertTrue(assertThrows(NullPointerException.class, () -> options.withStallThreshold(null))
+                .getMessage().contains("Duration.ZERO"));
+        assertTrue(assertThrows(NullPointerException.class, () -> options.withStallListener(null))
+                .getMessage().contains("StallListener"));
+        assertTrue(options.withStallThreshold(java.time.temporal.ChronoUnit.FOREVER.getDuration()).stallThreshold()
+                .toDays() > 365 * 100);
+    }
+
+    private static void awaitCount(List<LoopStall> stalls, int count) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (stalls.size() < count && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertEquals(count, stalls.size(), "stall reports so far: " + stalls);
+    }
+
+    /** Blocks the loop thread; its name marks the frame a stall report must show. */
+    private static void sleepOnTheLoop(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     @Test
     void aCloseTimeoutOfForeverWaitsWithoutOverflowing() {
         EventLoopOptions options = EventLoopOptions.defaults()

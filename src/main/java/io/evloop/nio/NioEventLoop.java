@@ -78,6 +78,7 @@ public final class NioEventLoop extends AbstractEventLoop {
                     timeoutMillis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(remaining + 999_999));
                 }
             }
+            endTurn();
             int ready = timeoutMillis < 0 ? selector.selectNow() : selector.select(timeoutMillis);
             beginTurn();
             if (ready > 0) {

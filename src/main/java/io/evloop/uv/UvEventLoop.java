@@ -178,6 +178,8 @@ public final class UvEventLoop extends AbstractEventLoop {
             }
         } catch (Throwable t) {
             reportTaskException(t);
+        } finally {
+            endTurn();
         }
     }
 

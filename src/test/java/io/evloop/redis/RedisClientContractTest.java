@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.evloop.EventLoop;
 import io.evloop.EventLoopOptions;
+import io.evloop.LoopStall;
 import io.evloop.TestFutures;
 import java.io.IOException;
 import java.io.InputStream;
@@ -246,6 +247,40 @@ public abstract class RedisClientContractTest {
             } finally {
                 own.close();
             }
+        }
+    }
+
+    @Test
+    void aCompletionThatBlocksTheLoopIsReportedAsAStall() throws Exception {
+        List<LoopStall> stalls = new java.util.concurrent.CopyOnWriteArrayList<>();
+        EventLoop own = createLoop(EventLoopOptions.defaults().withStallThreshold(Duration.ofMillis(50))
+                .withStallListener(stalls::add));
+        try {
+            RedisClient redis = RedisClient.connect(own, shared.config().build()).get(10, TimeUnit.SECONDS);
+            // Chained on the loop thread, so that the reply cannot come before the callback is
+            // attached (which would run it on this thread instead).
+            CompletableFuture<Void> blocked = new CompletableFuture<>();
+            own.post(() -> redis.ping().thenAccept(pong -> blockTheLoop(300))
+                    .whenComplete((v, e) -> blocked.complete(null)));
+            await(blocked);
+            assertEquals("PONG", await(redis.ping()), "the connection goes on after the stall");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (stalls.isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertEquals(1, stalls.size(), stalls.toString());
+            assertTrue(stalls.get(0).stack().stream().anyMatch(f -> f.getMethodName().equals("blockTheLoop")),
+                    stalls.get(0).stack().toString());
+        } finally {
+            own.close();
+        }
+    }
+
+    private static void blockTheLoop(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
