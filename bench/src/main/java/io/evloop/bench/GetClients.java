@@ -85,6 +85,16 @@ final class GetClients {
             }
             throw e;
         }
+        // get(), the call users make, on every pattern: the same work per GET as Lettuce's async get.
+        return asyncGets(() -> client.get(key), valueBytes, () -> {
+            client.close();
+            loop.close();
+        });
+    }
+
+    /** A client whose GET returns a future: every pattern, all N really in flight. */
+    private static GetClient asyncGets(java.util.function.Supplier<? extends java.util.concurrent.CompletionStage<?>> get,
+                                       int valueBytes, Runnable close) {
         return new GetClient() {
             @Override
             public int effectiveInFlight(int n) {
@@ -93,15 +103,12 @@ final class GetClients {
 
             @Override
             public LoadDriver driver(LatencyRecorder recorder, Pattern pattern) {
-                // get(), the call users make, on every pattern: the same work per GET as Lettuce's async get.
-                return LoadDriver.async(recorder, pattern, () -> client.get(key),
-                        v -> v instanceof byte[] b && b.length == valueBytes);
+                return LoadDriver.async(recorder, pattern, get, v -> v instanceof byte[] b && b.length == valueBytes);
             }
 
             @Override
             public void close() {
-                client.close();
-                loop.close();
+                close.run();
             }
         };
     }
@@ -110,24 +117,10 @@ final class GetClients {
         io.lettuce.core.RedisClient client = io.lettuce.core.RedisClient.create(RedisURI.Builder.redis(host, port).build());
         StatefulRedisConnection<byte[], byte[]> connection = client.connect(ByteArrayCodec.INSTANCE);
         RedisAsyncCommands<byte[], byte[]> async = connection.async();
-        return new GetClient() {
-            @Override
-            public int effectiveInFlight(int n) {
-                return n;
-            }
-
-            @Override
-            public LoadDriver driver(LatencyRecorder recorder, Pattern pattern) {
-                return LoadDriver.async(recorder, pattern, () -> async.get(key),
-                        v -> v instanceof byte[] b && b.length == valueBytes);
-            }
-
-            @Override
-            public void close() {
-                connection.close();
-                client.shutdown(Duration.ZERO, Duration.ofSeconds(5));
-            }
-        };
+        return asyncGets(() -> async.get(key), valueBytes, () -> {
+            connection.close();
+            client.shutdown(Duration.ZERO, Duration.ofSeconds(5));
+        });
     }
 
     private static GetClient jedis(String host, int port, byte[] key, int valueBytes) {
