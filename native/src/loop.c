@@ -53,8 +53,10 @@ void evl__exit_release(struct evl__exit_state *state) {
 /*
  * The loop was destroyed while evl_loop_run() was active. Its uv_loop is still in use
  * (uv_run() may be below us on the stack, and uv_loop_close() would fail with UV_EBUSY
- * anyway since its handles are open), so the loop, its uv_loop, its file descriptors and
- * its remaining timers are abandoned on purpose, as DESIGN.md specifies.
+ * anyway since its handles are open), so the loop itself (its uv_loop, with the async
+ * handle that other threads may still be waking) is abandoned on purpose; its Redis
+ * connections and timers were closed before (evl__abandon_destroyed_loop below;
+ * docs/ARCHITECTURE.md, "The native shim").
  *
  * The small record allocated here points at the abandoned loop and is itself never freed.
  * It exists so that LeakSanitizer can tell this deliberate leak from a real one: a leak

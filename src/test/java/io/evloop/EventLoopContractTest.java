@@ -27,7 +27,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The EventLoop contract (DESIGN.md), run against every implementation by a thin subclass
+ * The EventLoop contract (docs/ARCHITECTURE.md), run against every implementation by a thin subclass
  * that only says which loop to create.
  */
 public abstract class EventLoopContractTest {
