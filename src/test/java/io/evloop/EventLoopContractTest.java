@@ -84,8 +84,8 @@ public abstract class EventLoopContractTest {
             awaitCount(stalls, i);
         }
         Thread.sleep(100); // a fourth report would come now
-        assertEquals(3, stalls.size(), "one report per stall: " + stalls);
-        for (LoopStall stall : stalls) {
+        assertEquals(3, sleeping(stalls).size(), "one report per stall: " + stalls);
+        for (LoopStall stall : sleeping(stalls)) {
             assertEquals(loop.name(), stall.loopName());
             assertEquals(java.time.Duration.ofMillis(50), stall.threshold());
             assertTrue(stall.blockedFor().toMillis() >= 50 && stall.blockedFor().toMillis() < 1000, stall.toString());
@@ -116,7 +116,7 @@ public abstract class EventLoopContractTest {
         });
         assertTrue(await(blocked));
         Thread.sleep(150);
-        assertEquals(List.of(), stalls);
+        assertEquals(List.of(), sleeping(stalls));
         assertEquals(EventLoopOptions.DEFAULT_STALL_THRESHOLD, EventLoopOptions.defaults().stallThreshold());
     }
 
@@ -137,7 +137,7 @@ public abstract class EventLoopContractTest {
         CompletableFuture<Boolean> after = new CompletableFuture<>();
         assertTrue(loop.post(() -> after.complete(true)));
         assertTrue(await(after), "the loop goes on");
-        assertEquals(1, heard.get());
+        assertTrue(heard.get() >= 1, "the listener was called");
     }
 
     @Test
@@ -154,12 +154,20 @@ public abstract class EventLoopContractTest {
                 .toDays() > 365 * 100);
     }
 
+    /** Waits for the count of reports of turns stuck in {@link #sleepOnTheLoop}. */
     private static void awaitCount(List<LoopStall> stalls, int count) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (stalls.size() < count && System.nanoTime() < deadline) {
+        while (sleeping(stalls).size() < count && System.nanoTime() < deadline) {
             Thread.sleep(5);
         }
-        assertEquals(count, stalls.size(), "stall reports so far: " + stalls);
+        assertEquals(count, sleeping(stalls).size(), "stall reports so far: " + stalls);
+    }
+
+    /** The reports of turns stuck in {@link #sleepOnTheLoop}: a slow turn of the test's own
+     * (class loading on a busy machine) may be reported too, and rightly so. */
+    private static List<LoopStall> sleeping(List<LoopStall> stalls) {
+        return stalls.stream().filter(s -> s.stack().stream().anyMatch(f -> f.getMethodName().equals("sleepOnTheLoop")))
+                .toList();
     }
 
     /** Blocks the loop thread; its name marks the frame a stall report must show. */

@@ -264,13 +264,15 @@ public abstract class RedisClientContractTest {
                     .whenComplete((v, e) -> blocked.complete(null)));
             await(blocked);
             assertEquals("PONG", await(redis.ping()), "the connection goes on after the stall");
+            // Only the blocking completion counts: a slow first turn (class loading on a busy
+            // machine) may be reported too, and rightly so.
+            java.util.function.Supplier<List<LoopStall>> inTheCallback = () -> stalls.stream()
+                    .filter(x -> x.stack().stream().anyMatch(f -> f.getMethodName().equals("blockTheLoop"))).toList();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            while (stalls.isEmpty() && System.nanoTime() < deadline) {
+            while (inTheCallback.get().isEmpty() && System.nanoTime() < deadline) {
                 Thread.sleep(10);
             }
-            assertEquals(1, stalls.size(), stalls.toString());
-            assertTrue(stalls.get(0).stack().stream().anyMatch(f -> f.getMethodName().equals("blockTheLoop")),
-                    stalls.get(0).stack().toString());
+            assertEquals(1, inTheCallback.get().size(), "one report for the blocking completion: " + stalls);
         } finally {
             own.close();
         }
