@@ -262,6 +262,14 @@ EVL_EXPORT int evl_redis_send(evl_redis_t *c, const uint8_t *buf, const int32_t 
  * right after connecting. Returns 0, or EVL_EINVAL (NULL handle, max < 1). */
 EVL_EXPORT int evl_redis_set_max_reply(evl_redis_t *c, int64_t max);
 
+/* Turns on TCP keepalive for a TCP connection, right after connecting: the kernel sends the
+ * first probe after idle_seconds without traffic, then one every third of that (at least
+ * 1 s), and ends the connection after 3 unanswered (CLOSED with EVL_REDIS_ERR_IO). A Unix
+ * domain socket connection is left as it is. Returns 0, EVL_EINVAL (NULL handle,
+ * idle_seconds outside 1..32767), EVL_ESTATE (the connection has ended or was closed), or a
+ * negative errno-style code if the socket refused the options. */
+EVL_EXPORT int evl_redis_set_keepalive(evl_redis_t *c, int32_t idle_seconds);
+
 /* The reply records waiting, for the caller to read in place during EVL_EVENT_REDIS_DATA:
  * sets *data to the first and returns how many bytes they take (whole replies only; 0
  * when none waits), or EVL_EINVAL. The records belong to the connection and are dropped

@@ -798,6 +798,20 @@ int evl_redis_set_max_reply(evl_redis_t *c, int64_t max) {
   return 0;
 }
 
+int evl_redis_set_keepalive(evl_redis_t *c, int32_t idle_seconds) {
+  if (c == NULL || idle_seconds < 1 || idle_seconds > 32767)
+    return EVL_EINVAL;
+  if (c->closing || c->ac == NULL || c->doomed)
+    return EVL_ESTATE;
+  if (c->ac->c.connection_type != REDIS_CONN_TCP)
+    return 0;
+  /* hiredis sets SO_KEEPALIVE and, where the system has them, the idle time, the probe
+   * interval (a third of it) and the probe count (3). */
+  if (redisEnableKeepAliveWithInterval(&c->ac->c, idle_seconds) != REDIS_OK)
+    return UV_EINVAL;
+  return 0;
+}
+
 int32_t evl_redis_replies(evl_redis_t *c, const uint8_t **data) {
   if (c == NULL || data == NULL)
     return EVL_EINVAL;

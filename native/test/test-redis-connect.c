@@ -112,6 +112,7 @@ static void invalid_start(void) {
 
   ASSERT_EQ(evl_redis_send(NULL, (const uint8_t *) "", (const int32_t[]){0}, 0, 0), EVL_EINVAL);
   ASSERT_EQ(evl_redis_replies(NULL, NULL), EVL_EINVAL);
+  ASSERT_EQ(evl_redis_set_keepalive(NULL, 60), EVL_EINVAL);
   ASSERT_EQ(evl_redis_close(NULL), EVL_EINVAL);
   ASSERT_EQ(evl_redis_error_kind(NULL), EVL_REDIS_ERR_NONE);
   ASSERT_STR_EQ(evl_redis_error(NULL), "");

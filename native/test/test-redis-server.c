@@ -56,12 +56,18 @@ static void on_event(int32_t event, int64_t arg) {
   }
 }
 
+/* Every TCP test connection has keepalive on, as evloop's client sets it; bad values are
+ * refused. */
 static void connect_tcp(void) {
   ASSERT_OK(evl_redis_connect_tcp(evl_test_loop, 9, "127.0.0.1", server.port, &conn));
+  ASSERT_EQ(evl_redis_set_keepalive(conn, 0), EVL_EINVAL);
+  ASSERT_EQ(evl_redis_set_keepalive(conn, 32768), EVL_EINVAL);
+  ASSERT_OK(evl_redis_set_keepalive(conn, 7));
 }
 
 static void connect_unix(void) {
   ASSERT_OK(evl_redis_connect_unix(evl_test_loop, 9, server.socket_path, &conn));
+  ASSERT_OK(evl_redis_set_keepalive(conn, 7)); /* a no-op on a Unix domain socket */
 }
 
 static void close_and_finish(void) {

@@ -31,6 +31,7 @@ final class NativeRedisTransport implements RedisTransport, UvEventLoop.NativeIo
     private final UvEventLoop loop;
     private final LibEvloop lib;
     private final long maxReplyBytes;
+    private final int keepAliveSeconds; // 0: none
     private final ReplyRecords records = new ReplyRecords();
     private final ByteBuffer recordsAddress = ByteBuffer.allocateDirect(8).order(ByteOrder.nativeOrder());
     private Listener listener;
@@ -41,10 +42,11 @@ final class NativeRedisTransport implements RedisTransport, UvEventLoop.NativeIo
     private boolean connected;
     private boolean closed;
 
-    NativeRedisTransport(UvEventLoop loop, long maxReplyBytes) {
+    NativeRedisTransport(UvEventLoop loop, long maxReplyBytes, int keepAliveSeconds) {
         this.loop = loop;
         this.lib = NativeLibraryLoader.library();
         this.maxReplyBytes = maxReplyBytes;
+        this.keepAliveSeconds = keepAliveSeconds;
     }
 
     @Override
@@ -78,6 +80,13 @@ final class NativeRedisTransport implements RedisTransport, UvEventLoop.NativeIo
             if (rc != 0) {
                 throw new IllegalStateException("evl_redis_set_max_reply(" + maxReplyBytes + ") failed: "
                         + lib.evl_strerror(rc) + " (" + rc + ")");
+            }
+            if (keepAliveSeconds > 0 && !(address instanceof UnixDomainSocketAddress)) {
+                rc = lib.evl_redis_set_keepalive(conn, keepAliveSeconds);
+                if (rc != 0 && rc != LibEvloop.EVL_ESTATE) { // EVL_ESTATE: the connect failed at once; CLOSED follows
+                    throw new IOException("enabling TCP keepalive (" + keepAliveSeconds + " s) on the connection to "
+                            + address + " failed: " + lib.evl_strerror(rc) + " (" + rc + ")");
+                }
             }
         } catch (IOException | RuntimeException e) {
             // Never from inside connect(): the client is in the middle of starting this attempt.

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
+import jdk.net.ExtendedSocketOptions;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
@@ -28,6 +29,7 @@ final class NioRedisTransport implements RedisTransport, NioEventLoop.IoHandler 
     private final NioEventLoop loop;
     private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(READ_BUFFER_SIZE);
     private final RespDecoder decoder;
+    private final int keepAliveSeconds; // 0: none
     private SocketAddress address;
     private SocketChannel channel;
     private SelectionKey key;
@@ -35,8 +37,9 @@ final class NioRedisTransport implements RedisTransport, NioEventLoop.IoHandler 
     private RespEncoder unwritten; // non-null while the socket is full
     private boolean closed;
 
-    NioRedisTransport(NioEventLoop loop, long maxReplyBytes) {
+    NioRedisTransport(NioEventLoop loop, long maxReplyBytes, int keepAliveSeconds) {
         this.loop = loop;
+        this.keepAliveSeconds = keepAliveSeconds;
         this.decoder = new RespDecoder(RespDecoder.DEFAULT_MAX_ARRAY_LENGTH, RespDecoder.DEFAULT_MAX_DEPTH,
                 RespDecoder.DEFAULT_MAX_LINE_LENGTH, maxReplyBytes);
     }
@@ -52,6 +55,9 @@ final class NioRedisTransport implements RedisTransport, NioEventLoop.IoHandler 
             channel.configureBlocking(false);
             if (!(address instanceof UnixDomainSocketAddress)) {
                 channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                if (keepAliveSeconds > 0) {
+                    enableKeepAlive(channel, keepAliveSeconds);
+                }
             }
             boolean done = channel.connect(address);
             key = loop.register(channel, done ? SelectionKey.OP_READ : SelectionKey.OP_CONNECT, this);
@@ -64,6 +70,16 @@ final class NioRedisTransport implements RedisTransport, NioEventLoop.IoHandler 
             }
         } catch (IOException | RuntimeException e) {
             loop.post(() -> fail(e));
+        }
+    }
+
+    /** As hiredis does for the native backend: the idle time, probes every third of it, 3 of them. */
+    private static void enableKeepAlive(SocketChannel channel, int idleSeconds) throws IOException {
+        channel.setOption(StandardSocketOptions.SO_KEEPALIVE, true);
+        if (channel.supportedOptions().contains(ExtendedSocketOptions.TCP_KEEPIDLE)) {
+            channel.setOption(ExtendedSocketOptions.TCP_KEEPIDLE, idleSeconds);
+            channel.setOption(ExtendedSocketOptions.TCP_KEEPINTERVAL, Math.max(1, idleSeconds / 3));
+            channel.setOption(ExtendedSocketOptions.TCP_KEEPCOUNT, 3);
         }
     }
 

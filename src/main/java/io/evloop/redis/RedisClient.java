@@ -131,10 +131,10 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
 
     private static Supplier<RedisTransport> transportsFor(EventLoop loop, RedisConfig config) {
         if (loop instanceof NioEventLoop nio) {
-            return () -> new NioRedisTransport(nio, config.maxReplyBytes());
+            return () -> new NioRedisTransport(nio, config.maxReplyBytes(), (int) config.tcpKeepAlive().getSeconds());
         }
         if (loop instanceof UvEventLoop uv) {
-            return () -> new NativeRedisTransport(uv, config.maxReplyBytes());
+            return () -> new NativeRedisTransport(uv, config.maxReplyBytes(), (int) config.tcpKeepAlive().getSeconds());
         }
         throw new IllegalArgumentException("RedisClient runs on the loops of io.evloop.EventLoops, not on "
                 + loop.getClass().getName());

@@ -32,6 +32,12 @@ public final class RedisConfig {
      */
     public static final long DEFAULT_MAX_REPLY_BYTES = 128L * 1024 * 1024;
 
+    /** The largest {@link #tcpKeepAlive()} kernels accept, in seconds (Linux's TCP_KEEPIDLE limit). */
+    static final int MAX_TCP_KEEPALIVE_SECONDS = 32767;
+
+    /** The default {@link #tcpKeepAlive()}: 60 s idle before the first probe. */
+    public static final Duration DEFAULT_TCP_KEEPALIVE = Duration.ofSeconds(60);
+
     private final String host;
     private final int port;
     private final String socketPath;
@@ -46,6 +52,7 @@ public final class RedisConfig {
     private final ReconnectPolicy reconnectPolicy;
     private final boolean waitForReconnect;
     private final boolean readOnly;
+    private final Duration tcpKeepAlive;
 
     private RedisConfig(Builder b) {
         this.host = b.host;
@@ -62,6 +69,7 @@ public final class RedisConfig {
         this.reconnectPolicy = b.reconnectPolicy;
         this.waitForReconnect = b.waitForReconnect;
         this.readOnly = b.readOnly;
+        this.tcpKeepAlive = b.tcpKeepAlive;
     }
 
     public static Builder builder() {
@@ -85,6 +93,7 @@ public final class RedisConfig {
         b.reconnectPolicy = reconnectPolicy;
         b.waitForReconnect = waitForReconnect;
         b.readOnly = readOnly;
+        b.tcpKeepAlive = tcpKeepAlive;
         return b;
     }
 
@@ -189,6 +198,18 @@ public final class RedisConfig {
         return commandTimeout;
     }
 
+    /**
+     * TCP keepalive on every TCP connection (both backends): the idle time before the kernel
+     * sends the first probe; probes then follow every third of it, and after 3 unanswered the
+     * connection fails, its pending commands with it, and the client reconnects. A server that
+     * vanishes without closing the connection (a power loss, a cut network) is so found in
+     * about twice this time instead of the kernel's default of over two hours.
+     * {@link Duration#ZERO} means no keepalive. Unix domain sockets have none. Default 60 s.
+     */
+    public Duration tcpKeepAlive() {
+        return tcpKeepAlive;
+    }
+
     /** Commands accepted but not yet answered, beyond which send fails with {@link RedisBackpressureException}. */
     public int maxInFlight() {
         return maxInFlight;
@@ -237,7 +258,8 @@ public final class RedisConfig {
                 + (clientName != null ? ", clientName=" + clientName : "")
                 + ", connectTimeout=" + connectTimeout + ", commandTimeout=" + commandTimeout
                 + ", maxInFlight=" + maxInFlight + ", maxReplyBytes=" + maxReplyBytes + ", reconnect=" + reconnectPolicy
-                + ", waitForReconnect=" + waitForReconnect + (readOnly ? ", readOnly" : "") + "]";
+                + ", waitForReconnect=" + waitForReconnect + ", tcpKeepAlive=" + tcpKeepAlive
+                + (readOnly ? ", readOnly" : "") + "]";
     }
 
     /** Builds a {@link RedisConfig}; every setter checks its argument at once. */
@@ -256,6 +278,7 @@ public final class RedisConfig {
         private ReconnectPolicy reconnectPolicy = ReconnectPolicy.DEFAULT;
         private boolean waitForReconnect;
         private boolean readOnly;
+        private Duration tcpKeepAlive = DEFAULT_TCP_KEEPALIVE;
 
         private Builder() {
         }
@@ -316,6 +339,21 @@ public final class RedisConfig {
          */
         public Builder connectTimeout(Duration timeout) {
             this.connectTimeout = Durations.positiveTimeout(timeout, "connectTimeout");
+            return this;
+        }
+
+        /**
+         * See {@link RedisConfig#tcpKeepAlive()}: zero for none, else whole seconds from 1 s
+         * to 32767 s (what kernels accept for the idle time).
+         */
+        public Builder tcpKeepAlive(Duration idle) {
+            Objects.requireNonNull(idle, "idle: pass a Duration such as Duration.ofSeconds(60), or Duration.ZERO for no keepalive");
+            if (!idle.isZero() && (idle.isNegative() || idle.getNano() != 0 || idle.getSeconds() < 1
+                    || idle.getSeconds() > MAX_TCP_KEEPALIVE_SECONDS)) {
+                throw new IllegalArgumentException("tcpKeepAlive must be zero (no keepalive) or whole seconds from 1 to "
+                        + MAX_TCP_KEEPALIVE_SECONDS + ", got " + idle);
+            }
+            this.tcpKeepAlive = idle;
             return this;
         }
 

@@ -83,6 +83,8 @@ public interface LibEvloop {
 
     int evl_redis_set_max_reply(Pointer conn, long max);
 
+    int evl_redis_set_keepalive(Pointer conn, int idleSeconds);
+
     /**
      * {@code address}: a direct buffer of at least 8 bytes, in native order, where the shim
      * writes the address of the first reply record (evloop's platforms are 64-bit). Direct, so

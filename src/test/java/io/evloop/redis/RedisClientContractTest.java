@@ -22,6 +22,8 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.nio.file.Path;
+import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -37,6 +39,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Assumptions;
 
 /**
  * The Redis client's contract, run against both backends (a thin subclass per loop) with a
@@ -283,6 +286,85 @@ public abstract class RedisClientContractTest {
             Thread.sleep(millis);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    @Test
+    void tcpConnectionsHaveKeepAliveWithTheConfiguredIdleTimeByDefault() throws Exception {
+        Assumptions.assumeTrue(System.getProperty("os.name", "").startsWith("Linux") && Files.isExecutable(Path.of("/usr/bin/ss"))
+                || Files.isExecutable(Path.of("/bin/ss")), "ss (iproute2) shows the sockets' keepalive timers");
+        try (RedisServer server = RedisServer.start()) {
+            assertEquals(RedisConfig.DEFAULT_TCP_KEEPALIVE, server.config().build().tcpKeepAlive());
+            for (Duration idle : List.of(Duration.ofSeconds(7), RedisConfig.DEFAULT_TCP_KEEPALIVE, Duration.ZERO)) {
+                RedisClient redis = connect(server.config().tcpKeepAlive(idle).build());
+                assertEquals("PONG", await(redis.ping()));
+                String line = awaitSocket(server.port(), l -> !l.isEmpty());
+                java.util.regex.Matcher timer = java.util.regex.Pattern.compile("timer:\\(keepalive,([^,]*),").matcher(line);
+                if (idle.isZero()) {
+                    assertFalse(timer.find(), "no keepalive: " + line);
+                } else {
+                    assertTrue(timer.find(), "a keepalive timer: " + line);
+                    double seconds = ssSeconds(timer.group(1));
+                    assertTrue(seconds <= idle.getSeconds() && seconds > idle.getSeconds() - 5,
+                            "the timer runs from the configured idle time " + idle + ": " + line);
+                }
+                redis.close();
+                awaitSocket(server.port(), String::isEmpty);
+            }
+        }
+        RedisConfig.Builder b = RedisConfig.builder();
+        assertThrows(IllegalArgumentException.class, () -> b.tcpKeepAlive(Duration.ofMillis(1500)));
+        assertThrows(IllegalArgumentException.class, () -> b.tcpKeepAlive(Duration.ofSeconds(32768)));
+        assertThrows(IllegalArgumentException.class, () -> b.tcpKeepAlive(Duration.ofSeconds(-1)));
+        assertTrue(assertThrows(NullPointerException.class, () -> b.tcpKeepAlive(null)).getMessage().contains("Duration.ZERO"));
+    }
+
+    /** ss's timer text ("1min", "59sec", "6.996ms" for 6 s 996 ms, "996ms") in seconds. */
+    private static double ssSeconds(String text) {
+        double seconds = 0;
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)min").matcher(text);
+        if (m.find()) {
+            seconds += 60 * Long.parseLong(m.group(1));
+        }
+        m = java.util.regex.Pattern.compile("(?:^|min)(\\d+)(?:sec|\\.)").matcher(text);
+        if (m.find()) {
+            seconds += Long.parseLong(m.group(1));
+        }
+        m = java.util.regex.Pattern.compile("(\\d+)ms").matcher(text);
+        if (m.find()) {
+            seconds += Long.parseLong(m.group(1)) / 1000.0;
+        }
+        return seconds;
+    }
+
+    /** Polls {@link #clientSocket} until it gives a line that passes. */
+    private static String awaitSocket(int port, java.util.function.Predicate<String> wanted) throws InterruptedException {
+        long deadline = System.nanoTime() + TestFutures.BOUND.toNanos();
+        String line = null;
+        while (System.nanoTime() < deadline) {
+            line = clientSocket(port);
+            if (line != null && wanted.test(line)) {
+                return line;
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("ss never showed the expected client socket to port " + port + "; last: " + line);
+    }
+
+    /** The one established client socket to the port, as ss shows it with its timers ("" if
+     * none, null if more than one). */
+    private static String clientSocket(int port) {
+        try {
+            Process p = new ProcessBuilder("ss", "-tnoH", "state", "established", "dport", "=", ":" + port)
+                    .redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            assertTrue(p.waitFor(10, TimeUnit.SECONDS), "ss finished");
+            return out.lines().count() == 1 ? out : out.isEmpty() ? "" : null;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
         }
     }
 
