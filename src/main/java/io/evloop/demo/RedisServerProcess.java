@@ -59,6 +59,19 @@ public final class RedisServerProcess implements AutoCloseable {
         return dir.resolve("redis.sock");
     }
 
+    /**
+     * SIGSTOP ({@code stop = true}) or SIGCONT: a stopped server keeps its connections open and
+     * its port listening (the kernel still completes connects) but answers nothing, as a hung
+     * or partitioned server would.
+     */
+    public void suspend(boolean stop) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", stop ? "-STOP" : "-CONT", Long.toString(process.pid()))
+                .redirectErrorStream(true).start();
+        if (!kill.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            throw new IOException("kill " + (stop ? "-STOP" : "-CONT") + " " + process.pid() + " failed");
+        }
+    }
+
     /** SIGKILL: the server is gone at once and its connections are reset. */
     public void kill() {
         destroyProcess();

@@ -52,6 +52,7 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger("io.evloop.redis");
     private static final byte[][] ASKING = {"ASKING".getBytes(StandardCharsets.US_ASCII)};
+    private static final byte[][] PING = {"PING".getBytes(StandardCharsets.US_ASCII)};
     /** Commands one drain dispatches before IO gets a turn (the rest follow in a later task). */
     private static final int MAX_COMMANDS_PER_DRAIN = 4096;
 
@@ -92,6 +93,8 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
     private ScheduledTask timeoutCheck;
     private ScheduledTask connectTimer;
     private ScheduledTask reconnectTimer;
+    private ScheduledTask idleTimer;
+    private long lastReplyNanos; // turn start of the last reply, or of the connect
     private int reconnectAttempt;
     private boolean flushScheduled;
     private final Runnable flushAction = this::flush;
@@ -337,6 +340,7 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
     }
 
     private void onReply(Reply reply) {
+        lastReplyNanos = loopCore.turnStartNanos();
         Command c = pending.poll();
         if (c == null) {
             throw new RedisProtocolException("unsolicited reply from " + config.endpoint()
@@ -553,6 +557,8 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
         cancel(connectTimer);
         connectTimer = null;
         state = State.CONNECTED;
+        lastReplyNanos = loopCore.turnStartNanos();
+        armIdleCheck(config.idlePingInterval().toNanos());
         if (reconnectAttempt > 0) {
             LOG.log(System.Logger.Level.INFO, "reconnected to " + config.endpoint() + " after " + reconnectAttempt + " attempt(s)");
         }
@@ -564,6 +570,58 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
             write(c);
         }
         connected.complete(this);
+    }
+
+    /** Loop thread: looks at the connection again in {@code delayNanos}, if idle PINGs are on. */
+    private void armIdleCheck(long delayNanos) {
+        if (!config.idlePingInterval().isZero()) {
+            idleTimer = loop.schedule(this::checkIdle, delayNanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /**
+     * Sends a PING of the client's own when the connection has been quiet for the idle PING
+     * interval with no command waiting for a reply; one unanswered within its timeout means
+     * the server stopped answering, and the connection is closed as lost.
+     */
+    private void checkIdle() {
+        idleTimer = null;
+        if (state != State.CONNECTED) {
+            return;
+        }
+        long interval = config.idlePingInterval().toNanos();
+        long quiet = System.nanoTime() - lastReplyNanos;
+        if (quiet < interval || !everyPendingDone()) {
+            armIdleCheck(Math.max(interval - quiet, interval / 4));
+            return;
+        }
+        int attempt = generation;
+        long timeout = config.idlePingTimeout().toNanos();
+        Command ping = new Command(this, PING, 0, false, true);
+        ScheduledTask deadline = loop.schedule(() -> {
+            if (!ping.isDone() && attempt == generation) {
+                connectionLost(new RedisConnectionException("no reply from " + config.endpoint() + " to an idle PING within "
+                        + TimeUnit.NANOSECONDS.toMillis(timeout) + " ms: the server stopped answering; the connection was closed"),
+                        attempt);
+            }
+        }, timeout, TimeUnit.NANOSECONDS);
+        ping.whenComplete((reply, error) -> {
+            deadline.cancel();
+            if (attempt == generation && state == State.CONNECTED) {
+                armIdleCheck(interval);
+            }
+        });
+        write(ping);
+    }
+
+    /** Whether every command written has its outcome (replies still due only to be absorbed). */
+    private boolean everyPendingDone() {
+        for (long i = pending.head(); i < pending.tail(); i++) {
+            if (!pending.get(i).isDone()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void connectionLost(Throwable cause, int attempt) {
@@ -609,6 +667,8 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
         generation++;
         cancel(connectTimer);
         connectTimer = null;
+        cancel(idleTimer);
+        idleTimer = null;
         if (transport != null) {
             transport.close();
             transport = null;

@@ -53,6 +53,8 @@ public final class RedisConfig {
     private final boolean waitForReconnect;
     private final boolean readOnly;
     private final Duration tcpKeepAlive;
+    private final Duration idlePingInterval;
+    private final Duration idlePingTimeout;
 
     private RedisConfig(Builder b) {
         this.host = b.host;
@@ -70,6 +72,8 @@ public final class RedisConfig {
         this.waitForReconnect = b.waitForReconnect;
         this.readOnly = b.readOnly;
         this.tcpKeepAlive = b.tcpKeepAlive;
+        this.idlePingInterval = b.idlePingInterval;
+        this.idlePingTimeout = b.idlePingTimeout;
     }
 
     public static Builder builder() {
@@ -94,6 +98,8 @@ public final class RedisConfig {
         b.waitForReconnect = waitForReconnect;
         b.readOnly = readOnly;
         b.tcpKeepAlive = tcpKeepAlive;
+        b.idlePingInterval = idlePingInterval;
+        b.idlePingTimeout = idlePingTimeout;
         return b;
     }
 
@@ -210,6 +216,24 @@ public final class RedisConfig {
         return tcpKeepAlive;
     }
 
+    /**
+     * How long a connection may go without a reply, while no command waits for one, before
+     * the client sends a PING of its own to check that the server still answers;
+     * {@link Duration#ZERO} (the default) sends none. A PING unanswered within
+     * {@link #idlePingTimeout()} closes the connection as lost: the client reconnects, and
+     * commands sent meanwhile fail or wait as after any connection loss. While commands wait
+     * for replies their own timeouts apply, so a stopped server is found at most about one
+     * command timeout plus this interval plus the PING timeout after the last reply.
+     */
+    public Duration idlePingInterval() {
+        return idlePingInterval;
+    }
+
+    /** How long an idle PING may wait for its reply; see {@link #idlePingInterval()}. */
+    public Duration idlePingTimeout() {
+        return idlePingTimeout;
+    }
+
     /** Commands accepted but not yet answered, beyond which send fails with {@link RedisBackpressureException}. */
     public int maxInFlight() {
         return maxInFlight;
@@ -259,6 +283,7 @@ public final class RedisConfig {
                 + ", connectTimeout=" + connectTimeout + ", commandTimeout=" + commandTimeout
                 + ", maxInFlight=" + maxInFlight + ", maxReplyBytes=" + maxReplyBytes + ", reconnect=" + reconnectPolicy
                 + ", waitForReconnect=" + waitForReconnect + ", tcpKeepAlive=" + tcpKeepAlive
+                + (idlePingInterval.isZero() ? "" : ", idlePing=" + idlePingInterval + "/" + idlePingTimeout)
                 + (readOnly ? ", readOnly" : "") + "]";
     }
 
@@ -279,6 +304,8 @@ public final class RedisConfig {
         private boolean waitForReconnect;
         private boolean readOnly;
         private Duration tcpKeepAlive = DEFAULT_TCP_KEEPALIVE;
+        private Duration idlePingInterval = Duration.ZERO;
+        private Duration idlePingTimeout = Duration.ofSeconds(2);
 
         private Builder() {
         }
@@ -354,6 +381,20 @@ public final class RedisConfig {
                         + MAX_TCP_KEEPALIVE_SECONDS + ", got " + idle);
             }
             this.tcpKeepAlive = idle;
+            return this;
+        }
+
+        /**
+         * See {@link RedisConfig#idlePingInterval()}: an interval of zero sends no idle PING;
+         * otherwise at least 10 ms, and a positive timeout for the PING's reply.
+         */
+        public Builder idlePing(Duration interval, Duration timeout) {
+            Objects.requireNonNull(interval, "interval: pass a Duration such as Duration.ofSeconds(30), or Duration.ZERO for no idle PING");
+            if (!interval.isZero() && (interval.isNegative() || interval.compareTo(Duration.ofMillis(10)) < 0)) {
+                throw new IllegalArgumentException("the idle PING interval must be zero (none) or at least 10 ms, got " + interval);
+            }
+            this.idlePingTimeout = Durations.positiveTimeout(timeout, "idle PING timeout");
+            this.idlePingInterval = Durations.clamp(interval);
             return this;
         }
 

@@ -4,6 +4,7 @@ import static io.evloop.TestFutures.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -366,6 +367,54 @@ public abstract class RedisClientContractTest {
             Thread.currentThread().interrupt();
             throw new AssertionError(e);
         }
+    }
+
+    @Test
+    void anIdlePingFindsAStoppedServerAndTheClientReconnects() throws Exception {
+        try (RedisServer server = RedisServer.start()) {
+            ReconnectPolicy quick = new ReconnectPolicy(true, Duration.ofMillis(20), Duration.ofMillis(100));
+            RedisClient pinging = connect(server.config().idlePing(Duration.ofMillis(100), Duration.ofMillis(300))
+                    .reconnectPolicy(quick).build());
+            RedisClient silent = connect(server.config().reconnectPolicy(quick).build());
+            long pingingId = await(pinging.send("CLIENT", "ID")).asLong();
+            long silentId = await(silent.send("CLIENT", "ID")).asLong();
+            server.pause();
+            try {
+                Thread.sleep(1500); // several idle PING intervals and timeouts
+            } finally {
+                server.resume();
+            }
+            // The pinging client found the server gone and reconnected: a new connection. The
+            // other never noticed: without traffic nothing on its connection changed.
+            long after = eventually(() -> pinging.send(Duration.ofSeconds(2), "CLIENT", "ID")).asLong();
+            assertNotEquals(pingingId, after, "the idle PING closed the connection and the client reconnected");
+            assertEquals(silentId, await(silent.send("CLIENT", "ID")).asLong(), "no idle PING, no reconnect");
+        }
+    }
+
+    @Test
+    void idlePingsKeepAHealthyConnectionAndNeverFailIt() throws Exception {
+        try (RedisServer server = RedisServer.start()) {
+            RedisClient redis = connect(server.config().idlePing(Duration.ofMillis(20), Duration.ofSeconds(2)).build());
+            long id = await(redis.send("CLIENT", "ID")).asLong();
+            long before = pingCalls(server);
+            Thread.sleep(400);
+            assertTrue(pingCalls(server) - before >= 5, "idle PINGs were sent: " + (pingCalls(server) - before));
+            assertEquals(id, await(redis.send("CLIENT", "ID")).asLong(), "the same connection throughout");
+            assertEquals("PONG", await(redis.ping()));
+        }
+        RedisConfig.Builder b = RedisConfig.builder();
+        assertThrows(IllegalArgumentException.class, () -> b.idlePing(Duration.ofMillis(5), Duration.ofSeconds(1)));
+        assertThrows(IllegalArgumentException.class, () -> b.idlePing(Duration.ofSeconds(1), Duration.ZERO));
+        assertTrue(assertThrows(NullPointerException.class, () -> b.idlePing(null, Duration.ofSeconds(1)))
+                .getMessage().contains("Duration.ZERO"));
+        assertEquals(Duration.ZERO, b.build().idlePingInterval(), "off by default");
+    }
+
+    private static long pingCalls(RedisServer server) {
+        String stats = server.admin("INFO", "commandstats").asString();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("cmdstat_ping:calls=(\\d+)").matcher(stats);
+        return m.find() ? Long.parseLong(m.group(1)) : 0;
     }
 
     @Test

@@ -52,6 +52,27 @@ public final class RedisServer implements AutoCloseable {
         process.kill();
     }
 
+    /** SIGSTOP: the server stops answering without closing anything; {@link #resume()} undoes it. */
+    public void pause() {
+        suspend(true);
+    }
+
+    /** SIGCONT after {@link #pause()}. */
+    public void resume() {
+        suspend(false);
+    }
+
+    private void suspend(boolean stop) {
+        try {
+            process.suspend(stop);
+        } catch (IOException e) {
+            throw new AssertionError("cannot " + (stop ? "stop" : "continue") + " redis-server on port " + port(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
     public void restart() {
         try {
             process.restart();
