@@ -30,6 +30,7 @@ public final class LatencyProxy implements AutoCloseable {
     private final Thread acceptor;
     private final List<Socket> sockets = new ArrayList<>();
     private volatile boolean closed;
+    private volatile boolean stalled;
 
     /**
      * Starts a proxy on a free loopback port forwarding to {@code upstream}.
@@ -50,6 +51,14 @@ public final class LatencyProxy implements AutoCloseable {
 
     public int port() {
         return server.getLocalPort();
+    }
+
+    /**
+     * Stops forwarding in both directions without closing anything ({@code true}), as a
+     * network that drops every packet would, or forwards again what it held ({@code false}).
+     */
+    public void stall(boolean stall) {
+        this.stalled = stall;
     }
 
     private void acceptLoop() {
@@ -103,6 +112,9 @@ public final class LatencyProxy implements AutoCloseable {
                     long due = (Long) item[0];
                     for (long wait; (wait = due - System.nanoTime()) > 0; ) {
                         LockSupport.parkNanos(wait);
+                    }
+                    while (stalled && !closed) {
+                        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
                     }
                     byte[] chunk = (byte[]) item[1];
                     if (chunk == END) {

@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.evloop.EventLoop;
 import io.evloop.EventLoopOptions;
+import io.evloop.demo.LatencyProxy;
 import io.evloop.LoopStall;
 import io.evloop.TestFutures;
 import java.io.IOException;
@@ -389,6 +390,25 @@ public abstract class RedisClientContractTest {
             long after = eventually(() -> pinging.send(Duration.ofSeconds(2), "CLIENT", "ID")).asLong();
             assertNotEquals(pingingId, after, "the idle PING closed the connection and the client reconnected");
             assertEquals(silentId, await(silent.send("CLIENT", "ID")).asLong(), "no idle PING, no reconnect");
+        }
+    }
+
+    @Test
+    void anIdlePingFindsANetworkThatStoppedForwardingAndTheClientReconnects() throws Exception {
+        try (RedisServer server = RedisServer.start();
+             LatencyProxy proxy = new LatencyProxy(new java.net.InetSocketAddress("127.0.0.1", server.port()), 0)) {
+            ReconnectPolicy quick = new ReconnectPolicy(true, Duration.ofMillis(20), Duration.ofMillis(100));
+            RedisConfig.Builder viaProxy = RedisConfig.builder().host("127.0.0.1").port(proxy.port()).reconnectPolicy(quick);
+            RedisClient pinging = connect(viaProxy.idlePing(Duration.ofMillis(100), Duration.ofMillis(300)).build());
+            long id = await(pinging.send("CLIENT", "ID")).asLong();
+            proxy.stall(true); // nothing passes, nothing closes
+            try {
+                Thread.sleep(1500);
+            } finally {
+                proxy.stall(false);
+            }
+            long after = eventually(() -> pinging.send(Duration.ofSeconds(2), "CLIENT", "ID")).asLong();
+            assertNotEquals(id, after, "the idle PING closed the stalled connection and the client reconnected");
         }
     }
 
