@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of evloop on a fresh Debian/Ubuntu or macOS machine:
-#   1. build-native.sh installs what is missing (libuv, hiredis, cmake, a C compiler,
+#   1. build-native.sh installs what is missing (cmake, a C compiler, curl,
 #      redis-server), builds the C shim and runs its C tests plain and under ASan+UBSan;
+#      on Linux, scripts/fuzz-native.sh then fuzzes the shim's reply path for 60 s;
 #   2. Maven builds the jar (with the shim inside), runs the Java tests against both event
 #      loops (a native library that fails to load fails the build) and installs the jar
 #      into the local Maven repository;
@@ -20,6 +21,10 @@ cd "$(dirname "$0")"
 . scripts/ensure-java-maven.sh
 
 ./build-native.sh
+if [ "$(uname -s)" = Linux ]; then
+  echo "==> Fuzzing the shim's reply path (libFuzzer, ASan+UBSan, 60 s)"
+  scripts/fuzz-native.sh 60
+fi
 mvn -B -ntp install -Devloop.requireNative=true "$@"
 echo "==> Consumer example against the installed jar"
 EVLOOP_REQUIRE_NATIVE=1 examples/consumer/run.sh --skip-install

@@ -331,9 +331,7 @@ static void evl__redis_settle(evl_redis_t *c) {
  * completes: each one's records become readable for the caller. The checker has seen every
  * byte, so the reader fails only for want of memory (or a type no record is made for).
  */
-static int evl__redis_parse(evl_redis_t *c, const char *bytes, size_t n) {
-  redisReader *reader = c->ac->c.reader;
-
+static int evl__redis_parse(evl_redis_t *c, redisReader *reader, const char *bytes, size_t n) {
   while (n > 0) {
     /* A reply bigger than a slice is waited for whole anyway: the reader keeps its start
      * until it completes, and moves nothing meanwhile. */
@@ -402,7 +400,7 @@ static void evl__redis_read(evl_redis_t *c) {
     }
     valid = evl__resp_scan(&c->scan, buf, (size_t) n);
     c->in_hiredis++;
-    if (valid > 0 && evl__redis_parse(c, buf, valid) != 0) {
+    if (valid > 0 && evl__redis_parse(c, c->ac->c.reader, buf, valid) != 0) {
       c->in_hiredis--;
       failure = EVL_REDIS_ERR_OOM;
       failure_message = c->ac->c.reader->errstr[0] != '\0' ? c->ac->c.reader->errstr
@@ -624,7 +622,7 @@ static int evl__redis_start(evl_redis_t *c, redisOptions *options, evl_redis_t *
   } else {
     /* The reader builds records instead of redisReply trees (it has no reply yet). */
     ac->c.reader->fn = &evl__rec_functions;
-    redisReaderSetPrivdata(ac->c.reader, c);
+    ac->c.reader->privdata = c;
     c->funcs = *ac->c.funcs;
     c->hiredis_write = c->funcs.async_write;
     c->funcs.async_read = evl__redis_async_read;
