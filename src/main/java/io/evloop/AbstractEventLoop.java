@@ -37,6 +37,8 @@ public abstract class AbstractEventLoop implements EventLoop {
     private static final long POSTERS_MASK = STOPPING - 1;
     /** Tasks run per wake-up before the loop polls for IO again; keeps replies flowing under a flood of posts. */
     private static final int MAX_TASKS_PER_TURN = 4096;
+    /** ... or this long since the turn began, whichever comes first. */
+    private static final long MAX_TASK_NANOS_PER_TURN = TimeUnit.MILLISECONDS.toNanos(20);
 
     // JCTools' multi-producer, single-consumer queue: no node allocated per post (a chunked
     // array), and the loop thread, its only consumer, polls without a CAS.
@@ -239,6 +241,11 @@ public abstract class AbstractEventLoop implements EventLoop {
                 break;
             }
             safeRun(task);
+            // Tasks that post tasks (a client draining commands that fail at once while it is
+            // disconnected, say) must not keep IO waiting: the clock is read every 64 tasks.
+            if ((n & 63) == 63 && System.nanoTime() - turnStartNanos > MAX_TASK_NANOS_PER_TURN) {
+                break;
+            }
         }
         runDueScheduled();
         runEndOfTurn();

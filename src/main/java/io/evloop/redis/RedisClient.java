@@ -54,7 +54,7 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
     private static final byte[][] ASKING = {"ASKING".getBytes(StandardCharsets.US_ASCII)};
     private static final byte[][] PING = {"PING".getBytes(StandardCharsets.US_ASCII)};
     /** Commands one drain dispatches before IO gets a turn (the rest follow in a later task). */
-    private static final int MAX_COMMANDS_PER_DRAIN = 4096;
+    private static final int MAX_COMMANDS_PER_DRAIN = 1024;
 
     private enum State { NEW, CONNECTING, HANDSHAKE, CONNECTED, DISCONNECTED, CLOSED }
 
