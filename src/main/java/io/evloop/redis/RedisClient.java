@@ -5,6 +5,7 @@ import io.evloop.EventLoop;
 import io.evloop.LoopFuture;
 import io.evloop.ScheduledTask;
 import io.evloop.internal.Durations;
+import io.evloop.internal.LoopCounter;
 import io.evloop.nio.NioEventLoop;
 import io.evloop.uv.UvEventLoop;
 import java.lang.invoke.MethodHandles;
@@ -65,6 +66,13 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
     private final Supplier<RedisTransport> transports;
     private final long defaultTimeoutNanos;
     private final AtomicInteger inFlight = new AtomicInteger();
+    // Counted on the loop thread, read by metrics() from any thread.
+    private final LoopCounter commandsWritten = new LoopCounter();
+    private final LoopCounter repliesReceived = new LoopCounter();
+    private final LoopCounter errorReplies = new LoopCounter();
+    private final LoopCounter timeouts = new LoopCounter();
+    private final LoopCounter connectionsLost = new LoopCounter();
+    private final LoopCounter reconnects = new LoopCounter();
     /*
      * Commands from any thread reach the loop through this queue, in batches: a producer that
      * finds no drain scheduled posts one task, which dispatches everything queued by then, so
@@ -154,6 +162,12 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
     /** Commands accepted and not yet answered (or failed). */
     public int inFlight() {
         return inFlight.get();
+    }
+
+    /** A snapshot of what this client has done; any thread. */
+    public RedisClientMetrics metrics() {
+        return new RedisClientMetrics(commandsWritten.get(), repliesReceived.get(), errorReplies.get(), timeouts.get(),
+                connectionsLost.get(), reconnects.get(), inFlight.get());
     }
 
     @Override
@@ -314,6 +328,9 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
             return;
         }
         c.argv = null;
+        if (!c.internal) {
+            commandsWritten.increment();
+        }
         if (commandCount == commandEnds.length) {
             commandEnds = java.util.Arrays.copyOf(commandEnds, commandCount * 2);
         }
@@ -341,6 +358,7 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
 
     private void onReply(Reply reply) {
         lastReplyNanos = loopCore.turnStartNanos();
+        repliesReceived.increment();
         Command c = pending.poll();
         if (c == null) {
             throw new RedisProtocolException("unsolicited reply from " + config.endpoint()
@@ -350,6 +368,7 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
             c.timer.cancel();
         }
         if (reply instanceof Reply.ErrorReply error) {
+            errorReplies.increment();
             finish(c, error.toException());
         } else {
             release(c);
@@ -359,6 +378,7 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
 
     private void expire(Command c) {
         if (!c.isDone()) {
+            timeouts.increment();
             c.completeExceptionally(new RedisTimeoutException(c.name() + " to " + config.endpoint()
                     + " got no reply within " + TimeUnit.NANOSECONDS.toMillis(c.timeoutNanos) + " ms"));
         }
@@ -560,6 +580,7 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
         lastReplyNanos = loopCore.turnStartNanos();
         armIdleCheck(config.idlePingInterval().toNanos());
         if (reconnectAttempt > 0) {
+            reconnects.increment();
             LOG.log(System.Logger.Level.INFO, "reconnected to " + config.endpoint() + " after " + reconnectAttempt + " attempt(s)");
         }
         reconnectAttempt = 0;
@@ -629,6 +650,9 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
             return;
         }
         boolean wasUp = state == State.CONNECTED;
+        if (wasUp) {
+            connectionsLost.increment();
+        }
         dropTransport();
         RedisException failure = failureFor(cause, wasUp);
         failPending(failure);

@@ -438,6 +438,32 @@ public abstract class RedisClientContractTest {
     }
 
     @Test
+    void metricsCountCommandsRepliesErrorsTimeoutsAndReconnects() throws Exception {
+        try (RedisServer server = RedisServer.start()) {
+            RedisClient redis = connect(server.config().clientName("counted")
+                    .reconnectPolicy(new ReconnectPolicy(true, Duration.ofMillis(10), Duration.ofMillis(50))).build());
+            RedisClientMetrics start = redis.metrics();
+            assertEquals(0, start.commandsWritten(), "the handshake is not counted: " + start);
+            String k = key("metrics");
+            for (int i = 0; i < 10; i++) {
+                await(redis.set(k, "v" + i));
+            }
+            failure(redis.incr(k), RedisErrorException.class); // WRONGTYPE-like: not an integer
+            failure(redis.send(Duration.ofMillis(50), "BLPOP", key("metrics-empty"), "1"), RedisTimeoutException.class);
+            server.admin("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes");
+            assertEquals("PONG", eventually(() -> redis.ping()));
+            RedisClientMetrics m = redis.metrics();
+            assertTrue(m.commandsWritten() >= 13, m.toString());
+            assertTrue(m.replies() >= 11, m.toString());
+            assertEquals(1, m.errorReplies(), m.toString());
+            assertEquals(1, m.timeouts(), m.toString());
+            assertEquals(1, m.connectionsLost(), m.toString());
+            assertEquals(1, m.reconnects(), m.toString());
+            assertTrue(m.toString().contains("1 reconnects"), m.toString());
+        }
+    }
+
+    @Test
     void unixSocket() {
         RedisClient redis = connect(RedisConfig.fromUri("redis-socket://" + shared.socketPath()));
         assertEquals("PONG", await(redis.ping()));

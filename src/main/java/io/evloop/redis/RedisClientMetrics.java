@@ -1,0 +1,25 @@
+package io.evloop.redis;
+
+/**
+ * What a {@link RedisClient} has done since it was created, as counted on its loop thread;
+ * {@link RedisClient#metrics()} takes a snapshot, from any thread (the counts may lag the loop
+ * by a moment, never by more).
+ *
+ * @param commandsWritten  commands handed to the connection (handshakes and idle PINGs not counted)
+ * @param replies          replies received, error replies included
+ * @param errorReplies     replies that were errors (the command failed with {@link RedisErrorException})
+ * @param timeouts         commands failed with {@link RedisTimeoutException}
+ * @param connectionsLost  connections that ended under the client (server gone, reset, protocol error, idle PING unanswered)
+ * @param reconnects       reconnections that succeeded
+ * @param inFlight         commands accepted and not yet answered or failed, now
+ */
+public record RedisClientMetrics(long commandsWritten, long replies, long errorReplies, long timeouts,
+                                 long connectionsLost, long reconnects, int inFlight) {
+
+    @Override
+    public String toString() {
+        return "RedisClientMetrics[" + commandsWritten + " commands written, " + replies + " replies (" + errorReplies
+                + " errors), " + timeouts + " timeouts, " + connectionsLost + " connections lost, " + reconnects
+                + " reconnects, " + inFlight + " in flight]";
+    }
+}
