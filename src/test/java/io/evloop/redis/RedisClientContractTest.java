@@ -971,23 +971,43 @@ public abstract class RedisClientContractTest {
         private final Thread thread;
 
         FakeServer(Function<InputStream, String> answer) throws IOException {
+            this(in -> answer.apply(in).getBytes(StandardCharsets.ISO_8859_1), -1, 5000);
+        }
+
+        /**
+         * Answers the first read of each connection with the bytes {@code answer} gives, in two
+         * writes split after byte {@code split} with a pause between (whole when negative), then
+         * keeps the connection until the client drops it or {@code silenceMillis} pass idle.
+         */
+        FakeServer(Function<InputStream, byte[]> answer, int split, int silenceMillis) throws IOException {
             socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
             thread = new Thread(() -> {
                 while (!socket.isClosed()) {
                     try (Socket s = socket.accept()) {
+                        s.setTcpNoDelay(true);
                         InputStream in = s.getInputStream();
-                        byte[] buf = new byte[4096];
+                        byte[] buf = new byte[64 * 1024];
                         if (in.read(buf) > 0) {
                             OutputStream out = s.getOutputStream();
-                            out.write(answer.apply(in).getBytes(StandardCharsets.ISO_8859_1));
+                            byte[] bytes = answer.apply(in);
+                            if (split < 0) {
+                                out.write(bytes);
+                            } else {
+                                out.write(bytes, 0, split);
+                                out.flush();
+                                Thread.sleep(2);
+                                out.write(bytes, split, bytes.length - split);
+                            }
                             out.flush();
                         }
-                        s.setSoTimeout(5000);
+                        s.setSoTimeout(silenceMillis);
                         while (in.read(buf) > 0) {
                             // keep the connection open until the client drops it
                         }
                     } catch (IOException ignored) {
                         // closed
+                    } catch (InterruptedException e) {
+                        return;
                     }
                 }
             }, "fake-redis");

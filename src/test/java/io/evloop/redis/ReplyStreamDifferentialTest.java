@@ -5,14 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.evloop.EventLoop;
 import io.evloop.EventLoops;
-import io.evloop.TestFutures;
 import io.evloop.uv.NativeRequirement;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -117,7 +110,8 @@ class ReplyStreamDifferentialTest {
 
     /** What the client's futures end with when the server answers its commands with the bytes. */
     private static List<String> outcome(EventLoop loop, Case c, byte[] bytes, int split) throws Exception {
-        try (SplittingServer server = new SplittingServer(bytes, split)) {
+        // Split in two with a pause between, so that the second part arrives in a read of its own.
+        try (RedisClientContractTest.FakeServer server = new RedisClientContractTest.FakeServer(in -> bytes, split, 15_000)) {
             RedisConfig config = RedisConfig.builder().host("127.0.0.1").port(server.port())
                     .reconnectPolicy(ReconnectPolicy.NEVER).build();
             RedisClient redis = RedisClient.connect(loop, config).get(10, TimeUnit.SECONDS);
@@ -190,57 +184,5 @@ class ReplyStreamDifferentialTest {
         cases.add(new Case("line over 64 KiB", "+" + "x".repeat(65 * 1024) + "\r\n", 1));
         cases.add(new Case("unsolicited after one", "+OK\r\n+UNASKED\r\n", 1));
         return cases;
-    }
-
-    /**
-     * Answers the first read of each connection with the bytes, in two writes split after
-     * byte {@code split} (whole when negative) with a pause between, then stays silent until
-     * the client drops the connection.
-     */
-    private static final class SplittingServer implements AutoCloseable {
-        private final ServerSocket socket;
-        private final Thread thread;
-
-        SplittingServer(byte[] bytes, int split) throws IOException {
-            socket = new ServerSocket(0, 4, InetAddress.getLoopbackAddress());
-            thread = new Thread(() -> {
-                try (Socket s = socket.accept()) {
-                    s.setTcpNoDelay(true);
-                    s.setSoTimeout(15_000);
-                    InputStream in = s.getInputStream();
-                    OutputStream out = s.getOutputStream();
-                    byte[] buf = new byte[64 * 1024];
-                    if (in.read(buf) <= 0) {
-                        return;
-                    }
-                    if (split < 0) {
-                        out.write(bytes);
-                    } else {
-                        out.write(bytes, 0, split);
-                        out.flush();
-                        Thread.sleep(2);
-                        out.write(bytes, split, bytes.length - split);
-                    }
-                    out.flush();
-                    while (in.read(buf) > 0) {
-                        // until the client drops the connection
-                    }
-                } catch (IOException | InterruptedException ignored) {
-                    // closed
-                }
-            }, "splitting-redis");
-            thread.setDaemon(true);
-            thread.start();
-        }
-
-        int port() {
-            return socket.getLocalPort();
-        }
-
-        @Override
-        public void close() throws IOException {
-            socket.close();
-            TestFutures.join(thread);
-        }
     }
 }

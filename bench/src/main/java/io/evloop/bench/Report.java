@@ -216,24 +216,26 @@ public final class Report {
         return v;
     }
 
+    /** A throughput ratio that must reach {@code min}. */
     private Verdict ratioVerdict(String target, Optional<Results.RedisPoint> p,
                                  java.util.function.Function<Results.RedisPoint, Results.Ratio> ratio, double min, String what) {
-        if (p.isEmpty() || !"ok".equals(p.get().status())) {
-            return new Verdict(target, p.map(x -> why(x.status(), x.reason())).orElse("no result"), NOT_MEASURED);
-        }
-        Results.Ratio paired = ratio.apply(p.get());
-        if (paired == null) {
-            return new Verdict(target, "no figure for " + what + " in the same repetitions", NOT_MEASURED);
-        }
-        double x = paired.median();
-        return new Verdict(target, String.format(Locale.ROOT, "%s ops/s: **%.2fx** %s", num(p.get().opsMedian()), x, what),
-                x >= min ? MET : SHORT);
+        return pairedVerdict(target, p, ratio, what, x -> x >= min,
+                (point, x) -> String.format(Locale.ROOT, "%s ops/s: **%.2fx** %s", num(point.opsMedian()), x, what));
     }
 
-    /** As {@link #ratioVerdict}, for a ratio that must stay at or below {@code max} (a cost). */
+    /** A cost ratio (CPU per GET) that must stay at or below {@code max}. */
     private Verdict ratioVerdictAtMost(String target, Optional<Results.RedisPoint> p,
                                        java.util.function.Function<Results.RedisPoint, Results.Ratio> ratio, double max,
                                        String what) {
+        return pairedVerdict(target, p, ratio, what, x -> x <= max,
+                (point, x) -> String.format(Locale.ROOT, "%.0f ns CPU per GET: **%.2fx** %s", point.cpuNsPerOp(), x, what));
+    }
+
+    /** The verdict on the median of a ratio paired within repetitions, or why there is none. */
+    private Verdict pairedVerdict(String target, Optional<Results.RedisPoint> p,
+                                  java.util.function.Function<Results.RedisPoint, Results.Ratio> ratio, String what,
+                                  java.util.function.DoublePredicate meets,
+                                  java.util.function.BiFunction<Results.RedisPoint, Double, String> measured) {
         if (p.isEmpty() || !"ok".equals(p.get().status())) {
             return new Verdict(target, p.map(x -> why(x.status(), x.reason())).orElse("no result"), NOT_MEASURED);
         }
@@ -242,8 +244,7 @@ public final class Report {
             return new Verdict(target, "no figure for " + what + " in the same repetitions", NOT_MEASURED);
         }
         double x = paired.median();
-        return new Verdict(target, String.format(Locale.ROOT, "%.0f ns CPU per GET: **%.2fx** %s", p.get().cpuNsPerOp(),
-                x, what), x <= max ? MET : SHORT);
+        return new Verdict(target, measured.apply(p.get(), x), meets.test(x) ? MET : SHORT);
     }
 
     private Verdict handoffVerdict(String loop, String bench) {
