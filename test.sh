@@ -5,7 +5,8 @@
 #      on Linux, scripts/fuzz-native.sh then fuzzes the shim's reply path for 60 s;
 #   2. Maven builds the jar (with the shim inside), runs the Java tests against both event
 #      loops (a native library that fails to load fails the build) and installs the jar
-#      into the local Maven repository;
+#      (and its test fixtures, classifier "tests") into the local Maven repository; the demo
+#      project (examples/demo) is built against it and runs its smoke test;
 #   3. the consumer example (examples/consumer) runs in a fresh JVM against that jar, with
 #      nothing else on its classpath, and must get the native loop (on Linux also with the
 #      system libuv and hiredis hidden in a mount namespace, when root or sudo allows);
@@ -26,6 +27,8 @@ if [ "$(uname -s)" = Linux ]; then
   scripts/fuzz-native.sh 60
 fi
 mvn -B -ntp install -Devloop.requireNative=true "$@"
+echo "==> The demo project (examples/demo) against the installed jar: its smoke test"
+mvn -B -ntp -f examples/demo/pom.xml verify
 echo "==> Consumer example against the installed jar"
 EVLOOP_REQUIRE_NATIVE=1 examples/consumer/run.sh --skip-install
 if [ "$(uname -s)" = Linux ] && { [ "$(id -u)" -eq 0 ] || sudo -n true 2>/dev/null; }; then

@@ -6,12 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.evloop.EventLoop;
 import io.evloop.EventLoops;
-import io.evloop.demo.RecommendationWorkload;
-import io.evloop.demo.RedisServerProcess;
-import io.evloop.redis.BlockingRedisClient;
 import io.evloop.redis.RedisClient;
 import io.evloop.redis.RedisConfig;
-import io.evloop.uv.NativeRequirement;
+import io.evloop.testkit.BlockingRedisClient;
+import io.evloop.testkit.NativeRequirement;
+import io.evloop.testkit.RecommendationWorkload;
+import io.evloop.testkit.RedisServerProcess;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.evloop.EventLoop;
 import io.evloop.EventLoopOptions;
 import io.evloop.LoopStall;
-import io.evloop.demo.LatencyProxy;
+import io.evloop.testkit.LatencyProxy;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;

@@ -11,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import io.evloop.EventLoop;
 import io.evloop.EventLoopOptions;
 import io.evloop.TestFutures;
-import io.evloop.demo.RedisClusterProcess;
+import io.evloop.testkit.RedisClusterProcess;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;

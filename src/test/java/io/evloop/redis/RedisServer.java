@@ -1,15 +1,10 @@
 package io.evloop.redis;
 
-import io.evloop.demo.RedisServerProcess;
+import io.evloop.testkit.BlockingRedisClient;
+import io.evloop.testkit.RedisServerProcess;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
+import java.time.Duration;
 
 /**
  * A real redis-server for the tests ({@link RedisServerProcess}), plus a blocking admin
@@ -92,33 +87,14 @@ public final class RedisServer implements AutoCloseable {
     }
 
     public Reply adminWithPassword(String password, String... argv) {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress("127.0.0.1", port()), 5000);
-            socket.setSoTimeout(10_000);
-            OutputStream out = socket.getOutputStream();
+        try (BlockingRedisClient admin = BlockingRedisClient.open("127.0.0.1", port(), Duration.ofSeconds(5), Duration.ofSeconds(10))) {
             if (password != null) {
-                out.write(RespEncoder.encode(RespEncoder.utf8("AUTH", password)));
+                admin.call(BlockingRedisClient.utf8("AUTH", password));
             }
-            out.write(RespEncoder.encode(RespEncoder.utf8(argv)));
-            out.flush();
-            return readReplies(socket.getInputStream(), password != null ? 2 : 1);
-        } catch (IOException e) {
+            return admin.call(BlockingRedisClient.utf8(argv));
+        } catch (RuntimeException e) {
             throw new AssertionError("admin command " + argv[0] + " failed", e);
         }
-    }
-
-    private static Reply readReplies(InputStream in, int count) throws IOException {
-        RespDecoder decoder = new RespDecoder();
-        List<Reply> replies = new ArrayList<>();
-        byte[] buf = new byte[8192];
-        while (replies.size() < count) {
-            int n = in.read(buf);
-            if (n < 0) {
-                throw new IOException("connection closed before the reply");
-            }
-            decoder.feed(ByteBuffer.wrap(buf, 0, n), replies::add);
-        }
-        return replies.get(count - 1);
     }
 
     static int freePort() throws IOException {

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.evloop.EventLoop;
 import io.evloop.EventLoops;
-import io.evloop.uv.NativeRequirement;
+import io.evloop.testkit.NativeRequirement;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

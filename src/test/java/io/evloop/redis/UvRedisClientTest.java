@@ -3,7 +3,7 @@ package io.evloop.redis;
 import io.evloop.EventLoop;
 import io.evloop.EventLoopOptions;
 import io.evloop.EventLoops;
-import io.evloop.uv.NativeRequirement;
+import io.evloop.testkit.NativeRequirement;
 import org.junit.jupiter.api.BeforeAll;
 
 class UvRedisClientTest extends RedisClientContractTest {

@@ -1,5 +1,6 @@
 package io.evloop.uv;
 
+import io.evloop.testkit.NativeRequirement;
 import static io.evloop.uv.ProcessTools.exec;
 import static io.evloop.uv.ProcessTools.listRecursively;
 import static org.junit.jupiter.api.Assertions.assertAll;

@@ -1,5 +1,6 @@
 package io.evloop.uv;
 
+import io.evloop.testkit.NativeRequirement;
 import static io.evloop.uv.ProcessTools.exec;
 import static io.evloop.uv.ProcessTools.listRecursively;
 import static org.junit.jupiter.api.Assertions.assertAll;
@@ -11,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.kenai.jffi.Library;
 import io.evloop.EventLoop;
 import io.evloop.EventLoops;
-import io.evloop.demo.RedisServerProcess;
+import io.evloop.testkit.RedisServerProcess;
 import io.evloop.redis.RedisClient;
 import java.io.File;
 import java.io.IOException;

@@ -3,6 +3,7 @@ package io.evloop.uv;
 import io.evloop.EventLoop;
 import io.evloop.EventLoopContractTest;
 import io.evloop.EventLoopOptions;
+import io.evloop.testkit.NativeRequirement;
 import org.junit.jupiter.api.BeforeAll;
 
 class UvEventLoopTest extends EventLoopContractTest {

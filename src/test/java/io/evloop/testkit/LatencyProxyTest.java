@@ -1,4 +1,4 @@
-package io.evloop.demo;
+package io.evloop.testkit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

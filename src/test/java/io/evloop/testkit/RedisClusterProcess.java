@@ -1,6 +1,5 @@
-package io.evloop.demo;
+package io.evloop.testkit;
 
-import io.evloop.redis.BlockingRedisClient;
 import io.evloop.redis.RedisConfig;
 import io.evloop.redis.Reply;
 import java.io.IOException;

@@ -1,5 +1,7 @@
-package io.evloop.redis;
+package io.evloop.testkit;
 
+import io.evloop.redis.RedisCommands;
+import io.evloop.redis.Reply;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;

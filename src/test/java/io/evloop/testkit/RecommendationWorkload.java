@@ -1,4 +1,4 @@
-package io.evloop.demo;
+package io.evloop.testkit;
 
 import io.evloop.dag.Dag;
 import io.evloop.redis.RedisCommands;

@@ -1,4 +1,6 @@
-package io.evloop.uv;
+package io.evloop.testkit;
+
+import io.evloop.EventLoops;
 
 import org.junit.jupiter.api.Assumptions;
 
@@ -12,7 +14,7 @@ public final class NativeRequirement {
     }
 
     public static void check() {
-        Throwable cause = NativeLibraryLoader.unavailabilityCause();
+        Throwable cause = EventLoops.nativeUnavailabilityCause();
         if (cause == null) {
             return;
         }

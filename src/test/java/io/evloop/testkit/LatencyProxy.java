@@ -1,4 +1,4 @@
-package io.evloop.demo;
+package io.evloop.testkit;
 
 import java.io.IOException;
 import java.io.InputStream;
