@@ -15,7 +15,7 @@
 #      against the glibc 2.31 floor; the consumer example on Debian 11, 12 and 13; the
 #      system-libraries build tested in a Debian 13 chroot);
 #   5. on a machine that has a newer JDK (Temurin 25 under /usr/lib/jvm), a smoke run there.
-# Usage: ./test.sh [extra Maven arguments, e.g. -Dtest=NioEventLoopTest]
+# Usage: ./test.sh [extra Maven arguments, e.g. -Dtest=JavaEventLoopTest]
 set -euo pipefail
 cd "$(dirname "$0")"
 

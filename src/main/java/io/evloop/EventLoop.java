@@ -7,8 +7,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One event loop on one dedicated thread. Two implementations behave identically: the
- * native loop ({@code io.evloop.uv.UvEventLoop}, libuv through a small C shim) and the
- * pure-Java loop ({@code io.evloop.nio.NioEventLoop}); {@link EventLoops} creates them.
+ * native loop ({@code io.evloop.internal.nativeloop.NativeEventLoop}, libuv through a small C shim) and the
+ * pure-Java loop ({@code io.evloop.internal.javaloop.JavaEventLoop}); {@link EventLoops} creates them.
  *
  * <h2>Threading rules</h2>
  * <ul>

@@ -1,14 +1,13 @@
 package io.evloop;
 
-import io.evloop.nio.NioEventLoop;
-import io.evloop.uv.NativeLibraryLoader;
-import io.evloop.uv.UvEventLoop;
+import java.util.ServiceLoader;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Creates event loops. {@link #create()} picks the native loop when the library loads and
  * the Java loop otherwise, saying once (System.Logger "io.evloop") why native was not used.
  * The system property {@value #NATIVE_PROPERTY}{@code =false} switches native off.
+ * The loops are found through {@link EventLoopProvider} (see docs/ARCHITECTURE.md, "Layers").
  */
 public final class EventLoops {
 
@@ -21,6 +20,34 @@ public final class EventLoops {
     private EventLoops() {
     }
 
+    /** The shipped providers, loaded once; a missing one is reported at use, not here. */
+    private static final class Providers {
+        static final EventLoopProvider NATIVE = find("native");
+        static final EventLoopProvider JAVA = find("java");
+
+        private static EventLoopProvider find(String implementation) {
+            for (EventLoopProvider provider : ServiceLoader.load(EventLoopProvider.class, EventLoops.class.getClassLoader())) {
+                if (provider.implementation().equals(implementation)) {
+                    return provider;
+                }
+            }
+            return null;
+        }
+
+        static EventLoopProvider require(EventLoopProvider provider, String implementation) {
+            if (provider == null) {
+                throw missing(implementation);
+            }
+            return provider;
+        }
+
+        static IllegalStateException missing(String implementation) {
+            return new IllegalStateException("no " + implementation + " event loop: META-INF/services/"
+                    + EventLoopProvider.class.getName() + " is missing from the classpath or does not list it; when"
+                    + " repackaging evloop into one jar, merge service files (maven-shade-plugin: ServicesResourceTransformer)");
+        }
+    }
+
     /** The native loop if available, else the Java loop. */
     public static EventLoop create() {
         return create(EventLoopOptions.defaults());
@@ -28,12 +55,12 @@ public final class EventLoops {
 
     public static EventLoop create(EventLoopOptions options) {
         if (nativeAvailable()) {
-            return new UvEventLoop(options);
+            return Providers.NATIVE.create(options);
         }
         if (FALLBACK_LOGGED.compareAndSet(false, true)) {
             LOG.log(System.Logger.Level.INFO, "evloop uses the Java event loop: " + nativeUnavailabilityCause().getMessage());
         }
-        return new NioEventLoop(options);
+        return createJava(options);
     }
 
     /**
@@ -50,7 +77,7 @@ public final class EventLoops {
         if (cause != null) {
             throw new IllegalStateException("the native event loop is unavailable: " + cause.getMessage(), cause);
         }
-        return new UvEventLoop(options);
+        return Providers.NATIVE.create(options);
     }
 
     /** The pure-Java loop (a NIO Selector); works everywhere. */
@@ -59,7 +86,7 @@ public final class EventLoops {
     }
 
     public static EventLoop createJava(EventLoopOptions options) {
-        return new NioEventLoop(options);
+        return Providers.require(Providers.JAVA, "java").create(options);
     }
 
     /** Whether {@link #create()} would return the native loop. */
@@ -72,6 +99,9 @@ public final class EventLoops {
         if ("false".equalsIgnoreCase(System.getProperty(NATIVE_PROPERTY, "true").trim())) {
             return new UnsupportedOperationException("native switched off by -D" + NATIVE_PROPERTY + "=false");
         }
-        return NativeLibraryLoader.unavailabilityCause();
+        if (Providers.NATIVE == null) {
+            return Providers.missing("native");
+        }
+        return Providers.NATIVE.unavailabilityCause();
     }
 }

@@ -1,8 +1,8 @@
 package io.evloop.redis;
 
-import io.evloop.uv.LibEvloop;
-import io.evloop.uv.NativeLibraryLoader;
-import io.evloop.uv.UvEventLoop;
+import io.evloop.internal.nativeloop.LibEvloop;
+import io.evloop.internal.nativeloop.NativeLibraryLoader;
+import io.evloop.internal.nativeloop.NativeEventLoop;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -23,12 +23,12 @@ import jnr.ffi.byref.PointerByReference;
  * hiredis's output buffer in one copy, and hiredis writes them. Replies are parsed once, by
  * hiredis, into the shim's reply records (checked first with the Java decoder's limits), one
  * {@code EVL_EVENT_REDIS_DATA} per batch that the loop read; {@link ReplyRecords} reads them in
- * place during that upcall. Events arrive through {@link UvEventLoop}'s registry, keyed by
+ * place during that upcall. Events arrive through {@link NativeEventLoop}'s registry, keyed by
  * this transport's token.
  */
-final class NativeRedisTransport implements RedisTransport, UvEventLoop.NativeIoHandler {
+final class NativeRedisTransport implements RedisTransport, NativeEventLoop.NativeIoHandler {
 
-    private final UvEventLoop loop;
+    private final NativeEventLoop loop;
     private final LibEvloop lib;
     private final long maxReplyBytes;
     private final int keepAliveSeconds; // 0: none
@@ -42,7 +42,7 @@ final class NativeRedisTransport implements RedisTransport, UvEventLoop.NativeIo
     private boolean connected;
     private boolean closed;
 
-    NativeRedisTransport(UvEventLoop loop, long maxReplyBytes, int keepAliveSeconds) {
+    NativeRedisTransport(NativeEventLoop loop, long maxReplyBytes, int keepAliveSeconds) {
         this.loop = loop;
         this.lib = NativeLibraryLoader.library();
         this.maxReplyBytes = maxReplyBytes;

@@ -1,13 +1,11 @@
 package io.evloop.redis;
 
-import io.evloop.AbstractEventLoop;
+import io.evloop.internal.loop.AbstractEventLoop;
 import io.evloop.EventLoop;
 import io.evloop.LoopFuture;
 import io.evloop.ScheduledTask;
 import io.evloop.internal.Durations;
 import io.evloop.internal.LoopCounter;
-import io.evloop.nio.NioEventLoop;
-import io.evloop.uv.UvEventLoop;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.net.InetAddress;
@@ -132,23 +130,12 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
     public static CompletableFuture<RedisClient> connect(EventLoop loop, RedisConfig config) {
         Objects.requireNonNull(loop, "loop: pass the EventLoop the client runs on (EventLoops.create())");
         Objects.requireNonNull(config, "config");
-        RedisClient client = new RedisClient(loop, config, transportsFor(loop, config));
+        RedisClient client = new RedisClient(loop, config, RedisTransport.factory(loop, config));
         if (!loop.post(client::start)) {
             return CompletableFuture.failedFuture(new RedisClosedException(
                     "event loop " + loop.name() + " is stopped; cannot connect to " + config.endpoint()));
         }
         return client.connected;
-    }
-
-    private static Supplier<RedisTransport> transportsFor(EventLoop loop, RedisConfig config) {
-        if (loop instanceof NioEventLoop nio) {
-            return () -> new NioRedisTransport(nio, config.maxReplyBytes(), (int) config.tcpKeepAlive().getSeconds());
-        }
-        if (loop instanceof UvEventLoop uv) {
-            return () -> new NativeRedisTransport(uv, config.maxReplyBytes(), (int) config.tcpKeepAlive().getSeconds());
-        }
-        throw new IllegalArgumentException("RedisClient runs on the loops of io.evloop.EventLoops, not on "
-                + loop.getClass().getName());
     }
 
     public RedisConfig config() {

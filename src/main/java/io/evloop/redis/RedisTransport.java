@@ -1,10 +1,14 @@
 package io.evloop.redis;
 
+import io.evloop.EventLoop;
+import io.evloop.internal.javaloop.JavaEventLoop;
+import io.evloop.internal.nativeloop.NativeEventLoop;
 import java.net.SocketAddress;
+import java.util.function.Supplier;
 
 /**
  * One connection to a Redis server that takes encoded commands and hands back parsed
- * replies: the part that differs between the two backends, {@link NioRedisTransport} (a
+ * replies: the part that differs between the two backends, {@link JavaRedisTransport} (a
  * SocketChannel on the Java loop, replies parsed by {@link RespDecoder}) and
  * {@link NativeRedisTransport} (hiredis's async context on the libuv loop, replies parsed by
  * hiredis into records the shim checked with the same limits). Everything above it (the
@@ -13,6 +17,24 @@ import java.net.SocketAddress;
  * called on the loop thread, and the listener is called there.
  */
 interface RedisTransport {
+
+    /**
+     * New transports for connections on {@code loop}: the one place that knows which
+     * transport goes with which loop.
+     *
+     * @throws IllegalArgumentException if the loop is not one of {@link io.evloop.EventLoops}'
+     */
+    static Supplier<RedisTransport> factory(EventLoop loop, RedisConfig config) {
+        int keepAliveSeconds = (int) config.tcpKeepAlive().getSeconds();
+        if (loop instanceof JavaEventLoop java) {
+            return () -> new JavaRedisTransport(java, config.maxReplyBytes(), keepAliveSeconds);
+        }
+        if (loop instanceof NativeEventLoop nativeLoop) {
+            return () -> new NativeRedisTransport(nativeLoop, config.maxReplyBytes(), keepAliveSeconds);
+        }
+        throw new IllegalArgumentException("a Redis client runs on a loop from io.evloop.EventLoops, not on "
+                + loop.getClass().getName());
+    }
 
     /**
      * Starts connecting to an already resolved address ({@link java.net.InetSocketAddress}
@@ -29,7 +51,6 @@ interface RedisTransport {
      * now (a full socket buffer) leaves the rest in {@code out} and sends it when it can.
      */
     void write(RespEncoder out, int[] commandEnds, int commandCount);
-
 
     /** Closes the connection at once. No listener call follows. Idempotent. */
     void close();

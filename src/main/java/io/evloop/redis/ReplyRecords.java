@@ -6,7 +6,7 @@ import io.evloop.redis.Reply.BulkString;
 import io.evloop.redis.Reply.ErrorReply;
 import io.evloop.redis.Reply.IntegerReply;
 import io.evloop.redis.Reply.SimpleString;
-import io.evloop.uv.LibEvloop;
+import io.evloop.internal.nativeloop.LibEvloop;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;

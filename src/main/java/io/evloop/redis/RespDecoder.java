@@ -54,7 +54,7 @@ import java.util.function.Consumer;
  *
  * <p>Not thread-safe: an instance belongs to one connection and is used on its loop thread.
  */
-public final class RespDecoder {
+final class RespDecoder {
     /** Largest bulk string accepted: Redis's own {@code proto-max-bulk-len} default, 512 MiB. */
     public static final int MAX_BULK_LENGTH = RespEncoder.MAX_ARGUMENT_LENGTH;
 
@@ -128,7 +128,6 @@ public final class RespDecoder {
     private long replyStart;        // stream offset of the current top-level reply's type byte
     private long streamOffset;      // bytes consumed before the current feed
     private int feedStart;          // position of the input at the start of the current feed
-    private long repliesDecoded;
     private RedisProtocolException failure;
 
     /** Creates a decoder with the default limits. */
@@ -227,11 +226,6 @@ public final class RespDecoder {
             in.position(pos);
             streamOffset += pos - start;
         }
-    }
-
-    /** Returns the number of top-level replies decoded so far. */
-    public long repliesDecoded() {
-        return repliesDecoded;
     }
 
     /** Returns the number of bytes consumed so far. */
@@ -461,7 +455,6 @@ public final class RespDecoder {
             stackElements[top] = null;
             depth--;
         }
-        repliesDecoded++;
         out.accept(reply);
     }
 

@@ -13,8 +13,7 @@ import java.util.Objects;
  *
  * <p>Use: {@link #append(byte[][])} any number of commands; then either
  * {@link #writeTo(WritableByteChannel)} (NIO: writes as much as the socket takes and keeps the
- * rest), or {@link #drainTo(ByteBuffer)} (copies into, say, a direct buffer over native
- * memory), or read {@link #array()} from {@link #offset()} for {@link #length()} bytes and
+ * rest), or read {@link #array()} from {@link #offset()} for {@link #length()} bytes and
  * then {@link #consume(int)} what was taken. The written part is dropped and the rest moves
  * to the front only when space is needed, so a partial write costs no copy.
  *
@@ -25,7 +24,7 @@ import java.util.Objects;
  *
  * <p>Not thread-safe: an instance belongs to one connection and is used on its loop thread.
  */
-public final class RespEncoder {
+final class RespEncoder {
     /** Largest argument Redis accepts by default ({@code proto-max-bulk-len}): 512 MiB. */
     public static final int MAX_ARGUMENT_LENGTH = 512 * 1024 * 1024;
 
@@ -232,19 +231,6 @@ public final class RespEncoder {
             consume(n);
         }
         return total;
-    }
-
-    /**
-     * Copies as many pending bytes as fit into {@code dst} (heap or direct), advances its
-     * position and drops them.
-     *
-     * @return the number of bytes copied
-     */
-    public int drainTo(ByteBuffer dst) {
-        int n = Math.min(dst.remaining(), tail - head);
-        dst.put(buf, head, n);
-        consume(n);
-        return n;
     }
 
     private void ensureWritable(int need) {

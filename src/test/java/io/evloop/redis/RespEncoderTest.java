@@ -160,26 +160,6 @@ class RespEncoderTest {
     }
 
     @Test
-    void drainToCopiesIntoADirectBuffer() {
-        RespEncoder encoder = new RespEncoder();
-        encoder.append(RespEncoder.utf8("SET", "key", "value"));
-        encoder.append(RespEncoder.utf8("GET", "key"));
-        String all = pending(encoder);
-        ByteBuffer direct = ByteBuffer.allocateDirect(10);
-        StringBuilder out = new StringBuilder();
-        while (!encoder.isEmpty()) {
-            direct.clear();
-            int n = encoder.drainTo(direct);
-            assertEquals(direct.position(), n);
-            direct.flip();
-            byte[] chunk = new byte[direct.remaining()];
-            direct.get(chunk);
-            out.append(new String(chunk, ISO_8859_1));
-        }
-        assertEquals(all, out.toString());
-    }
-
-    @Test
     void consumeAndClear() {
         RespEncoder encoder = new RespEncoder();
         encoder.append(RespEncoder.utf8("PING"));

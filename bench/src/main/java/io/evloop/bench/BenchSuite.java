@@ -7,7 +7,7 @@ import com.google.gson.JsonParser;
 import io.evloop.bench.jmh.Loops;
 import io.evloop.redis.RedisConfig;
 import io.evloop.testkit.BlockingRedisClient;
-import io.evloop.uv.UvEventLoop;
+import io.evloop.internal.nativeloop.NativeEventLoop;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -430,7 +430,7 @@ public final class BenchSuite {
     }
 
     private void microSection() throws RunnerException {
-        List<Results.JmhRow> rows = jmh("io\\.evloop\\.bench\\.jmh\\.(RespCodecBenchmark|NativeCallBenchmark)\\..*", "micro", true);
+        List<Results.JmhRow> rows = jmh("io\\.evloop\\.(redis\\.RespCodecBenchmark|bench\\.jmh\\.NativeCallBenchmark)\\..*", "micro", true);
         for (String bench : List.of("encodeGet", "decodeBulk100", "libuvVersion")) {
             results.micro.add(find(rows, bench, "-"));
         }
@@ -603,7 +603,7 @@ public final class BenchSuite {
         m.put("jdk", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
         m.put("redis-server", capture("redis-server", "--version").trim());
         try {
-            m.put("evloop native (libuv, hiredis)", UvEventLoop.nativeVersions());
+            m.put("evloop native (libuv, hiredis)", NativeEventLoop.nativeVersions());
         } catch (Throwable t) {
             m.put("evloop native (libuv, hiredis)", "does not load: " + t.getMessage());
         }

@@ -1,7 +1,7 @@
 package io.evloop.bench.jmh;
 
-import io.evloop.uv.LibEvloop;
-import io.evloop.uv.NativeLibraryLoader;
+import io.evloop.internal.nativeloop.LibEvloop;
+import io.evloop.internal.nativeloop.NativeLibraryLoader;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
