@@ -59,4 +59,16 @@ struct evl_redis_s {
   evl__resp_scanner_t scan;
 };
 
+/* ---- redis-records.c ---- */
+
+/* Has hiredis's reader build the connection's records; before it has read anything. */
+void evl__redis_records_attach(evl_redis_t *c, redisReader *reader);
+
+/* Feeds the reader n bytes the checker accepted and makes readable every reply it completes.
+ * -1 when the reader failed (for want of memory): the connection must end. */
+int evl__redis_parse(evl_redis_t *c, redisReader *reader, const char *bytes, size_t n);
+
+/* Forgets the records the caller has read in place, once its DATA upcall has returned. */
+void evl__redis_drop_delivered(evl_redis_t *c);
+
 #endif /* EVLOOP_REDIS_INTERNAL_H */
