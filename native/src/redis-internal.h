@@ -59,6 +59,15 @@ struct evl_redis_s {
   evl__resp_scanner_t scan;
 };
 
+/* ---- redis-conn.c ---- */
+
+/* Records an error (the first one wins) and has the connection dropped as soon as hiredis is
+ * off the stack: evl__redis_settle() drops it. */
+void evl__redis_fail(evl_redis_t *c, int kind, const char *message);
+
+/* Drops a connection on which an error was recorded. Never with hiredis on the stack. */
+void evl__redis_settle(evl_redis_t *c);
+
 /* ---- redis-records.c ---- */
 
 /* Has hiredis's reader build the connection's records; before it has read anything. */
@@ -70,5 +79,11 @@ int evl__redis_parse(evl_redis_t *c, redisReader *reader, const char *bytes, siz
 
 /* Forgets the records the caller has read in place, once its DATA upcall has returned. */
 void evl__redis_drop_delivered(evl_redis_t *c);
+
+/* ---- redis-upcalls.c ---- */
+
+/* Has what is due reported on the next turn of the loop, for what happened where no upcall
+ * may be made. */
+void evl__redis_defer(evl_redis_t *c);
 
 #endif /* EVLOOP_REDIS_INTERNAL_H */
