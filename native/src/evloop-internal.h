@@ -53,7 +53,7 @@ struct evl_loop_s {
   struct evl__exit_state *state;
   evl_timer_t *timers; /* open (not yet closing) timers; loop thread only */
   evl_redis_t *redis;  /* open (not yet closed) Redis connections; loop thread only */
-  char *redis_read_buffer; /* EVL__REDIS_READ_SIZE bytes, shared by the loop's connections */
+  char *redis_read_buffer; /* EVL__REDIS_READ_SIZE bytes (redis-read.c), for all connections */
 };
 
 struct evl_timer_s {

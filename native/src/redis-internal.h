@@ -68,6 +68,13 @@ void evl__redis_fail(evl_redis_t *c, int kind, const char *message);
 /* Drops a connection on which an error was recorded. Never with hiredis on the stack. */
 void evl__redis_settle(evl_redis_t *c);
 
+/* ---- redis-read.c ---- */
+
+/* Reads what the socket has (a few reads at most), checks it and has the valid bytes parsed.
+ * A socket error, the end of the stream, a refused byte or a failed reader is recorded with
+ * evl__redis_fail(), after the replies that came before it. Needs c->ac. */
+void evl__redis_read(evl_redis_t *c);
+
 /* ---- redis-records.c ---- */
 
 /* Has hiredis's reader build the connection's records; before it has read anything. */
