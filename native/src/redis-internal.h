@@ -68,6 +68,10 @@ void evl__redis_fail(evl_redis_t *c, int kind, const char *message);
 /* Drops a connection on which an error was recorded. Never with hiredis on the stack. */
 void evl__redis_settle(evl_redis_t *c);
 
+/* Frees the context and closes the handles, or has that done on the next turn if a call
+ * into hiredis is on the stack; no upcall follows. The last close callback frees c. */
+void evl__redis_release(evl_redis_t *c);
+
 /* ---- redis-read.c ---- */
 
 /* Reads what the socket has (a few reads at most), checks it and has the valid bytes parsed.
@@ -92,5 +96,9 @@ void evl__redis_drop_delivered(evl_redis_t *c);
 /* Has what is due reported on the next turn of the loop, for what happened where no upcall
  * may be made. */
 void evl__redis_defer(evl_redis_t *c);
+
+/* Called as a half of the function table returns: drops a doomed connection, then reports
+ * what is due, now or (inside an API call of the caller) on the next turn. */
+void evl__redis_after_half(evl_redis_t *c);
 
 #endif /* EVLOOP_REDIS_INTERNAL_H */
