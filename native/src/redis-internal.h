@@ -20,6 +20,13 @@
  *   and appends the whole batch to the output buffer in one copy (the caller keeps its own
  *   FIFO of commands; the shim counts them, and a reply nobody waits for is a protocol
  *   error), so nothing is allocated per command and hiredis looks at no command.
+ *
+ * The files, one job each
+ *   redis-conn.c      life cycle, and the glue to hiredis and its libuv adapter
+ *   redis-read.c      reading the socket through the checker into hiredis's reader
+ *   redis-records.c   the reader's object functions and the reply buffer they fill
+ *   redis-commands.c  checking commands and appending them to the output buffer
+ *   redis-upcalls.c   the upcalls, made only once hiredis is off the stack
  */
 #ifndef EVLOOP_REDIS_INTERNAL_H
 #define EVLOOP_REDIS_INTERNAL_H

@@ -1,7 +1,12 @@
 /*
- * redis.c: Redis connections on the loop, over hiredis's async API (1.x).
+ * redis-conn.c: a Redis connection's life cycle and the glue to hiredis's async API and its
+ * libuv adapter: connecting, hiredis's callbacks, the shim's two halves of the context's
+ * function table, the error the caller hears about, and freeing.
  *
- * How a connection works, and which file does what: redis-internal.h.
+ * It is the only file that includes adapters/libuv.h, whose functions are all static, so
+ * that the library holds one copy of the adapter and the shim restarts the very poll
+ * callback the adapter installed. The other files record into the connection and leave its
+ * life cycle to this one.
  *
  * Memory
  *   The evl_redis_t outlives the hiredis context (hiredis frees that itself on errors; the
@@ -12,13 +17,11 @@
  */
 #include "redis-internal.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <unistd.h>
 
 #include <hiredis/adapters/libuv.h>
 
