@@ -1,8 +1,9 @@
 /*
  * A libFuzzer target for the shim's reply path: bytes from the socket, through the RESP2
- * checker (resp.c), into hiredis's reader with the shim's record functions (redis.c), to the
- * records the Java side reads. Built with -fsanitize=fuzzer,address,undefined
- * (EVL_FUZZ=ON, Clang only; scripts/fuzz-native.sh runs it for a bounded time).
+ * checker (resp.c), into hiredis's reader with the shim's record functions
+ * (redis-records.c), to the records the Java side reads. Built with
+ * -fsanitize=fuzzer,address,undefined (EVL_FUZZ=ON, Clang only; scripts/fuzz-native.sh runs
+ * it for a bounded time).
  *
  * The first input byte says how the rest is cut into reads (each read then goes through the
  * same steps as a socket read of the read half). Besides memory and undefined-behaviour
@@ -16,9 +17,12 @@
  * The shim's sources are included, not linked, so that their internal (static) functions
  * are reachable; nothing else of the library is built into this program.
  */
-#include "../src/error.c"
 #include "../src/resp.c"
-#include "../src/redis.c"
+#include "../src/redis-records.c"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 /* Not CHECK(): the target is built with NDEBUG (RelWithDebInfo), and these checks are
  * what it is for. */

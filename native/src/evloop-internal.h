@@ -53,7 +53,7 @@ struct evl_loop_s {
   struct evl__exit_state *state;
   evl_timer_t *timers; /* open (not yet closing) timers; loop thread only */
   evl_redis_t *redis;  /* open (not yet closed) Redis connections; loop thread only */
-  char *redis_read_buffer; /* EVL__REDIS_READ_SIZE bytes, shared by the loop's connections */
+  char *redis_read_buffer; /* EVL__REDIS_READ_SIZE bytes (redis-read.c), for all connections */
 };
 
 struct evl_timer_s {
@@ -106,8 +106,8 @@ void evl__resp_scanner_init(evl__resp_scanner_t *s);
  * later call returns 0. */
 size_t evl__resp_scan(evl__resp_scanner_t *s, const char *data, size_t len);
 
-/* Closes every open Redis connection of the loop (redis.c); their memory is freed by the
- * close callbacks, on the next turn of the loop. Not-running loop (destroy) only. */
+/* Closes every open Redis connection of the loop (redis-conn.c); their memory is freed by
+ * the close callbacks, on the next turn of the loop. Not-running loop (destroy) only. */
 void evl__redis_close_all(evl_loop_t *loop);
 
 /* Drops one reference on the exit state and frees it when it was the last. */

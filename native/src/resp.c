@@ -4,8 +4,8 @@
  * Why it exists: hiredis parses the replies of a Redis connection, but its limits are not
  * evloop's: it buffers a "$999999999999" bulk string for as long as bytes come, bounds no
  * reply's total size, and its rules for numbers and unsolicited replies differ from one
- * version to the next. The Redis code in redis.c therefore feeds hiredis only bytes this
- * checker has accepted. Its rules and limits are those of evloop's Java decoder
+ * version to the next. The socket reader (redis-read.c) therefore feeds hiredis only bytes
+ * this checker has accepted. Its rules and limits are those of evloop's Java decoder
  * (src/main/java/io/evloop/redis/RespDecoder.java), so both backends accept and refuse the
  * same streams.
  *

@@ -1,0 +1,188 @@
+/*
+ * redis-records.c: the replies of a connection as the records the caller reads in place
+ * (their format is in evloop.h).
+ *
+ * hiredis's reader builds no redisReply trees here: its object functions append each value
+ * to the connection's reply buffer, and the reader is fed and emptied by the shim, a slice
+ * at a time. This is the whole reply path below the socket, and the fuzz target
+ * (native/fuzz/fuzz-replies.c) compiles it with resp.c alone, so it depends on nothing of
+ * the connection's life cycle, its socket or its upcalls.
+ */
+#include "redis-internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Bytes handed to hiredis's reader at a time. After each reply it takes, the reader moves
+ * what it has not parsed yet to the front of its buffer once it has consumed 1 KiB; fed in
+ * slices of this size, that move stays short however much the socket gave at once. */
+#define EVL__REDIS_FEED_SLICE 2048
+
+/* Once the caller has read everything, a reply buffer larger than this is given back. */
+#define EVL__REDIS_RETAINED_OUT (1024 * 1024)
+
+/* Makes room for n more bytes in the reply buffer. */
+static int evl__redis_reserve(evl_redis_t *c, size_t n) {
+  size_t cap;
+  char *grown;
+
+  if (c->out_cap - c->out_len >= n)
+    return 0;
+  if (n > (size_t) INT32_MAX - c->out_len)
+    return -1; /* the caller reads with int32_t counts; never get near that */
+  cap = c->out_cap != 0 ? c->out_cap : 16 * 1024;
+  while (cap - c->out_len < n)
+    cap *= 2;
+  grown = realloc(c->out, cap);
+  if (grown == NULL)
+    return -1;
+  c->out = grown;
+  c->out_cap = cap;
+  return 0;
+}
+
+/* What the object functions return: hiredis wants a non-NULL object for every value, and
+ * reads the type of a whole reply (to tell pushes apart), but keeps nothing of it. */
+static const redisReply evl__rec_object = {.type = REDIS_REPLY_NIL};
+
+static void *evl__rec_done(void) {
+  return (void *) &evl__rec_object;
+}
+
+/* Appends a record header: its type byte and a 4-byte length or count (native order). */
+static int evl__rec_header(evl_redis_t *c, char type, size_t n, size_t extra) {
+  int32_t n32 = (int32_t) n;
+
+  if (n > (size_t) INT32_MAX || evl__redis_reserve(c, 1 + sizeof(n32) + extra) != 0)
+    return -1;
+  c->out[c->out_len++] = type;
+  memcpy(c->out + c->out_len, &n32, sizeof(n32));
+  c->out_len += sizeof(n32);
+  return 0;
+}
+
+/* A NULL return makes hiredis's reader fail with an out-of-memory error; the connection
+ * then ends with EVL_REDIS_ERR_OOM (or PROTOCOL for a type the checker would have refused). */
+static void *evl__rec_string(const redisReadTask *task, char *str, size_t len) {
+  evl_redis_t *c = task->privdata;
+  char type;
+
+  switch (task->type) {
+  case REDIS_REPLY_STRING: type = EVL_REPLY_BULK; break;
+  case REDIS_REPLY_STATUS: type = EVL_REPLY_STATUS; break;
+  case REDIS_REPLY_ERROR: type = EVL_REPLY_ERROR; break;
+  default: return NULL; /* RESP3 (verbatim, big number): the checker lets none through */
+  }
+  if (evl__rec_header(c, type, len, len) != 0)
+    return NULL;
+  if (len > 0)
+    memcpy(c->out + c->out_len, str, len);
+  c->out_len += len;
+  return evl__rec_done();
+}
+
+static void *evl__rec_array(const redisReadTask *task, size_t elements) {
+  evl_redis_t *c = task->privdata;
+
+  if (task->type != REDIS_REPLY_ARRAY || evl__rec_header(c, EVL_REPLY_ARRAY, elements, 0) != 0)
+    return NULL; /* maps, sets, pushes, attributes: RESP3, refused by the checker */
+  return evl__rec_done();
+}
+
+static void *evl__rec_integer(const redisReadTask *task, long long value) {
+  evl_redis_t *c = task->privdata;
+  int64_t v = (int64_t) value;
+
+  if (evl__redis_reserve(c, 1 + sizeof(v)) != 0)
+    return NULL;
+  c->out[c->out_len++] = EVL_REPLY_INTEGER;
+  memcpy(c->out + c->out_len, &v, sizeof(v));
+  c->out_len += sizeof(v);
+  return evl__rec_done();
+}
+
+/* A nil bulk string and a nil array alike: hiredis does not tell them apart. */
+static void *evl__rec_nil(const redisReadTask *task) {
+  evl_redis_t *c = task->privdata;
+
+  if (evl__redis_reserve(c, 1) != 0)
+    return NULL;
+  c->out[c->out_len++] = EVL_REPLY_NIL;
+  return evl__rec_done();
+}
+
+static void *evl__rec_refuse_double(const redisReadTask *task, double d, char *str, size_t len) {
+  (void) task, (void) d, (void) str, (void) len;
+  return NULL;
+}
+
+static void *evl__rec_refuse_bool(const redisReadTask *task, int b) {
+  (void) task, (void) b;
+  return NULL;
+}
+
+static void evl__rec_free(void *object) {
+  (void) object; /* records live in the reply buffer */
+}
+
+static redisReplyObjectFunctions evl__rec_functions = {
+  evl__rec_string, evl__rec_array, evl__rec_integer, evl__rec_refuse_double,
+  evl__rec_nil, evl__rec_refuse_bool, evl__rec_free,
+};
+
+void evl__redis_records_attach(evl_redis_t *c, redisReader *reader) {
+  reader->fn = &evl__rec_functions;
+  reader->privdata = c;
+}
+
+/*
+ * Hands n checked bytes to hiredis's reader, a slice at a time, and takes every reply it
+ * completes: each one's records become readable for the caller. The checker has seen every
+ * byte, so the reader fails only for want of memory (or a type no record is made for).
+ */
+int evl__redis_parse(evl_redis_t *c, redisReader *reader, const char *bytes, size_t n) {
+  while (n > 0) {
+    /* A reply bigger than a slice is waited for whole anyway: the reader keeps its start
+     * until it completes, and moves nothing meanwhile. */
+    size_t slice = reader->len - reader->pos > EVL__REDIS_FEED_SLICE ? n
+                   : n < EVL__REDIS_FEED_SLICE ? n : EVL__REDIS_FEED_SLICE;
+    void *reply;
+
+    if (redisReaderFeed(reader, bytes, slice) != REDIS_OK)
+      return -1;
+    bytes += slice;
+    n -= slice;
+    for (;;) {
+      if (redisReaderGetReply(reader, &reply) != REDIS_OK)
+        return -1;
+      if (reply == NULL)
+        break;
+      c->out_complete = c->out_len;
+      c->replies++;
+    }
+  }
+  return 0;
+}
+
+/* Drops the records the caller read in place during a DATA upcall; those of a reply still
+ * being parsed move to the front. A large buffer that has emptied is given back. */
+void evl__redis_drop_delivered(evl_redis_t *c) {
+  size_t rest = c->out_len - c->out_complete;
+
+  if (rest > 0)
+    memmove(c->out, c->out + c->out_complete, rest);
+  c->out_len = rest;
+  c->out_complete = 0;
+  if (rest == 0 && c->out_cap > EVL__REDIS_RETAINED_OUT) {
+    free(c->out);
+    c->out = NULL;
+    c->out_cap = 0;
+  }
+}
+
+int32_t evl_redis_replies(evl_redis_t *c, const uint8_t **data) {
+  if (c == NULL || data == NULL)
+    return EVL_EINVAL;
+  *data = (const uint8_t *) c->out;
+  return (int32_t) c->out_complete;
+}
