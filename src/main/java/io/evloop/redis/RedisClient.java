@@ -1,13 +1,11 @@
 package io.evloop.redis;
 
-import io.evloop.internal.loop.AbstractEventLoop;
 import io.evloop.EventLoop;
 import io.evloop.LoopFuture;
 import io.evloop.ScheduledTask;
 import io.evloop.internal.Durations;
 import io.evloop.internal.LoopCounter;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
+import io.evloop.internal.loop.AbstractEventLoop;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -17,15 +15,13 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Objects;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
-import org.jctools.queues.MessagePassingQueue;
-import org.jctools.queues.MpscUnboundedArrayQueue;
 
 /**
  * An asynchronous Redis client on an {@link EventLoop}: one connection, any number of
@@ -52,8 +48,6 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
     private static final System.Logger LOG = System.getLogger("io.evloop.redis");
     private static final byte[][] ASKING = {"ASKING".getBytes(StandardCharsets.US_ASCII)};
     private static final byte[][] PING = {"PING".getBytes(StandardCharsets.US_ASCII)};
-    /** Commands one drain dispatches before IO gets a turn (the rest follow in a later task). */
-    private static final int MAX_COMMANDS_PER_DRAIN = 1024;
 
     private enum State { NEW, CONNECTING, HANDSHAKE, CONNECTED, DISCONNECTED, CLOSED }
 
@@ -71,17 +65,7 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
     private final LoopCounter timeouts = new LoopCounter();
     private final LoopCounter connectionsLost = new LoopCounter();
     private final LoopCounter reconnects = new LoopCounter();
-    /*
-     * Commands from any thread reach the loop through this queue, in batches: a producer that
-     * finds no drain scheduled posts one task, which dispatches everything queued by then, so
-     * a burst of commands costs one task and one wake-up, not one per command. FIFO per
-     * producer thread. A command is claimed exactly once, by the drain or (when the client
-     * was shut down meanwhile) by its producer, which fails it.
-     */
-    private final MessagePassingQueue<Command> submitted = new MpscUnboundedArrayQueue<>(1024);
-    private final AtomicBoolean drainPosted = new AtomicBoolean();
-    private final Runnable drainAction = this::drainSubmitted;
-    private volatile boolean submissionsClosed;
+    private final SubmissionQueue submitted;
     private final CompletableFuture<RedisClient> connected;
     private final CompletableFuture<Void> closed;
     private volatile boolean closing;
@@ -93,9 +77,9 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
     private final RespEncoder out = new RespEncoder();
     private int[] commandEnds = new int[256];
     private int commandCount;
-    private final PendingQueue pending = new PendingQueue();
-    private final ArrayDeque<Command> waiting = new ArrayDeque<>();
-    private long timeoutCursor; // position in pending up to which default timeouts were checked
+    private final PendingCommands pending = new PendingCommands();
+    private final ArrayDeque<Command> waiting = new ArrayDeque<>(); // for a reconnect, in order
+    private final Deadlines deadlines = new Deadlines();
     private ScheduledTask timeoutCheck;
     private ScheduledTask connectTimer;
     private ScheduledTask reconnectTimer;
@@ -115,6 +99,7 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
         this.defaultTimeoutNanos = Durations.toNanosSaturated(config.commandTimeout());
         this.connected = new LoopFuture<>(loop);
         this.closed = new LoopFuture<>(loop);
+        this.submitted = new SubmissionQueue(loop, this::dispatch);
     }
 
     /** Connects to the server a URI names; see {@link RedisConfig#fromUri(String)}. */
@@ -130,7 +115,12 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
     public static CompletableFuture<RedisClient> connect(EventLoop loop, RedisConfig config) {
         Objects.requireNonNull(loop, "loop: pass the EventLoop the client runs on (EventLoops.create())");
         Objects.requireNonNull(config, "config");
-        RedisClient client = new RedisClient(loop, config, RedisTransport.factory(loop, config));
+        return connect(loop, config, RedisTransport.factory(loop, config));
+    }
+
+    /** With the given transports: the tests' fake one, or each loop's own. */
+    static CompletableFuture<RedisClient> connect(EventLoop loop, RedisConfig config, Supplier<RedisTransport> transports) {
+        RedisClient client = new RedisClient(loop, config, transports);
         if (!loop.post(client::start)) {
             return CompletableFuture.failedFuture(new RedisClosedException(
                     "event loop " + loop.name() + " is stopped; cannot connect to " + config.endpoint()));
@@ -193,17 +183,11 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
                     + " commands already in flight to " + config.endpoint()
                     + " (maxInFlight); wait for replies before sending more, or raise RedisConfig.maxInFlight"));
         }
-        Command command = new Command(this, argv, timeoutNanos, ownTimer, false);
+        Command command = new Command(loop, argv, timeoutNanos, ownTimer, false);
         if (asking) {
-            command.prefix = new Command(this, ASKING, 0, false, true);
+            command.prefix = new Command(loop, ASKING, 0, false, true);
         }
-        submitted.offer(command);
-        if (!drainPosted.get() && drainPosted.compareAndSet(false, true) && !loop.post(drainAction)) {
-            // The loop is stopping: its exit hook shuts this client down and fails what is queued.
-            drainPosted.set(false);
-        }
-        // Read after the offer: while it is false, the shutdown's last drain is still to come.
-        if (submissionsClosed && command.claim()) {
+        if (!submitted.offer(command)) {
             command.counted = false;
             inFlight.decrementAndGet();
             command.completeExceptionally(loop.isStopping()
@@ -211,24 +195,6 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
                     : closedException());
         }
         return command;
-    }
-
-    /** Loop thread: dispatches the commands queued by now (a turn's worth at most). */
-    private void drainSubmitted() {
-        drainPosted.set(false); // before polling: an offer after this posts another drain
-        for (int n = 0; n < MAX_COMMANDS_PER_DRAIN; n++) {
-            Command c = submitted.poll();
-            if (c == null) {
-                return;
-            }
-            if (c.claim()) {
-                dispatch(c);
-            }
-        }
-        // More than a turn's worth: the rest in a later task, so that IO gets its turn.
-        if (!submitted.isEmpty() && drainPosted.compareAndSet(false, true) && !loop.post(drainAction)) {
-            drainPosted.set(false);
-        }
     }
 
     /** Closes the connection: pending commands fail with {@link RedisClosedException}. Idempotent. */
@@ -371,26 +337,13 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
         }
     }
 
-    /** Fails commands whose default timeout has passed; they stay queued to absorb their replies. */
+    /** Fails commands whose default timeout has passed; written ones stay queued to absorb their replies. */
     private void checkTimeouts() {
         timeoutCheck = null;
-        long now = System.nanoTime();
-        timeoutCursor = Math.max(timeoutCursor, pending.head());
-        for (; timeoutCursor < pending.tail(); timeoutCursor++) {
-            Command c = pending.get(timeoutCursor);
-            if (c.ownTimer || c.internal || c.isDone()) {
-                continue;
-            }
-            if (c.deadline - now > 0) {
-                break;
-            }
-            expire(c);
-        }
-        while (!waiting.isEmpty() && waiting.peek().deadline - now <= 0) {
-            Command c = waiting.poll();
+        deadlines.expire(System.nanoTime(), pending, waiting, this::expire, c -> {
             expire(c);
             release(c);
-        }
+        });
         armTimeoutCheck();
     }
 
@@ -398,24 +351,10 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
         if (timeoutCheck != null || state == State.CLOSED) {
             return;
         }
-        long next = Long.MAX_VALUE;
-        boolean found = false;
-        timeoutCursor = Math.max(timeoutCursor, pending.head());
-        for (long i = timeoutCursor; i < pending.tail(); i++) {
-            Command c = pending.get(i);
-            if (!c.ownTimer && !c.internal && !c.isDone()) {
-                next = c.deadline;
-                found = true;
-                break;
-            }
-            timeoutCursor = i + 1; // nothing to watch before this one
-        }
-        if (!waiting.isEmpty() && (!found || waiting.peek().deadline - next < 0)) {
-            next = waiting.peek().deadline;
-            found = true;
-        }
-        if (found) {
-            timeoutCheck = loop.schedule(this::checkTimeouts, Math.max(0, next - System.nanoTime()), TimeUnit.NANOSECONDS);
+        OptionalLong next = deadlines.next(pending, waiting);
+        if (next.isPresent()) {
+            timeoutCheck = loop.schedule(this::checkTimeouts, Math.max(0, next.getAsLong() - System.nanoTime()),
+                    TimeUnit.NANOSECONDS);
         }
     }
 
@@ -521,19 +460,8 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
     private void onTransportConnected(int attempt) {
         state = State.HANDSHAKE;
         Command last = null;
-        if (config.password() != null) {
-            last = handshake(attempt, config.user() == null
-                    ? new String[] {"AUTH", config.password()}
-                    : new String[] {"AUTH", config.user(), config.password()}, "AUTH");
-        }
-        if (config.database() != 0) {
-            last = handshake(attempt, new String[] {"SELECT", Integer.toString(config.database())}, null);
-        }
-        if (config.clientName() != null) {
-            last = handshake(attempt, new String[] {"CLIENT", "SETNAME", config.clientName()}, null);
-        }
-        if (config.readOnly()) {
-            last = handshake(attempt, new String[] {"READONLY"}, null);
+        for (Handshake.Step step : Handshake.steps(config)) {
+            last = handshake(attempt, step);
         }
         if (last == null) {
             onHandshakeDone(attempt);
@@ -542,11 +470,9 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
         }
     }
 
-    private Command handshake(int attempt, String[] argv, String shownName) {
-        Command c = new Command(this, RespEncoder.utf8(argv), 0, false, true);
-        if (shownName != null) {
-            c.shownName = shownName; // so that "AUTH <password>" never shows up anywhere
-        }
+    private Command handshake(int attempt, Handshake.Step step) {
+        Command c = new Command(loop, step.argv(), 0, false, true);
+        c.shownName = step.shownName();
         c.whenComplete((reply, error) -> {
             if (error != null && attempt == generation && state == State.HANDSHAKE) {
                 String what = c.name() + " during the handshake with " + config.endpoint() + " failed: " + rootMessage(error);
@@ -599,13 +525,13 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
         }
         long interval = config.idlePingInterval().toNanos();
         long quiet = System.nanoTime() - lastReplyNanos;
-        if (quiet < interval || !everyPendingDone()) {
+        if (quiet < interval || !pending.allDone()) {
             armIdleCheck(Math.max(interval - quiet, interval / 4));
             return;
         }
         int attempt = generation;
         long timeout = config.idlePingTimeout().toNanos();
-        Command ping = new Command(this, PING, 0, false, true);
+        Command ping = new Command(loop, PING, 0, false, true);
         ScheduledTask deadline = loop.schedule(() -> {
             if (!ping.isDone() && attempt == generation) {
                 connectionLost(new RedisConnectionException("no reply from " + config.endpoint() + " to an idle PING within "
@@ -620,16 +546,6 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
             }
         });
         write(ping);
-    }
-
-    /** Whether every command written has its outcome (replies still due only to be absorbed). */
-    private boolean everyPendingDone() {
-        for (long i = pending.head(); i < pending.tail(); i++) {
-            if (!pending.get(i).isDone()) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private void connectionLost(Throwable cause, int attempt) {
@@ -690,9 +606,6 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
 
     private void shutdown(RedisException cause) {
         closing = true;
-        // Producers that read the flag after this fail their own commands; those queued before
-        // are drained here, and fail below (the state is CLOSED by then).
-        submissionsClosed = true;
         if (state != State.CLOSED) {
             state = State.CLOSED;
             dropTransport();
@@ -701,7 +614,9 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
             timeoutCheck = null;
             failPending(cause);
             failWaiting(cause);
-            failSubmitted(cause);
+            // Producers that offer after this fail their own commands; those queued before
+            // fail here.
+            submitted.close(c -> finish(c, cause));
             loopCore.removeExitHook(exitHook);
             if (!connected.isDone()) {
                 connected.completeExceptionally(cause);
@@ -715,15 +630,7 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
             cancel(c.timer);
             finish(c, cause);
         }
-        timeoutCursor = pending.head();
-    }
-
-    private void failSubmitted(RedisException cause) {
-        for (Command c; (c = submitted.poll()) != null; ) {
-            if (c.claim()) {
-                finish(c, cause);
-            }
-        }
+        deadlines.reset(pending);
     }
 
     private void failWaiting(RedisException cause) {
@@ -765,101 +672,5 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
             root = root.getCause();
         }
         return root.getMessage() != null ? root.getMessage() : root.getClass().getSimpleName();
-    }
-
-    /** One command and its own future (one object per call). */
-    private static final class Command extends LoopFuture<Reply> {
-        private static final VarHandle CLAIMED;
-
-        static {
-            try {
-                CLAIMED = MethodHandles.lookup().findVarHandle(Command.class, "claimed", boolean.class);
-            } catch (ReflectiveOperationException e) {
-                throw new ExceptionInInitializerError(e);
-            }
-        }
-
-        private final RedisClient client;
-        @SuppressWarnings("unused") // through CLAIMED
-        private volatile boolean claimed;
-        byte[][] argv;
-        private final byte[] commandName;
-        final long timeoutNanos;
-        final boolean ownTimer;
-        final boolean internal;
-        long deadline;
-        boolean counted;
-        ScheduledTask timer;
-        String shownName;
-        Command prefix; // ASKING, for a cluster redirection
-
-        Command(RedisClient client, byte[][] argv, long timeoutNanos, boolean ownTimer, boolean internal) {
-            super(client.loop);
-            this.client = client;
-            this.argv = argv;
-            this.commandName = argv[0];
-            this.timeoutNanos = timeoutNanos;
-            this.ownTimer = ownTimer;
-            this.internal = internal;
-            this.counted = !internal;
-        }
-
-        /** Whether this caller is the one that hands the command on (the drain, or a rejection). */
-        boolean claim() {
-            return CLAIMED.compareAndSet(this, false, true);
-        }
-
-        String name() {
-            if (shownName != null) {
-                return shownName;
-            }
-            int n = Math.min(commandName.length, 32);
-            return new String(commandName, 0, n, StandardCharsets.UTF_8).toUpperCase(java.util.Locale.ROOT);
-        }
-
-        @Override
-        public String toString() {
-            return "Command[" + name() + (isDone() ? ", done" : "") + "]";
-        }
-    }
-
-    /** The commands written and waiting for their replies, in order; a ring indexed by sequence. */
-    private static final class PendingQueue {
-        private Command[] ring = new Command[1024];
-        private long head;
-        private long tail;
-
-        void add(Command c) {
-            if (tail - head == ring.length) {
-                Command[] bigger = new Command[ring.length * 2];
-                for (long i = head; i < tail; i++) {
-                    bigger[(int) (i & (bigger.length - 1))] = ring[(int) (i & (ring.length - 1))];
-                }
-                ring = bigger;
-            }
-            ring[(int) (tail++ & (ring.length - 1))] = c;
-        }
-
-        Command poll() {
-            if (head == tail) {
-                return null;
-            }
-            int i = (int) (head++ & (ring.length - 1));
-            Command c = ring[i];
-            ring[i] = null;
-            return c;
-        }
-
-        Command get(long sequence) {
-            return ring[(int) (sequence & (ring.length - 1))];
-        }
-
-        long head() {
-            return head;
-        }
-
-        long tail() {
-            return tail;
-        }
     }
 }

@@ -1,0 +1,72 @@
+package io.evloop.redis;
+
+import io.evloop.EventLoop;
+import io.evloop.LoopFuture;
+import io.evloop.ScheduledTask;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+
+/**
+ * One command and its own future: one object per call, so that a reply completes exactly the
+ * future of the command it answers. Its fields other than {@link #claim()} are the loop
+ * thread's once the command was claimed.
+ */
+final class Command extends LoopFuture<Reply> {
+    private static final VarHandle CLAIMED;
+
+    static {
+        try {
+            CLAIMED = MethodHandles.lookup().findVarHandle(Command.class, "claimed", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    @SuppressWarnings("unused") // through CLAIMED
+    private volatile boolean claimed;
+    /** The arguments until written; null afterwards, so a reply-waiting command holds no bytes. */
+    byte[][] argv;
+    private final byte[] commandName;
+    final long timeoutNanos;
+    /** Timed by a timer of its own (a per-call timeout), not by the client's deadline scan. */
+    final boolean ownTimer;
+    /** The client's own (handshake, idle PING, ASKING): not counted, not timed by the scan. */
+    final boolean internal;
+    long deadline;
+    /** Whether it still holds a place in the client's in-flight count. */
+    boolean counted;
+    ScheduledTask timer;
+    String shownName;
+    Command prefix; // ASKING, for a cluster redirection
+
+    Command(EventLoop loop, byte[][] argv, long timeoutNanos, boolean ownTimer, boolean internal) {
+        super(loop);
+        this.argv = argv;
+        this.commandName = argv[0];
+        this.timeoutNanos = timeoutNanos;
+        this.ownTimer = ownTimer;
+        this.internal = internal;
+        this.counted = !internal;
+    }
+
+    /** Whether this caller is the one that hands the command on (the drain, or a rejection). */
+    boolean claim() {
+        return CLAIMED.compareAndSet(this, false, true);
+    }
+
+    /** The command's name for messages: upper case, at most 32 bytes, never a password. */
+    String name() {
+        if (shownName != null) {
+            return shownName;
+        }
+        int n = Math.min(commandName.length, 32);
+        return new String(commandName, 0, n, StandardCharsets.UTF_8).toUpperCase(Locale.ROOT);
+    }
+
+    @Override
+    public String toString() {
+        return "Command[" + name() + (isDone() ? ", done" : "") + "]";
+    }
+}
