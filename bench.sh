@@ -54,9 +54,12 @@ log() { printf '==> %s\n' "$*"; }
 started=$(date +%s)
 
 # ---- what the run needs --------------------------------------------------------------------
+# shellcheck source=scripts/lib/common.sh
+. scripts/lib/common.sh
 . scripts/ensure-java-maven.sh
+os="$(evloop_os || true)"
 c_compiler="${CC:-cc}"
-if [ "$(uname -s)" = Darwin ]; then
+if [ "$os" = darwin ]; then
   # Homebrew's libuv and hiredis, as libevloop links them there.
   have_c_deps() { [ -f "$(brew --prefix 2>/dev/null)/include/hiredis/adapters/libuv.h" ]; }
 else
@@ -69,15 +72,13 @@ if [ "$build" = 1 ] && { ! command -v redis-server >/dev/null 2>&1 || ! command 
   log "Installing the native toolchain and redis (build-native.sh)"
   ./build-native.sh --skip-tests
 fi
-if ! command -v redis-benchmark >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
-  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get install -y -q --no-install-recommends redis-tools
+if command -v apt-get >/dev/null 2>&1; then
+  evloop_apt_install redis-tools:redis-benchmark || exit
 fi
 # The charts need a font; a headless JDK finds none without fontconfig and a font package.
-if [ "$(uname -s)" = Linux ] && ! { command -v fc-list >/dev/null 2>&1 && [ -n "$(fc-list 2>/dev/null | head -1)" ]; } \
+if [ "$os" = linux ] && ! { command -v fc-list >/dev/null 2>&1 && [ -n "$(fc-list 2>/dev/null | head -1)" ]; } \
    && command -v apt-get >/dev/null 2>&1; then
-  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get install -y -q --no-install-recommends fontconfig fonts-dejavu-core || \
+  evloop_apt_install fontconfig fonts-dejavu-core || \
     echo "bench.sh: no fonts could be installed; the report will lack its charts" >&2
 fi
 
@@ -103,7 +104,7 @@ if [ "$build" = 1 ]; then
   log "Building the C reference program"
   mkdir -p bench/target
   c_flags=(-O2 -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra)
-  if [ "$(uname -s)" = Darwin ]; then
+  if [ "$os" = darwin ]; then
     cflags="$(pkg-config --cflags hiredis libuv 2>/dev/null || true)"
     libs="$(pkg-config --libs hiredis libuv 2>/dev/null || echo "-lhiredis -luv")"
     # shellcheck disable=SC2086 # word splitting of the flags is intended

@@ -75,6 +75,8 @@ log() { printf '==> %s\n' "$*"; }
 die() { printf 'build-native.sh: %s\n' "$*" >&2; exit 1; }
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=scripts/lib/common.sh
+. "$root/scripts/lib/common.sh"
 install=1
 tests=1
 system_deps=0
@@ -100,17 +102,9 @@ while [[ $# -gt 0 ]]; do
   shift
 done
 
-case "$(uname -s)" in
-  Linux) os=linux; libname=libevloop.so ;;
-  Darwin) os=darwin; libname=libevloop.dylib ;;
-  *) die "unsupported operating system $(uname -s): evloop builds on Linux and macOS" ;;
-esac
-
-if [[ "$os" == darwin ]]; then
-  jobs="$(sysctl -n hw.ncpu 2>/dev/null || echo 2)"
-else
-  jobs="$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)"
-fi
+os="$(evloop_os)" || die "unsupported operating system $(uname -s): evloop builds on Linux and macOS"
+libname="$(evloop_lib_name "$os")"
+jobs="$(evloop_jobs)"
 
 # ---- 1. system packages ------------------------------------------------------------
 
@@ -119,33 +113,11 @@ install_debian() {
   if [[ "$system_deps" -eq 1 ]]; then
     wanted+=(libuv1-dev libhiredis-dev)
   fi
-  local missing=()
-  local pkg
-  for pkg in "${wanted[@]}"; do
-    if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
-      missing+=("$pkg")
-    fi
-  done
-  if [[ ${#missing[@]} -eq 0 ]]; then
-    log "System packages present: ${wanted[*]}"
-    return
-  fi
-  local sudo=()
-  if [[ "$(id -u)" -ne 0 ]]; then
-    if command -v sudo >/dev/null 2>&1; then
-      sudo=(sudo)
-    else
-      printf 'build-native.sh: missing packages: %s\n' "${missing[*]}" >&2
-      printf 'Run as root:\n  apt-get update && apt-get install -y --no-install-recommends %s\n' \
-        "${missing[*]}" >&2
-      printf 'then run build-native.sh again (or run it with --no-install).\n' >&2
-      exit 1
-    fi
-  fi
-  log "Installing missing packages: ${missing[*]}"
-  ${sudo[@]+"${sudo[@]}"} apt-get update
-  ${sudo[@]+"${sudo[@]}"} env DEBIAN_FRONTEND=noninteractive \
-    apt-get install -y --no-install-recommends "${missing[@]}"
+  evloop_apt_install "${wanted[@]}" || {
+    local status=$?
+    printf 'build-native.sh: (or run it with --no-install when the packages are there)\n' >&2
+    exit "$status"
+  }
 }
 
 install_macos() {
@@ -158,21 +130,8 @@ install_macos() {
     printf 'and run build-native.sh again (or run it with --no-install).\n' >&2
     exit 1
   fi
-  local missing=()
-  local formula
-  for formula in libuv hiredis; do
-    brew list --versions "$formula" >/dev/null 2>&1 || missing+=("$formula")
-  done
-  # Tools count as present when they are on the PATH, wherever they came from.
-  command -v redis-server >/dev/null 2>&1 || missing+=(redis)
-  command -v cmake >/dev/null 2>&1 || missing+=(cmake)
-  command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
-  if [[ ${#missing[@]} -eq 0 ]]; then
-    log "Homebrew packages present: libuv hiredis redis cmake pkg-config"
-    return
-  fi
-  log "Installing with Homebrew: ${missing[*]}"
-  brew install "${missing[@]}"
+  # The archives must be Homebrew's, which CMake links; the tools may come from anywhere.
+  evloop_brew_install libuv hiredis redis:redis-server cmake:cmake pkg-config:pkg-config || exit
 }
 
 if [[ "$install" -eq 1 ]]; then

@@ -38,6 +38,8 @@ EOF
 die() { echo "assemble-multiplatform-jar.sh: $*" >&2; exit 1; }
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+# shellcheck source=scripts/lib/common.sh
+. "$ROOT/scripts/lib/common.sh"
 BASE_JAR=""
 OUTPUT=""
 REQUIRE=""
@@ -57,7 +59,7 @@ done
 
 absolute() { (cd "$(dirname "$1")" && printf '%s/%s\n' "$(pwd)" "$(basename "$1")"); }
 
-VERSION="$(sed -n 's:^ *<version>\(.*\)</version>.*:\1:p' "$ROOT/pom.xml" | head -n 1)"
+VERSION="$(evloop_version "$ROOT")"
 [ -n "$VERSION" ] || die "cannot read the version from $ROOT/pom.xml"
 [ -n "$OUTPUT" ] || OUTPUT="$ROOT/target/evloop-$VERSION-multiplatform.jar"
 mkdir -p "$(dirname "$OUTPUT")"
@@ -105,11 +107,9 @@ for dir in "${DIRS[@]}"; do
   for platform_dir in "$dir"/*/; do
     [ -d "$platform_dir" ] || continue
     platform="$(basename "$platform_dir")"
-    case "$platform" in
-      linux-x86_64|linux-aarch64) lib_name=libevloop.so ;;
-      darwin-x86_64|darwin-aarch64) lib_name=libevloop.dylib ;;
-      *) die "$platform_dir: not a platform folder (linux-x86_64, linux-aarch64, darwin-x86_64, darwin-aarch64)" ;;
-    esac
+    evloop_is_platform "$platform" \
+      || die "$platform_dir: not a platform folder (linux-x86_64, linux-aarch64, darwin-x86_64, darwin-aarch64)"
+    lib_name="$(evloop_lib_name "$platform")"
     lib="$platform_dir$lib_name"
     [ -f "$lib" ] || die "$platform_dir has no $lib_name (it has: $(ls "$platform_dir" | tr '\n' ' '))"
     case ",$PLATFORMS," in *",$platform,"*) die "$platform is given twice (again in $dir)" ;; esac
@@ -129,7 +129,7 @@ for dir in "${DIRS[@]}"; do
     done
     PLATFORMS="${PLATFORMS:+$PLATFORMS,}$platform"
     found=1
-    echo "==> $platform: $(printf '%s ' $files)from $platform_dir"
+    echo "==> $platform: $files from $platform_dir"
   done
   [ "$found" -eq 1 ] || die "$dir holds no <os>-<arch> folder"
 done

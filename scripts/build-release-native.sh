@@ -33,7 +33,9 @@ EOF
 FLOOR=2.31
 SUITE=bullseye
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-[ "$(uname -s)" = Linux ] || { echo "build-release-native.sh: Linux only" >&2; exit 2; }
+# shellcheck source=scripts/lib/common.sh
+. "$ROOT/scripts/lib/common.sh"
+[ "$(evloop_os || true)" = linux ] || { echo "build-release-native.sh: Linux only" >&2; exit 2; }
 
 if [ "${1:-}" = --here ]; then
   shift
@@ -49,7 +51,7 @@ if [ "${1:-}" = --here ]; then
   build="$ROOT/build/native-glibc$glibc"
   echo "==> Building the release libevloop on glibc $glibc in $build"
   cmake -S "$ROOT/native" -B "$build" -DCMAKE_BUILD_TYPE=Release -DEVL_RESOURCES_DIR="$output"
-  cmake --build "$build" --parallel "$(getconf _NPROCESSORS_ONLN)"
+  cmake --build "$build" --parallel "$(evloop_jobs)"
   (cd "$build" && ctest --output-on-failure)
   exec "$ROOT/scripts/inspect-native.sh" --glibc-floor "$floor" "$output"/META-INF/native/linux-*/libevloop.so
 fi

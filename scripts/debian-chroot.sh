@@ -48,6 +48,9 @@ Environment:
 EOF
 }
 
+# shellcheck source=scripts/lib/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+
 say() { echo "debian-chroot.sh: $*"; }
 die() { echo "debian-chroot.sh: FAILED: $*" >&2; exit 1; }
 
@@ -73,7 +76,7 @@ check_name() {
 }
 
 need_root() {
-  [ "$(uname -s)" = Linux ] || die "Linux only (chroot and mount namespaces)"
+  [ "$(evloop_os || true)" = linux ] || die "Linux only (chroot and mount namespaces)"
   [ "$(id -u)" -eq 0 ] || die "must run as root (chroot, mount and debootstrap need it)"
 }
 
@@ -155,19 +158,18 @@ copy_host_config() {
 # debootstrap, and Debian's archive keys to check what it downloads (an Ubuntu host has
 # debootstrap's scripts for Debian but not always the keys).
 install_debootstrap() {
-  local keyring=/usr/share/keyrings/debian-archive-keyring.gpg wanted=()
-  command -v debootstrap >/dev/null 2>&1 || wanted+=(debootstrap)
-  [ -f "$keyring" ] || wanted+=(debian-archive-keyring)
-  [ ${#wanted[@]} -gt 0 ] || return 0
-  command -v apt-get >/dev/null 2>&1 || die "${wanted[*]} missing and there is no apt-get to install it"
+  local status=0
   # Two chroots made at the same time would otherwise both run the host's apt-get.
   exec 8>"$CACHE/.host-apt.lock"
   flock -w "$LOCK_WAIT" 8 || die "another run kept $CACHE/.host-apt.lock for $LOCK_WAIT s"
-  say "installing the host's ${wanted[*]}"
-  bounded "$STEP_TIMEOUT" "apt-get update (host)" apt-get update -q
-  DEBIAN_FRONTEND=noninteractive bounded "$STEP_TIMEOUT" "apt-get install ${wanted[*]} (host)" \
-    apt-get install -y -q --no-install-recommends "${wanted[@]}"
+  EVLOOP_APT_TIMEOUT="$STEP_TIMEOUT" evloop_apt_install debootstrap:debootstrap \
+    debian-archive-keyring:/usr/share/keyrings/debian-archive-keyring.gpg || status=$?
   exec 8>&-
+  case "$status" in
+    0) ;;
+    124|137) die "installing the host's debootstrap took longer than $STEP_TIMEOUT s and was stopped (EVLOOP_CHROOT_TIMEOUT raises the limit)" ;;
+    *) die "installing the host's debootstrap failed with status $status" ;;
+  esac
 }
 
 # The shell that runs in a private mount namespace: mounts the chroot's /proc, /sys and
@@ -210,15 +212,6 @@ chroot_exec() {
     tail -n 30 "$log" >&2
     die "$what failed with status $status (log above and in $log)"
   fi
-}
-
-missing_packages() {
-  local root="$1" pkg
-  shift
-  for pkg in "$@"; do
-    chroot "$root" /usr/bin/dpkg-query -W -f='${Status}\n' "$pkg" 2>/dev/null \
-      | grep -q "install ok installed" || echo "$pkg"
-  done
 }
 
 cmd_ensure() {
@@ -273,7 +266,7 @@ cmd_ensure() {
 
   [ $# -gt 0 ] || return 0
   local missing
-  missing="$(missing_packages "$root" "$@" | tr '\n' ' ')"
+  missing="$(evloop_deb_missing --chroot "$root" "$@" | tr '\n' ' ')"
   missing="${missing% }"
   if [ -z "$missing" ]; then
     say "$name: already installed: $*"
@@ -290,7 +283,7 @@ cmd_ensure() {
   # shellcheck disable=SC2086  # the names are words without blanks, one per package
   chroot_exec "$root" "$log" "apt-get install ($name)" apt-get install -y -q --no-install-recommends $missing
   chroot_exec "$root" "$log" "apt-get clean ($name)" apt-get clean
-  missing="$(missing_packages "$root" "$@" | tr '\n' ' ')"
+  missing="$(evloop_deb_missing --chroot "$root" "$@" | tr '\n' ' ')"
   [ -z "$missing" ] || die "$name: still not installed after apt-get: $missing"
   say "$name: installed $* ($((SECONDS - started)) s)"
 }

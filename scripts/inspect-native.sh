@@ -31,6 +31,8 @@ EOF
 }
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+# shellcheck source=scripts/lib/common.sh
+. "$ROOT/scripts/lib/common.sh"
 system_deps=0
 floor=""
 while [ $# -gt 0 ]; do
@@ -47,15 +49,12 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-case "$(uname -s)" in
-  Linux) os=linux; ext=so ;;
-  Darwin) os=darwin; ext=dylib ;;
-  *) echo "inspect-native.sh: unsupported OS $(uname -s) (Linux and macOS only)" >&2; exit 2 ;;
-esac
+os="$(evloop_os)" || { echo "inspect-native.sh: unsupported OS $(uname -s) (Linux and macOS only)" >&2; exit 2; }
 
 if [ $# -eq 0 ]; then
-  set -- "$ROOT"/target/classes/META-INF/native/"$os"-*/libevloop."$ext"
-  [ -f "$1" ] || { echo "inspect-native.sh: no library under target/classes/META-INF/native; build it first (mvn package), or name the libraries" >&2; exit 2; }
+  platform="$(evloop_platform)" || { echo "inspect-native.sh: unsupported architecture $(uname -m): name the libraries" >&2; exit 2; }
+  set -- "$ROOT/target/classes/META-INF/native/$platform/$(evloop_lib_name "$platform")"
+  [ -f "$1" ] || { echo "inspect-native.sh: no library under target/classes/META-INF/native/$platform; build it first (mvn package), or name the libraries" >&2; exit 2; }
 fi
 
 # The API: every function declared with EVL_EXPORT in the header.

@@ -2,8 +2,8 @@
 # Installs what examples/consumer/run.sh needs on a machine that only has the evloop jar.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
-# shellcheck source=scripts/apt-jdk.sh
-. "$HERE/apt-jdk.sh"
+# shellcheck source=scripts/lib/common.sh
+. "$HERE/lib/common.sh"
 
 usage() {
   cat <<'EOF'
@@ -13,7 +13,8 @@ Installs what examples/consumer/run.sh needs and is missing:
   - Maven, when 'mvn' is not on the PATH;
   - a JDK, when 'javac' is not on the PATH: on Debian/Ubuntu openjdk-17-jdk-headless
     where the release has it, else openjdk-21-jdk-headless, else default-jdk-headless
-    (scripts/apt-jdk.sh chooses, and says which and why); on macOS openjdk@17;
+    (evloop_apt_jdk_package in scripts/lib/common.sh chooses, and says which and why);
+    on macOS openjdk@17;
   - redis-server (the consumer's script starts its own).
 With --shim-runtime-libs also libuv and hiredis, for a libevloop built against the
 system's shared libraries (-DEVL_SYSTEM_DEPS=ON). The jar's own libevloop links both in
@@ -35,54 +36,20 @@ esac
 
 say() { echo "install-consumer-prereqs.sh: $*"; }
 
-case "$(uname -s)" in
-  Linux)
+case "$(evloop_os || true)" in
+  linux)
     command -v apt-get >/dev/null 2>&1 || { say "no apt-get: install Maven, a JDK 17+ and redis-server yourself"; exit 1; }
-    SUDO=""
-    if [ "$(id -u)" -ne 0 ]; then
-      command -v sudo >/dev/null 2>&1 || { say "not root and no sudo: run as root"; exit 1; }
-      SUDO="sudo"
-    fi
-    wanted=(redis-server)
-    command -v mvn >/dev/null 2>&1 || wanted+=(maven)
+    wanted=(redis-server maven:mvn)
     # The -dev packages have the same names on every Debian and Ubuntu release and pull
     # in the runtime library, whose package name changes (libuv1, libuv1t64, ...).
     if [ "$RUNTIME_LIBS" -eq 1 ]; then wanted+=(libuv1-dev libhiredis-dev); fi
-    missing=()
-    for pkg in "${wanted[@]}"; do
-      dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
-    done
-    need_jdk=0
-    command -v javac >/dev/null 2>&1 || need_jdk=1
-    if [ ${#missing[@]} -eq 0 ] && [ "$need_jdk" -eq 0 ]; then
-      say "nothing to install"
-    else
-      $SUDO apt-get update -q
-      # Which JDK depends on the release, so it is chosen from the lists just updated.
-      if [ "$need_jdk" -eq 1 ]; then
-        jdk="$(evloop_apt_jdk_package)" || { say "no JDK package to install: install a JDK 17+ yourself"; exit 1; }
-        missing+=("$jdk")
-      fi
-      say "installing ${missing[*]}"
-      $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
-    fi
+    evloop_apt_install "${wanted[@]}" @evloop_apt_jdk_package:javac || exit
     ;;
-  Darwin)
+  darwin)
     command -v brew >/dev/null 2>&1 || { say "no Homebrew: install Maven, a JDK 17+ and redis yourself"; exit 1; }
-    wanted=(redis)
-    command -v mvn >/dev/null 2>&1 || wanted+=(maven)
-    command -v javac >/dev/null 2>&1 || wanted+=(openjdk@17)
+    wanted=(redis maven:mvn openjdk@17:javac)
     if [ "$RUNTIME_LIBS" -eq 1 ]; then wanted+=(libuv hiredis); fi
-    missing=()
-    for formula in "${wanted[@]}"; do
-      brew list --versions "$formula" >/dev/null 2>&1 || missing+=("$formula")
-    done
-    if [ ${#missing[@]} -eq 0 ]; then
-      say "nothing to install"
-    else
-      say "installing ${missing[*]}"
-      HOMEBREW_NO_AUTO_UPDATE=1 brew install "${missing[@]}"
-    fi
+    HOMEBREW_NO_AUTO_UPDATE=1 evloop_brew_install "${wanted[@]}" || exit
     ;;
   *) say "unsupported OS $(uname -s)"; exit 1 ;;
 esac

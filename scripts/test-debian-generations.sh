@@ -27,6 +27,8 @@ EOF
 case "${1:-}" in -h|--help) usage; exit 0 ;; esac
 [ $# -eq 0 ] || { usage >&2; exit 2; }
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+# shellcheck source=scripts/lib/common.sh
+. "$ROOT/scripts/lib/common.sh"
 cd "$ROOT"
 FLOOR=2.31
 
@@ -34,7 +36,7 @@ scripts/build-release-native.sh build/release-native
 
 echo "==> The jar with the Debian 11 library"
 mvn -B -ntp -o -q -DskipTests -Devloop.nativeDir="$ROOT/build/release-native" install
-VERSION="$(sed -n 's:^ *<version>\(.*\)</version>.*:\1:p' pom.xml | head -n 1)"
+VERSION="$(evloop_version "$ROOT")"
 JAR="$ROOT/target/evloop-$VERSION.jar"
 check="$(mktemp -d "${TMPDIR:-/tmp}/evloop-jar-check.XXXXXX")"
 trap 'rm -rf "$check"' EXIT

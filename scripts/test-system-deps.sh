@@ -24,11 +24,13 @@ EOF
 
 case "${1:-}" in -h|--help) usage; exit 0 ;; esac
 [ $# -eq 0 ] || { usage >&2; exit 2; }
-[ "$(uname -s)" = Linux ] || { echo "test-system-deps.sh: Linux only" >&2; exit 2; }
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+# shellcheck source=scripts/lib/common.sh
+. "$ROOT/scripts/lib/common.sh"
+[ "$(evloop_os || true)" = linux ] || { echo "test-system-deps.sh: Linux only" >&2; exit 2; }
 [ "$(id -u)" -eq 0 ] || { echo "test-system-deps.sh: run as root (chroot needs it)" >&2; exit 2; }
 
 SUITE=trixie
-ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 CHROOT_TOOL="$ROOT/scripts/debian-chroot.sh"
 M2="${HOME:-/root}/.m2"
 [ -d "$M2/repository" ] || { echo "test-system-deps.sh: no $M2/repository: run the Maven build on the host first" >&2; exit 2; }

@@ -4,8 +4,10 @@
 # with evloop can satisfy the native loop. Linux, as root (or with passwordless sudo).
 #   scripts/without-system-libs.sh examples/consumer/run.sh --skip-install
 set -euo pipefail
+# shellcheck source=scripts/lib/common.sh
+. "$(dirname "$0")/lib/common.sh"
 [ $# -ge 1 ] || { echo "usage: $0 COMMAND [ARGS...]" >&2; exit 2; }
-[ "$(uname -s)" = Linux ] || { echo "$0: Linux only (mount namespaces)" >&2; exit 2; }
+[ "$(evloop_os || true)" = linux ] || { echo "$0: Linux only (mount namespaces)" >&2; exit 2; }
 prefix=()
 [ "$(id -u)" -eq 0 ] || prefix=(sudo -n)
 hide="$(/sbin/ldconfig -p | awk '$1 ~ /^lib(uv|hiredis)\./ { print $NF }' | xargs -r readlink -f | sort -u)"

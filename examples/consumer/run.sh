@@ -45,6 +45,8 @@ EOF
 
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
+# shellcheck source=scripts/lib/common.sh
+. "$ROOT/scripts/lib/common.sh"
 INSTALL=build
 JAR=""
 RUN_JAVA_HOME=""
@@ -70,8 +72,7 @@ say() { echo "run.sh: $*"; }
 die() { echo "run.sh: FAILED: $*" >&2; exit 1; }
 
 MVN=(mvn -B -ntp -q)
-# The project's version, from the root pom's first <version> (the pom has no parent).
-VERSION="$(sed -n 's:^ *<version>\(.*\)</version>.*:\1:p' "$ROOT/pom.xml" | head -n 1)"
+VERSION="$(evloop_version "$ROOT")"
 [ -n "$VERSION" ] || die "cannot read the version from $ROOT/pom.xml"
 
 case "$INSTALL" in
