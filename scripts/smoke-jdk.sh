@@ -16,7 +16,7 @@ the jar stays built for Java 17 (what users get from the repository):
           (--enable-native-access=ALL-UNNAMED, and --sun-misc-unsafe-memory-access=allow on
           JDK 23 and later), to check that those are all it takes.
   2. A focused part of the test suite with that JDK running the tests (Surefire's -Djvm):
-     UvEventLoopTest (jnr-ffi calls and upcalls of the native loop) and
+     NativeEventLoopTest (jnr-ffi calls and upcalls of the native loop) and
      NativeLibraryLoaderTest (loading, extraction and fallback, in child JVMs of that JDK).
 Prints every "WARNING:" line each run printed and a summary; exits 1 if any part failed.
 
@@ -104,7 +104,7 @@ if [ "$PLAIN_WARNINGS" -gt 0 ] && [ ${#QUIET_FLAGS[@]} -gt 0 ]; then
 fi
 
 # ---- 2. focused tests -----------------------------------------------------------------
-TESTS="UvEventLoopTest,NativeLibraryLoaderTest"
+TESTS="NativeEventLoopTest,NativeLibraryLoaderTest"
 echo
 echo "==> Tests on Java $FEATURE: mvn test -Dtest=$TESTS -Djvm=$JDK/bin/java"
 status=0
@@ -112,7 +112,7 @@ status=0
   >"$WORK/tests.log" 2>&1 || status=$?
 grep -E '^\[(INFO|WARNING|ERROR)\] (Tests run:|Tests run|FAIL)' "$WORK/tests.log" | sed 's/^/    /' || true
 REPORTS="$ROOT/target/surefire-reports"
-forked_java="$(grep -h -o '<property name="java.version" value="[^"]*"' "$REPORTS"/TEST-io.evloop.uv.UvEventLoopTest.xml "$REPORTS"/TEST-io.evloop.uv.NativeLibraryLoaderTest.xml 2>/dev/null | sort -u | sed 's/.*value="//; s/"$//' | tr '\n' ' ')"
+forked_java="$(grep -h -o '<property name="java.version" value="[^"]*"' "$REPORTS"/TEST-io.evloop.internal.nativeloop.NativeEventLoopTest.xml "$REPORTS"/TEST-io.evloop.internal.nativeloop.NativeLibraryLoaderTest.xml 2>/dev/null | sort -u | sed 's/.*value="//; s/"$//' | tr '\n' ' ')"
 echo "    tests ran on Java: ${forked_java:-unknown}"
 # The forked JVM's own warnings reach Maven's console (its stderr), not the report files.
 echo "    JVM warnings of the test JVM:"

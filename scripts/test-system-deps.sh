@@ -15,7 +15,7 @@ Usage: scripts/test-system-deps.sh
      host's build folders.
   3. There, runs ./build-native.sh --no-install --system-deps: the C tests plain and under
      ASan+UBSan against the system's libraries, and the library's rules (exports).
-  4. Runs the Java suites of the native loop (Uv*Test) against that library
+  4. Runs the Java suites of the native loop (Native{EventLoop,RedisClient,RedisCluster,ChaosSoak}Test) against that library
      (-Devloop.native.path), offline, with the host's local Maven repository mounted as
      the chroot's. A native library that fails to load fails them.
 Linux, as root.
@@ -53,7 +53,7 @@ status=0
   ./build-native.sh --no-install --system-deps
   echo "==> Java suites of the native loop against build/native-system/libevloop.so"
   mkdir -p /tmp/evloop-no-native
-  mvn -B -ntp -o test -Devloop.nativeDir=/tmp/evloop-no-native -Dtest="Uv*Test" \
+  mvn -B -ntp -o test -Devloop.nativeDir=/tmp/evloop-no-native -Dtest="NativeEventLoopTest,NativeRedisClientTest,NativeRedisClusterTest,NativeChaosSoakTest" \
     -Devloop.native.path="$PWD/build/native-system/libevloop.so" -Devloop.requireNative=true' \
   || status=$?
 rm -rf "$copy"

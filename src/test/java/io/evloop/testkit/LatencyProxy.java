@@ -15,7 +15,7 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * A TCP proxy on loopback that delays every chunk by a fixed time in each direction, to
- * simulate a network round trip on one machine (this machine has no netem). Chunks are not
+ * simulate a network round trip on one host in user space, with no kernel traffic shaping needed. Chunks are not
  * serialised: a reader keeps reading while earlier chunks wait out their delay, so pipelined
  * traffic keeps flowing and the proxy adds latency, not a throughput cap. A round trip
  * through it costs about twice the one-way delay.

@@ -311,7 +311,7 @@ public final class Report {
     private void referenceFigures() {
         line("### The reference figures next to this run's (in-loop, N=" + HEADLINE_N + ", medians)");
         line();
-        line("| client | reference (this machine class, 1000 in flight) | this run |");
+        line("| client | reference (2-core x86_64 class, 1000 in flight) | this run |");
         line("|---|---|---|");
         refRow(BenchSuite.CEILING, "1.7-2.9M/s at -P 1000");
         refRow(BenchSuite.C_CLIENT, "the same closed loop in C, on the static hiredis 1.2.0 and libuv 1.50.0 libevloop links");
