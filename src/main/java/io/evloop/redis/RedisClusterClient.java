@@ -189,7 +189,7 @@ public final class RedisClusterClient implements RedisCommands, AutoCloseable {
             positions.add(indexes);
         });
         LoopFuture<Void> all = new LoopFuture<>(loop);
-        CompletableFuture.allOf(parts.toArray(new CompletableFuture[0])).whenComplete((done, error) -> {
+        CompletableFuture.allOf(parts.toArray(new CompletableFuture<?>[0])).whenComplete((done, error) -> {
             if (error != null) {
                 all.completeExceptionally(error);
             } else {
@@ -506,7 +506,7 @@ public final class RedisClusterClient implements RedisCommands, AutoCloseable {
             pool.values().forEach(f -> closing.add(f.handle((client, error) -> client)
                     .thenCompose(client -> client == null ? CompletableFuture.completedFuture(null) : client.closeAsync())));
         }
-        return CompletableFuture.allOf(closing.toArray(new CompletableFuture[0]));
+        return CompletableFuture.allOf(closing.toArray(new CompletableFuture<?>[0]));
     }
 
     @Override

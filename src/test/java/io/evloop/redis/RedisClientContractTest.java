@@ -191,7 +191,7 @@ public abstract class RedisClientContractTest {
         senders.forEach(Thread::start);
         senders.forEach(TestFutures::join);
         byThread.forEach(all::addAll);
-        await(CompletableFuture.allOf(all.toArray(new CompletableFuture[0])));
+        await(CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0])));
         for (int t = 0; t < threads; t++) {
             List<CompletableFuture<Reply>> mine = byThread.get(t);
             for (int i = 0; i < perThread; i++) {
@@ -832,7 +832,7 @@ public abstract class RedisClientContractTest {
             assertTrue(e.getMessage().contains("1000"), e.getMessage());
             assertEquals(1000, redis.inFlight());
             server.admin("CLIENT", "UNPAUSE");
-            await(CompletableFuture.allOf(accepted.toArray(new CompletableFuture[0])));
+            await(CompletableFuture.allOf(accepted.toArray(new CompletableFuture<?>[0])));
             assertEquals(0, redis.inFlight());
             assertEquals("PONG", await(redis.ping()));
         }

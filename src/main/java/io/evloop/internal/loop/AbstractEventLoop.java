@@ -89,6 +89,9 @@ public abstract class AbstractEventLoop implements EventLoop {
     private ScheduledFuture<?> stallCheck;
     private long reportedTurn = Long.MIN_VALUE; // watchdog thread only
 
+    // The loop hands itself to its termination future and its thread here, but neither runs
+    // anything before start(), which the final subclass calls at the end of its constructor.
+    @SuppressWarnings("this-escape")
     protected AbstractEventLoop(EventLoopOptions options) {
         this.options = Objects.requireNonNull(options, "options");
         this.thread = new Thread(this::threadMain, "evloop-" + THREAD_IDS.incrementAndGet());

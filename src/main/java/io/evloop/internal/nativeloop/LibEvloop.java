@@ -59,8 +59,6 @@ public interface LibEvloop {
 
     int evl_loop_stop(Pointer loop);
 
-    int evl_loop_is_running(Pointer loop);
-
     int evl_loop_destroy(Pointer loop);
 
     int evl_timer_create(Pointer loop, long token, PointerByReference out);
@@ -68,8 +66,6 @@ public interface LibEvloop {
     int evl_timer_start(Pointer timer, long timeoutMs, long repeatMs);
 
     int evl_timer_stop(Pointer timer);
-
-    int evl_timer_close(Pointer timer);
 
     int evl_redis_connect_tcp(Pointer loop, long token, String ip, int port, PointerByReference out);
 
