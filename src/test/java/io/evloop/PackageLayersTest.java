@@ -31,7 +31,8 @@ class PackageLayersTest {
             "io.evloop.internal.javaloop", 3,
             "io.evloop.internal.nativeloop", 3,
             "io.evloop.redis", 4,
-            "io.evloop.dag", 5);
+            "io.evloop.dag", 5,
+            "io.evloop.micrometer", 6);
 
     private static final Pattern EDGE = Pattern.compile("^\\s*(io\\.evloop[\\w.]*)\\s+->\\s+(io\\.evloop[\\w.]*)\\s");
 

@@ -4,6 +4,7 @@ import io.evloop.EventLoop;
 import io.evloop.LoopFuture;
 import io.evloop.ScheduledTask;
 import io.evloop.internal.Durations;
+import io.evloop.internal.FlightEvents;
 import io.evloop.internal.LoopCounter;
 import io.evloop.internal.loop.AbstractEventLoop;
 import java.net.InetAddress;
@@ -22,6 +23,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.SingleWriterRecorder;
 
 /**
  * An asynchronous Redis client on an {@link EventLoop}: one connection, any number of
@@ -65,6 +68,12 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
     private final LoopCounter timeouts = new LoopCounter();
     private final LoopCounter connectionsLost = new LoopCounter();
     private final LoopCounter reconnects = new LoopCounter();
+    private final LoopCounter slowCommands = new LoopCounter();
+    private final long slowThresholdNanos;
+    /** Written on the loop thread without locks; read by {@link #metrics()} into {@link #latencyTotal}. */
+    private final SingleWriterRecorder latencyRecorder = new SingleWriterRecorder(2);
+    private Histogram latencyInterval; // guarded by latencyTotal
+    private final Histogram latencyTotal = new Histogram(2);
     private final SubmissionQueue submitted;
     private final CompletableFuture<RedisClient> connected;
     private final CompletableFuture<Void> closed;
@@ -97,6 +106,8 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
         this.config = config;
         this.transports = transports;
         this.defaultTimeoutNanos = Durations.toNanosSaturated(config.commandTimeout());
+        long slow = Durations.toNanosSaturated(config.slowCommandThreshold());
+        this.slowThresholdNanos = slow == 0 ? Long.MAX_VALUE : slow;
         this.connected = new LoopFuture<>(loop);
         this.closed = new LoopFuture<>(loop);
         this.submitted = new SubmissionQueue(loop, this::dispatch);
@@ -143,8 +154,24 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
 
     /** A snapshot of what this client has done; any thread. */
     public RedisClientMetrics metrics() {
+        CommandLatency latency;
+        synchronized (latencyTotal) {
+            latencyInterval = latencyRecorder.getIntervalHistogram(latencyInterval);
+            latencyTotal.add(latencyInterval);
+            latency = latencyOf(latencyTotal);
+        }
         return new RedisClientMetrics(commandsWritten.get(), repliesReceived.get(), errorReplies.get(), timeouts.get(),
-                connectionsLost.get(), reconnects.get(), inFlight.get());
+                connectionsLost.get(), reconnects.get(), slowCommands.get(), inFlight.get(), latency);
+    }
+
+    private static CommandLatency latencyOf(Histogram h) {
+        if (h.getTotalCount() == 0) {
+            return CommandLatency.NONE;
+        }
+        return new CommandLatency(h.getTotalCount(), Duration.ofNanos((long) h.getMean()),
+                Duration.ofNanos(h.getValueAtPercentile(50)), Duration.ofNanos(h.getValueAtPercentile(90)),
+                Duration.ofNanos(h.getValueAtPercentile(99)), Duration.ofNanos(h.getValueAtPercentile(99.9)),
+                Duration.ofNanos(h.getMaxValue()));
     }
 
     @Override
@@ -320,12 +347,25 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
         if (c.timer != null) {
             c.timer.cancel();
         }
+        if (!c.internal) {
+            measure(c);
+        }
         if (reply instanceof Reply.ErrorReply error) {
             errorReplies.increment();
             finish(c, error.toException());
         } else {
             release(c);
             c.complete(reply); // a late reply to a timed-out command is dropped here
+        }
+    }
+
+    /** The command was written in the turn its deadline was set in: the latency costs no clock read. */
+    private void measure(Command c) {
+        long latency = Math.max(0, lastReplyNanos - (c.deadline - c.timeoutNanos));
+        latencyRecorder.recordValue(latency);
+        if (latency >= slowThresholdNanos) {
+            slowCommands.increment();
+            FlightEvents.slowCommand(config.endpoint(), c.name(), latency);
         }
     }
 

@@ -3,7 +3,8 @@ package io.evloop.redis;
 /**
  * What a {@link RedisClient} has done since it was created, as counted on its loop thread;
  * {@link RedisClient#metrics()} takes a snapshot, from any thread (the counts may lag the loop
- * by a moment, never by more).
+ * by a moment, never by more). {@code io.evloop.micrometer.RedisClientMeters} publishes them
+ * to Micrometer.
  *
  * @param commandsWritten  commands handed to the connection (handshakes and idle PINGs not counted)
  * @param replies          replies received, error replies included
@@ -11,15 +12,18 @@ package io.evloop.redis;
  * @param timeouts         commands failed with {@link RedisTimeoutException}
  * @param connectionsLost  connections that ended under the client (server gone, reset, protocol error, idle PING unanswered)
  * @param reconnects       reconnections that succeeded
+ * @param slowCommands     replies that took at least {@link RedisConfig#slowCommandThreshold()}
  * @param inFlight         commands accepted and not yet answered or failed, now
+ * @param latency          the distribution of command latencies
  */
 public record RedisClientMetrics(long commandsWritten, long replies, long errorReplies, long timeouts,
-                                 long connectionsLost, long reconnects, int inFlight) {
+                                 long connectionsLost, long reconnects, long slowCommands, int inFlight,
+                                 CommandLatency latency) {
 
     @Override
     public String toString() {
         return "RedisClientMetrics[" + commandsWritten + " commands written, " + replies + " replies (" + errorReplies
                 + " errors), " + timeouts + " timeouts, " + connectionsLost + " connections lost, " + reconnects
-                + " reconnects, " + inFlight + " in flight]";
+                + " reconnects, " + slowCommands + " slow, " + inFlight + " in flight; latency: " + latency + "]";
     }
 }

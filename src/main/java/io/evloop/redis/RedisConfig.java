@@ -35,6 +35,9 @@ public final class RedisConfig {
     /** The largest {@link #tcpKeepAlive()} kernels accept, in seconds (Linux's TCP_KEEPIDLE limit). */
     static final int MAX_TCP_KEEPALIVE_SECONDS = 32767;
 
+    /** The default {@link #slowCommandThreshold()}. */
+    public static final Duration DEFAULT_SLOW_COMMAND_THRESHOLD = Duration.ofMillis(100);
+
     /** The default {@link #tcpKeepAlive()}: 60 s idle before the first probe. */
     public static final Duration DEFAULT_TCP_KEEPALIVE = Duration.ofSeconds(60);
 
@@ -55,6 +58,7 @@ public final class RedisConfig {
     private final Duration tcpKeepAlive;
     private final Duration idlePingInterval;
     private final Duration idlePingTimeout;
+    private final Duration slowCommandThreshold;
 
     private RedisConfig(Builder b) {
         this.host = b.host;
@@ -74,6 +78,7 @@ public final class RedisConfig {
         this.tcpKeepAlive = b.tcpKeepAlive;
         this.idlePingInterval = b.idlePingInterval;
         this.idlePingTimeout = b.idlePingTimeout;
+        this.slowCommandThreshold = b.slowCommandThreshold;
     }
 
     public static Builder builder() {
@@ -100,6 +105,7 @@ public final class RedisConfig {
         b.tcpKeepAlive = tcpKeepAlive;
         b.idlePingInterval = idlePingInterval;
         b.idlePingTimeout = idlePingTimeout;
+        b.slowCommandThreshold = slowCommandThreshold;
         return b;
     }
 
@@ -234,6 +240,16 @@ public final class RedisConfig {
         return idlePingTimeout;
     }
 
+    /**
+     * A command whose reply takes at least this long is slow: counted in
+     * {@link RedisClientMetrics#slowCommands()} and recorded as a JFR event
+     * ({@code io.evloop.SlowCommand}, when a recording enables it). 100 ms by default; zero
+     * turns it off. Measured like {@link RedisClientMetrics#latency()}.
+     */
+    public Duration slowCommandThreshold() {
+        return slowCommandThreshold;
+    }
+
     /** Commands accepted but not yet answered, beyond which send fails with {@link RedisBackpressureException}. */
     public int maxInFlight() {
         return maxInFlight;
@@ -284,6 +300,7 @@ public final class RedisConfig {
                 + ", maxInFlight=" + maxInFlight + ", maxReplyBytes=" + maxReplyBytes + ", reconnect=" + reconnectPolicy
                 + ", waitForReconnect=" + waitForReconnect + ", tcpKeepAlive=" + tcpKeepAlive
                 + (idlePingInterval.isZero() ? "" : ", idlePing=" + idlePingInterval + "/" + idlePingTimeout)
+                + ", slowCommandThreshold=" + slowCommandThreshold
                 + (readOnly ? ", readOnly" : "") + "]";
     }
 
@@ -306,6 +323,7 @@ public final class RedisConfig {
         private Duration tcpKeepAlive = DEFAULT_TCP_KEEPALIVE;
         private Duration idlePingInterval = Duration.ZERO;
         private Duration idlePingTimeout = Duration.ofSeconds(2);
+        private Duration slowCommandThreshold = DEFAULT_SLOW_COMMAND_THRESHOLD;
 
         private Builder() {
         }
@@ -381,6 +399,16 @@ public final class RedisConfig {
                         + MAX_TCP_KEEPALIVE_SECONDS + ", got " + idle);
             }
             this.tcpKeepAlive = idle;
+            return this;
+        }
+
+        /** See {@link RedisConfig#slowCommandThreshold()}: zero for off, else positive. */
+        public Builder slowCommandThreshold(Duration threshold) {
+            Objects.requireNonNull(threshold, "threshold: pass a Duration such as Duration.ofMillis(100), or Duration.ZERO for off");
+            if (threshold.isNegative()) {
+                throw new IllegalArgumentException("slowCommandThreshold must be zero (off) or positive, got " + threshold);
+            }
+            this.slowCommandThreshold = Durations.clamp(threshold);
             return this;
         }
 

@@ -4,6 +4,7 @@ import io.evloop.EventLoop;
 import io.evloop.EventLoopOptions;
 import io.evloop.LoopFuture;
 import io.evloop.LoopStall;
+import io.evloop.internal.FlightEvents;
 import io.evloop.ScheduledTask;
 import io.evloop.internal.loop.StallWatchdog;
 import java.lang.invoke.MethodHandles;
@@ -296,6 +297,7 @@ public abstract class AbstractEventLoop implements EventLoop {
             return; // the turn ended while the stack was taken: that stack is not the stall's
         }
         reportedTurn = began;
+        FlightEvents.loopStall(name(), busy, threshold.toNanos());
         LoopStall stall = new LoopStall(name(), Duration.ofNanos(busy), threshold, java.util.Arrays.asList(stack));
         Throwable where = new Throwable("the stack of " + name() + "'s loop thread");
         where.setStackTrace(stack);
