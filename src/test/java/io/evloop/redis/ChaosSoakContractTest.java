@@ -53,11 +53,17 @@ public abstract class ChaosSoakContractTest {
 
     protected abstract EventLoop createLoop(EventLoopOptions options);
 
+    /** Heap the soak may leave above its baseline. */
+    private static final long HEAP_SLACK = 32L << 20;
+
     @Test
     void sustainedLoadUnderFaultsLosesNothingAndMisattributesNothing() throws Exception {
         long seconds = Long.getLong("evloop.soak.seconds", 20);
         long fdsBefore;
         long fdsAfter;
+        long heapBefore;
+        long heapAfter;
+        RedisClientMetrics metrics;
         List<LoopStall> stalls = new CopyOnWriteArrayList<>();
         Map<String, LongAdder> outcomes = new ConcurrentHashMap<>();
         Map<String, LongAdder> faults = new ConcurrentHashMap<>();
@@ -85,6 +91,7 @@ public abstract class ChaosSoakContractTest {
                 redis.del("soak:counter").get(10, TimeUnit.SECONDS);
                 // With the loop, the client, the server and the proxy up: what the soak must come back to.
                 fdsBefore = openFds();
+                heapBefore = heapAfterGc();
 
                 AtomicBoolean running = new AtomicBoolean(true);
                 List<Thread> producers = new ArrayList<>();
@@ -128,6 +135,10 @@ public abstract class ChaosSoakContractTest {
                 if (fdsAfter > fdsBefore + FD_SLACK) {
                     System.out.println("soak: open descriptors: " + describeFds());
                 }
+                // And nothing the faults left behind holds memory: the futures are the test's own.
+                unfinished.clear();
+                heapAfter = heapAfterGc();
+                metrics = redis.metrics();
                 redis.close();
             } finally {
                 loop.close();
@@ -136,11 +147,32 @@ public abstract class ChaosSoakContractTest {
                     + new java.util.TreeMap<>(outcomes) + ", faults " + new java.util.TreeMap<>(faults)
                     + ", INCRs sent " + incrSent.sum() + " succeeded " + incrSucceeded.sum() + ", worst stall "
                     + stalls.stream().map(LoopStall::blockedFor).max(Duration::compareTo).map(Duration::toString).orElse("none")
-                    + ", file descriptors " + fdsBefore + " -> " + fdsAfter);
+                    + ", file descriptors " + fdsBefore + " -> " + fdsAfter + ", heap after GC " + mib(heapBefore) + " -> "
+                    + mib(heapAfter) + "; client " + metrics);
         }
         assertEquals(List.of(), violations, "soak violations");
         assertEquals(List.of(), stalls, "the loop never stalled while the server was away");
         assertTrue(fdsAfter <= fdsBefore + FD_SLACK, "file descriptors back to baseline: " + fdsBefore + " -> " + fdsAfter);
+        assertTrue(heapAfter <= heapBefore + HEAP_SLACK, "heap back to baseline: " + mib(heapBefore) + " -> " + mib(heapAfter));
+    }
+
+    /**
+     * Heap in use after collections, the least of three: a leak of what a fault leaves behind
+     * (commands, buffers, connections) grows with the tens of thousands of operations a soak
+     * runs and stands out above {@link #HEAP_SLACK}; the JVM's own noise does not.
+     */
+    private static long heapAfterGc() throws InterruptedException {
+        long least = Long.MAX_VALUE;
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            Thread.sleep(100);
+            least = Math.min(least, java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
+        }
+        return least;
+    }
+
+    private static String mib(long bytes) {
+        return (bytes >> 20) + " MiB";
     }
 
     private static void produce(int id, RedisClient redis, AtomicBoolean running, AtomicLong ops, Map<String, LongAdder> outcomes,
