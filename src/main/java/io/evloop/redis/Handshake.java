@@ -5,7 +5,8 @@ import java.util.List;
 
 /**
  * The commands a new connection runs before the client reports it up, in order: AUTH, SELECT,
- * CLIENT SETNAME, READONLY, each only when configured. Every reconnect runs them again.
+ * CLIENT SETNAME, READONLY, each only when configured. Every reconnect runs them again (with
+ * credentials asked for again when they come from a provider).
  */
 final class Handshake {
 
@@ -16,12 +17,18 @@ final class Handshake {
     private Handshake() {
     }
 
+    /** With the config's fixed user and password, if any. */
     static List<Step> steps(RedisConfig config) {
+        return steps(config, config.password() == null ? null : new RedisCredentials(config.user(), config.password()));
+    }
+
+    /** With {@code credentials} (from the config's provider) for AUTH; null sends no AUTH. */
+    static List<Step> steps(RedisConfig config, RedisCredentials credentials) {
         List<Step> steps = new ArrayList<>(4);
-        if (config.password() != null) {
-            steps.add(new Step(config.user() == null
-                    ? RespEncoder.utf8("AUTH", config.password())
-                    : RespEncoder.utf8("AUTH", config.user(), config.password()), "AUTH"));
+        if (credentials != null) {
+            steps.add(new Step(credentials.user() == null
+                    ? RespEncoder.utf8("AUTH", credentials.password())
+                    : RespEncoder.utf8("AUTH", credentials.user(), credentials.password()), "AUTH"));
         }
         if (config.database() != 0) {
             steps.add(new Step(RespEncoder.utf8("SELECT", Integer.toString(config.database())), "SELECT"));

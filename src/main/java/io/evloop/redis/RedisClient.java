@@ -15,9 +15,11 @@ import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -499,8 +501,39 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
 
     private void onTransportConnected(int attempt) {
         state = State.HANDSHAKE;
+        RedisCredentialsProvider provider = config.credentialsProvider();
+        if (provider == null) {
+            runHandshake(attempt, Handshake.steps(config));
+            return;
+        }
+        // Asked on every connection: a rotated password is picked up by the next reconnect.
+        // The connect timer, already running, bounds the wait.
+        CompletionStage<RedisCredentials> asked;
+        try {
+            asked = provider.credentials();
+        } catch (RuntimeException e) {
+            asked = CompletableFuture.failedFuture(e);
+        }
+        if (asked == null) {
+            asked = CompletableFuture.failedFuture(new NullPointerException("the provider returned null"));
+        }
+        asked.whenComplete((credentials, error) -> loop.post(() -> {
+            if (attempt != generation || state != State.HANDSHAKE) {
+                return;
+            }
+            if (error != null || credentials == null) {
+                String why = error != null ? rootMessage(error) : "it completed with null";
+                connectionLost(new RedisConnectionException("the credentials provider for " + config.endpoint()
+                        + " failed: " + why, error), attempt);
+            } else {
+                runHandshake(attempt, Handshake.steps(config, credentials));
+            }
+        }));
+    }
+
+    private void runHandshake(int attempt, List<Handshake.Step> steps) {
         Command last = null;
-        for (Handshake.Step step : Handshake.steps(config)) {
+        for (Handshake.Step step : steps) {
             last = handshake(attempt, step);
         }
         if (last == null) {

@@ -59,6 +59,7 @@ public final class RedisConfig {
     private final Duration idlePingInterval;
     private final Duration idlePingTimeout;
     private final Duration slowCommandThreshold;
+    private final RedisCredentialsProvider credentials;
 
     private RedisConfig(Builder b) {
         this.host = b.host;
@@ -79,6 +80,7 @@ public final class RedisConfig {
         this.idlePingInterval = b.idlePingInterval;
         this.idlePingTimeout = b.idlePingTimeout;
         this.slowCommandThreshold = b.slowCommandThreshold;
+        this.credentials = b.credentials;
     }
 
     public static Builder builder() {
@@ -106,6 +108,7 @@ public final class RedisConfig {
         b.idlePingInterval = idlePingInterval;
         b.idlePingTimeout = idlePingTimeout;
         b.slowCommandThreshold = slowCommandThreshold;
+        b.credentials = credentials;
         return b;
     }
 
@@ -187,9 +190,17 @@ public final class RedisConfig {
         return user;
     }
 
-    /** Null when no AUTH is sent. Never logged. */
+    /** Null when no AUTH is sent, or when the credentials come from {@link #credentialsProvider()}. Never logged. */
     public String password() {
         return password;
+    }
+
+    /**
+     * Where the credentials come from when they may change (asked before every handshake);
+     * null when they are the fixed {@link #user()} and {@link #password()}, or none.
+     */
+    public RedisCredentialsProvider credentialsProvider() {
+        return credentials;
     }
 
     public int database() {
@@ -295,6 +306,7 @@ public final class RedisConfig {
         return "RedisConfig[" + endpoint() + "/" + database
                 + (user != null ? ", user=" + user : "")
                 + (password != null ? ", password=****" : "")
+                + (credentials != null ? ", credentials from a provider" : "")
                 + (clientName != null ? ", clientName=" + clientName : "")
                 + ", connectTimeout=" + connectTimeout + ", commandTimeout=" + commandTimeout
                 + ", maxInFlight=" + maxInFlight + ", maxReplyBytes=" + maxReplyBytes + ", reconnect=" + reconnectPolicy
@@ -324,6 +336,7 @@ public final class RedisConfig {
         private Duration idlePingInterval = Duration.ZERO;
         private Duration idlePingTimeout = Duration.ofSeconds(2);
         private Duration slowCommandThreshold = DEFAULT_SLOW_COMMAND_THRESHOLD;
+        private RedisCredentialsProvider credentials;
 
         private Builder() {
         }
@@ -352,13 +365,31 @@ public final class RedisConfig {
             return this;
         }
 
+        /** The ACL user for AUTH (with {@link #password(String)}); replaces a credentials provider. */
         public Builder user(String user) {
             this.user = user;
+            this.credentials = null;
             return this;
         }
 
+        /** The password for AUTH; replaces a credentials provider. */
         public Builder password(String password) {
             this.password = password;
+            this.credentials = null;
+            return this;
+        }
+
+        /**
+         * Credentials asked for before every handshake (rotating passwords, ACL users); see
+         * {@link RedisCredentialsProvider}. Replaces a {@link #password(String)} and
+         * {@link #user(String)} set before; null removes the provider.
+         */
+        public Builder credentials(RedisCredentialsProvider provider) {
+            this.credentials = provider;
+            if (provider != null) {
+                this.user = null;
+                this.password = null;
+            }
             return this;
         }
 

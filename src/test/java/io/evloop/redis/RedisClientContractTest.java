@@ -744,6 +744,46 @@ public abstract class RedisClientContractTest {
     }
 
     @Test
+    void aRotatedPasswordIsAskedForAgainOnReconnect() throws Exception {
+        try (RedisServer server = RedisServer.start("--requirepass", "first-secret")) {
+            java.util.concurrent.atomic.AtomicReference<String> current = new java.util.concurrent.atomic.AtomicReference<>("first-secret");
+            java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+            RedisConfig config = server.config().credentials(() -> {
+                asked.incrementAndGet();
+                return CompletableFuture.completedFuture(new RedisCredentials(null, current.get()));
+            }).reconnectPolicy(new ReconnectPolicy(true, Duration.ofMillis(20), Duration.ofMillis(200)))
+                    .waitForReconnect(true).build();
+            assertFalse(config.toString().contains("secret"), config.toString());
+            RedisClient redis = connect(config);
+            assertEquals("PONG", await(redis.ping()));
+            // The server's password changes, then the connection drops: the reconnect asks again.
+            server.adminWithPassword("first-secret", "CONFIG", "SET", "requirepass", "second-secret");
+            current.set("second-secret");
+            server.adminWithPassword("second-secret", "CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes");
+            assertEquals("PONG", await(retryUntilConnected(redis)));
+            assertTrue(asked.get() >= 2, "asked " + asked.get() + " times");
+            assertEquals(1, redis.metrics().reconnects());
+        }
+    }
+
+    /** A PING that may hit the moment the client learns its connection is gone: tried again until it passes. */
+    private static CompletableFuture<String> retryUntilConnected(RedisClient redis) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (true) {
+            CompletableFuture<String> ping = redis.ping();
+            try {
+                ping.get(10, TimeUnit.SECONDS);
+                return ping;
+            } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+                if (System.nanoTime() - deadline > 0) {
+                    return ping;
+                }
+                Thread.sleep(20);
+            }
+        }
+    }
+
+    @Test
     void killedConnectionFailsInFlightCommandsAtMostOnceAndReconnectsWithHandshake() {
         try (RedisServer server = RedisServer.start("--requirepass", "pw")) {
             RedisClient redis = connect(server.config().password("pw").database(2).clientName("victim")

@@ -288,6 +288,40 @@ class RedisClientPartsTest {
     }
 
     @Test
+    void credentialsFromAProviderAreAskedForOnEveryConnection() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger round = new java.util.concurrent.atomic.AtomicInteger();
+        RedisConfig config = config().credentials(() -> CompletableFuture.completedFuture(
+                        new RedisCredentials("app", "pw-" + round.incrementAndGet())))
+                .reconnectPolicy(new ReconnectPolicy(true, Duration.ofMillis(10), Duration.ofMillis(10))).build();
+        FakeTransport.Factory transports = new FakeTransport.Factory(loop);
+        CompletableFuture<RedisClient> connecting = RedisClient.connect(loop, config, transports::get);
+        FakeTransport first = transports.nextConnect();
+        first.connected();
+        assertEquals(List.of("AUTH", "app", "pw-1"), first.nextCommand());
+        first.reply(new Reply.SimpleString("OK"));
+        RedisClient client = await(connecting);
+        first.lost(new IOException("reset"));
+        FakeTransport second = transports.nextConnect();
+        second.connected();
+        assertEquals(List.of("AUTH", "app", "pw-2"), second.nextCommand());
+        client.close();
+    }
+
+    @Test
+    void aFailingCredentialsProviderFailsTheConnectWithItsReason() throws Exception {
+        RedisConfig config = config().credentials(() -> CompletableFuture.failedFuture(new IllegalStateException("vault sealed")))
+                .reconnectPolicy(ReconnectPolicy.NEVER).build();
+        FakeTransport.Factory transports = new FakeTransport.Factory(loop);
+        CompletableFuture<RedisClient> connecting = RedisClient.connect(loop, config, transports::get);
+        FakeTransport t = transports.nextConnect();
+        t.connected();
+        ExecutionException failed = assertThrows(ExecutionException.class, () -> connecting.get(10, TimeUnit.SECONDS));
+        assertTrue(failed.getCause().getMessage().contains("credentials provider"), failed.getCause().getMessage());
+        assertTrue(failed.getCause().getMessage().contains("vault sealed"), failed.getCause().getMessage());
+        assertTrue(t.nothingWritten(), "no AUTH without credentials");
+    }
+
+    @Test
     void aLateReplyToATimedOutCommandIsAbsorbedAndNeverReachesTheNext() throws Exception {
         Connected c = connect(config().build());
         CompletableFuture<Reply> slow = c.client().send(Duration.ofMillis(50), argv("GET", "slow"));
