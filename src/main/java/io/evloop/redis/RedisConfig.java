@@ -12,6 +12,7 @@ import java.util.Objects;
  * parse a URI with {@link #fromUri(String)}:
  * <ul>
  *   <li>{@code redis://[[user]:password@]host[:port][/db]} (port 6379 and db 0 by default)</li>
+ *   <li>{@code rediss://...} the same over TLS ({@link RedisTls#defaults()})</li>
  *   <li>{@code redis-socket:///path/to/redis.sock} (a unix socket)</li>
  * </ul>
  * The password never appears in {@link #toString()}, in exceptions or in logs.
@@ -60,6 +61,7 @@ public final class RedisConfig {
     private final Duration idlePingTimeout;
     private final Duration slowCommandThreshold;
     private final RedisCredentialsProvider credentials;
+    private final RedisTls tls;
 
     private RedisConfig(Builder b) {
         this.host = b.host;
@@ -81,6 +83,7 @@ public final class RedisConfig {
         this.idlePingTimeout = b.idlePingTimeout;
         this.slowCommandThreshold = b.slowCommandThreshold;
         this.credentials = b.credentials;
+        this.tls = b.tls;
     }
 
     public static Builder builder() {
@@ -109,6 +112,7 @@ public final class RedisConfig {
         b.idlePingTimeout = idlePingTimeout;
         b.slowCommandThreshold = slowCommandThreshold;
         b.credentials = credentials;
+        b.tls = tls;
         return b;
     }
 
@@ -134,7 +138,10 @@ public final class RedisConfig {
                 throw new IllegalArgumentException("redis-socket URI has no path; expected redis-socket:///path/to/redis.sock");
             }
             b.socketPath(path);
-        } else if ("redis".equalsIgnoreCase(scheme)) {
+        } else if ("redis".equalsIgnoreCase(scheme) || "rediss".equalsIgnoreCase(scheme)) {
+            if ("rediss".equalsIgnoreCase(scheme)) {
+                b.tls(RedisTls.defaults());
+            }
             String host = parsed.getHost();
             if (host == null || host.isEmpty()) {
                 throw new IllegalArgumentException("Redis URI has no host; expected redis://host:port[/db]");
@@ -151,7 +158,7 @@ public final class RedisConfig {
             }
         } else {
             throw new IllegalArgumentException("unknown Redis URI scheme '" + scheme
-                    + "'; use redis://host:port[/db] or redis-socket:///path (TLS, rediss://, is not supported)");
+                    + "'; use redis://host:port[/db], rediss://host:port[/db] (TLS) or redis-socket:///path");
         }
         String userInfo = parsed.getRawUserInfo();
         if (userInfo != null && !userInfo.isEmpty()) {
@@ -193,6 +200,11 @@ public final class RedisConfig {
     /** Null when no AUTH is sent, or when the credentials come from {@link #credentialsProvider()}. Never logged. */
     public String password() {
         return password;
+    }
+
+    /** How the connection speaks TLS; null for plain TCP (and always for a unix socket). */
+    public RedisTls tls() {
+        return tls;
     }
 
     /**
@@ -307,6 +319,7 @@ public final class RedisConfig {
                 + (user != null ? ", user=" + user : "")
                 + (password != null ? ", password=****" : "")
                 + (credentials != null ? ", credentials from a provider" : "")
+                + (tls != null ? ", " + tls : "")
                 + (clientName != null ? ", clientName=" + clientName : "")
                 + ", connectTimeout=" + connectTimeout + ", commandTimeout=" + commandTimeout
                 + ", maxInFlight=" + maxInFlight + ", maxReplyBytes=" + maxReplyBytes + ", reconnect=" + reconnectPolicy
@@ -337,6 +350,7 @@ public final class RedisConfig {
         private Duration idlePingTimeout = Duration.ofSeconds(2);
         private Duration slowCommandThreshold = DEFAULT_SLOW_COMMAND_THRESHOLD;
         private RedisCredentialsProvider credentials;
+        private RedisTls tls;
 
         private Builder() {
         }
@@ -390,6 +404,12 @@ public final class RedisConfig {
                 this.user = null;
                 this.password = null;
             }
+            return this;
+        }
+
+        /** TLS for the connection ({@link RedisTls#defaults()} is what {@code rediss://} means); null for plain TCP. */
+        public Builder tls(RedisTls tls) {
+            this.tls = tls;
             return this;
         }
 
@@ -503,6 +523,10 @@ public final class RedisConfig {
         public RedisConfig build() {
             if (user != null && password == null) {
                 throw new IllegalArgumentException("a user (" + user + ") needs a password too");
+            }
+            if (tls != null && socketPath != null) {
+                throw new IllegalArgumentException("TLS over a unix socket (" + socketPath + ") is not supported;"
+                        + " use TLS with host and port, or the socket without TLS");
             }
             return new RedisConfig(this);
         }

@@ -25,6 +25,10 @@ interface RedisTransport {
      * @throws IllegalArgumentException if the loop is not one of {@link io.evloop.EventLoops}'
      */
     static Supplier<RedisTransport> factory(EventLoop loop, RedisConfig config) {
+        if (config.tls() != null) {
+            throw new IllegalArgumentException("TLS (" + config.tls() + ") is not available on the "
+                    + loop.implementation() + " loop in this version; connect without TLS");
+        }
         int keepAliveSeconds = (int) config.tcpKeepAlive().getSeconds();
         if (loop instanceof JavaEventLoop java) {
             return () -> new JavaRedisTransport(java, config.maxReplyBytes(), keepAliveSeconds);

@@ -43,10 +43,25 @@ class RedisConfigTest {
     }
 
     @Test
+    void redissMeansTlsWithTheDefaults() {
+        RedisConfig c = RedisConfig.fromUri("rediss://:pw@cache.example:6380/2");
+        assertEquals(RedisTls.defaults(), c.tls());
+        assertEquals("cache.example", c.host());
+        assertEquals(6380, c.port());
+        assertEquals(2, c.database());
+        assertEquals(null, RedisConfig.fromUri("redis://h").tls());
+        assertThrows(IllegalArgumentException.class,
+                () -> RedisConfig.builder().socketPath("/tmp/r.sock").tls(RedisTls.defaults()).build());
+        assertThrows(IllegalArgumentException.class, () -> RedisTls.builder().protocols("SSLv3"));
+        assertTrue(RedisTls.defaults().verifyHostName());
+        assertEquals(RedisTls.DEFAULT_PROTOCOLS, RedisTls.defaults().protocols());
+    }
+
+    @Test
     void refusesBadUrisWithAClearMessage() {
         IllegalArgumentException scheme = assertThrows(IllegalArgumentException.class,
-                () -> RedisConfig.fromUri("rediss://h:1"));
-        assertTrue(scheme.getMessage().contains("rediss"), scheme.getMessage());
+                () -> RedisConfig.fromUri("rediz://h:1"));
+        assertTrue(scheme.getMessage().contains("rediss://"), scheme.getMessage());
         assertTrue(scheme.getMessage().contains("redis://"), scheme.getMessage());
         assertThrows(IllegalArgumentException.class, () -> RedisConfig.fromUri("redis://host:6379/notanumber"));
         assertThrows(IllegalArgumentException.class, () -> RedisConfig.fromUri("redis-socket://"));
