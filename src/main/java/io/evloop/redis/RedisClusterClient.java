@@ -129,6 +129,16 @@ public final class RedisClusterClient implements RedisCommands, AutoCloseable {
         return route(argv, null);
     }
 
+    /**
+     * Refused: SCAN walks the keys of one node, and a cluster's keys live on several. Scan each
+     * primary with a client of its own, or use HSCAN, SSCAN or ZSCAN, which follow their key.
+     */
+    @Override
+    public RedisScan<String> scan(String match, int count) {
+        throw new UnsupportedOperationException("SCAN on a cluster would walk one node's keys only; scan each primary"
+                + " with a RedisClient of its own, or use hscan/sscan/zscan, which follow their key");
+    }
+
     @Override
     public CompletableFuture<Reply> send(Duration timeout, byte[]... argv) {
         return route(argv, Durations.positiveTimeout(timeout, "timeout"));

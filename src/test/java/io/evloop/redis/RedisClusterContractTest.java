@@ -122,6 +122,23 @@ public abstract class RedisClusterContractTest {
     }
 
     @Test
+    @Order(2)
+    void typedReadsScansAndScriptsFollowTheirKeys() {
+        List<byte[]> binary = await(redis.mget("typed:a".getBytes(), "typed:b".getBytes(), "typed:c".getBytes()));
+        assertEquals(3, binary.size(), "split over slots like MGET");
+        String h = "typed:hash";
+        for (int i = 0; i < 50; i++) {
+            await(redis.hset(h, "f" + i, "v" + i));
+        }
+        assertEquals(List.of("v1", "v2"), await(redis.hmget(h, "f1", "f2")));
+        assertEquals(50, await(redis.hscan(h, null, 10).toList(1000)).size());
+        RedisScript script = RedisScript.of("return redis.call('INCRBY', KEYS[1], ARGV[1])");
+        assertEquals(3L, await(script.eval(redis, List.of("typed:counter:" + System.nanoTime()), List.of("3"))).asLong());
+        UnsupportedOperationException scan = assertThrows(UnsupportedOperationException.class, () -> redis.scan(null, 10));
+        assertTrue(scan.getMessage().contains("each primary"), scan.getMessage());
+    }
+
+    @Test
     @Order(3)
     void otherMultiKeyCommandsAcrossSlotsFailAtTheCall() {
         assertNotEquals(RedisClusterClient.slotOf("a"), RedisClusterClient.slotOf("b"));
