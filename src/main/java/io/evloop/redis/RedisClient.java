@@ -192,38 +192,83 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
      * so that no other thread's command can slip between them and take the ASKING flag.
      */
     CompletableFuture<Reply> sendAsking(Duration timeout, byte[][] argv) {
+        RespEncoder.validate(argv);
+        UnsupportedCommands.refuse(argv);
         long nanos = timeout == null ? defaultTimeoutNanos : Durations.toNanosSaturated(timeout);
-        return submit(argv, nanos, nanos != defaultTimeoutNanos, true);
+        return submit(argv, nanos, nanos != defaultTimeoutNanos, new byte[][][] {ASKING}).get(1);
+    }
+
+    /**
+     * A transaction on this client's connection; see {@link RedisTransaction}. Its commands are
+     * written together, so that no other thread's command can fall inside it.
+     */
+    public RedisTransaction transaction() {
+        return new RedisTransaction(this::sendGroup, null);
+    }
+
+    /**
+     * {@code group} written back to back in one loop task; the last one carries {@code timeout}
+     * (null: the default) and counts as one command in flight, the others are the client's own
+     * (no timeout of their own: the last one's bounds them, as their replies come before its).
+     * The arguments were checked by the caller. Returns every command's future, in order.
+     */
+    List<CompletableFuture<Reply>> sendGroup(byte[][][] group, Duration timeout) {
+        long nanos = timeout == null ? defaultTimeoutNanos : Durations.toNanosSaturated(timeout);
+        byte[][][] before = java.util.Arrays.copyOf(group, group.length - 1);
+        return submit(group[group.length - 1], nanos, nanos != defaultTimeoutNanos, before);
     }
 
     private CompletableFuture<Reply> submit(byte[][] argv, long timeoutNanos, boolean ownTimer) {
-        return submit(argv, timeoutNanos, ownTimer, false);
-    }
-
-    private CompletableFuture<Reply> submit(byte[][] argv, long timeoutNanos, boolean ownTimer, boolean asking) {
         RespEncoder.validate(argv);
         UnsupportedCommands.refuse(argv);
+        return submit(argv, timeoutNanos, ownTimer, null).get(0);
+    }
+
+    /** Returns the futures of {@code before}'s commands, then {@code argv}'s. */
+    private List<CompletableFuture<Reply>> submit(byte[][] argv, long timeoutNanos, boolean ownTimer, byte[][][] before) {
         if (closing) {
-            return CompletableFuture.failedFuture(closedException());
+            return failedGroup(before, closedException());
         }
         if (inFlight.incrementAndGet() > config.maxInFlight()) {
             inFlight.decrementAndGet();
-            return CompletableFuture.failedFuture(new RedisBackpressureException(config.maxInFlight()
+            return failedGroup(before, new RedisBackpressureException(config.maxInFlight()
                     + " commands already in flight to " + config.endpoint()
                     + " (maxInFlight); wait for replies before sending more, or raise RedisConfig.maxInFlight"));
         }
         Command command = new Command(loop, argv, timeoutNanos, ownTimer, false);
-        if (asking) {
-            command.prefix = new Command(loop, ASKING, 0, false, true);
+        List<CompletableFuture<Reply>> all;
+        if (before == null) {
+            all = List.of(command);
+        } else {
+            command.prefix = new Command[before.length];
+            List<CompletableFuture<Reply>> futures = new java.util.ArrayList<>(before.length + 1);
+            for (int i = 0; i < before.length; i++) {
+                command.prefix[i] = new Command(loop, before[i], 0, false, true);
+                futures.add(command.prefix[i]);
+            }
+            futures.add(command);
+            all = futures;
         }
         if (!submitted.offer(command)) {
             command.counted = false;
             inFlight.decrementAndGet();
-            command.completeExceptionally(loop.isStopping()
+            RedisException notSent = loop.isStopping()
                     ? new RedisClosedException("event loop " + loop.name() + " is stopped; the command was not sent")
-                    : closedException());
+                    : closedException();
+            for (CompletableFuture<Reply> f : all) {
+                f.completeExceptionally(notSent);
+            }
         }
-        return command;
+        return all;
+    }
+
+    private static List<CompletableFuture<Reply>> failedGroup(byte[][][] before, RedisException cause) {
+        int n = before == null ? 1 : before.length + 1;
+        List<CompletableFuture<Reply>> failed = new java.util.ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            failed.add(CompletableFuture.failedFuture(cause));
+        }
+        return failed;
     }
 
     /** Closes the connection: pending commands fail with {@link RedisClosedException}. Idempotent. */
@@ -277,9 +322,7 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
         }
         switch (state) {
             case CONNECTED -> {
-                if (c.prefix != null) {
-                    write(c.prefix);
-                }
+                writePrefix(c);
                 write(c);
             }
             case CLOSED -> finish(c, closedException());
@@ -295,6 +338,14 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
                     waiting.add(c);
                     armTimeoutCheck();
                 }
+            }
+        }
+    }
+
+    private void writePrefix(Command c) {
+        if (c.prefix != null) {
+            for (Command p : c.prefix) {
+                write(p);
             }
         }
     }
@@ -571,9 +622,7 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
         }
         reconnectAttempt = 0;
         for (Command c; (c = waiting.poll()) != null; ) {
-            if (c.prefix != null) {
-                write(c.prefix);
-            }
+            writePrefix(c);
             write(c);
         }
         connected.complete(this);
@@ -715,6 +764,11 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
     private void finish(Command c, Throwable error) {
         release(c);
         c.completeExceptionally(error);
+        if (c.prefix != null) {
+            for (Command p : c.prefix) {
+                p.completeExceptionally(error); // no-op for those written and answered already
+            }
+        }
     }
 
     private void release(Command c) {

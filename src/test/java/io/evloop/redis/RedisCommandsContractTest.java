@@ -200,6 +200,52 @@ public abstract class RedisCommandsContractTest {
         assertEquals(5L, await(redis.fcall("evl_echo_len", List.of(), List.of("hello"))).asLong());
     }
 
+    @Test
+    void aTransactionRunsItsCommandsTogetherAndTheirFuturesCompleteWithEXEC() {
+        String counter = key("tx:n");
+        String log = key("tx:log");
+        RedisTransaction tx = redis.transaction();
+        CompletableFuture<Reply> incr = tx.send("INCR", counter);
+        CompletableFuture<Reply> push = tx.send("LPUSH", log, "one");
+        assertTrue(!incr.isDone(), "nothing is sent before exec()");
+        List<Reply> replies = await(tx.exec());
+        assertEquals(2, replies.size());
+        assertEquals(1L, await(incr).asLong());
+        assertEquals(1L, await(push).asLong());
+        assertThrows(IllegalStateException.class, tx::exec, "once");
+        IllegalArgumentException inside = assertThrows(IllegalArgumentException.class,
+                () -> redis.transaction().send("MULTI"));
+        assertTrue(inside.getMessage().contains("inside a transaction"), inside.getMessage());
+        IllegalArgumentException plain = assertThrows(IllegalArgumentException.class, () -> redis.send("MULTI"));
+        assertTrue(plain.getMessage().contains("transaction()"), plain.getMessage());
+    }
+
+    @Test
+    void aCommandFailingWhileRunningFailsAloneAndAQueueingErrorAbortsEverything() throws Exception {
+        String text = key("tx:text");
+        String n = key("tx:n");
+        await(redis.set(text, "not a number"));
+        RedisTransaction ran = redis.transaction();
+        CompletableFuture<Reply> bad = ran.send("INCR", text);
+        CompletableFuture<Reply> good = ran.send("INCR", n);
+        List<Reply> replies = await(ran.exec());
+        assertTrue(replies.get(0).isError(), replies.toString());
+        ExecutionException runtime = assertThrows(ExecutionException.class, () -> bad.get(10, TimeUnit.SECONDS));
+        assertInstanceOf(RedisErrorException.class, runtime.getCause());
+        assertEquals(1L, await(good).asLong(), "the other command ran");
+
+        RedisTransaction refused = redis.transaction();
+        CompletableFuture<Reply> unknown = refused.send("NOSUCHCOMMAND", "x");
+        CompletableFuture<Reply> queued = refused.send("INCR", n);
+        ExecutionException abort = assertThrows(ExecutionException.class, () -> refused.exec().get(10, TimeUnit.SECONDS));
+        assertEquals("EXECABORT", ((RedisErrorException) abort.getCause()).prefix());
+        ExecutionException own = assertThrows(ExecutionException.class, () -> unknown.get(10, TimeUnit.SECONDS));
+        assertTrue(own.getCause().getMessage().contains("unknown command"), own.getCause().getMessage());
+        ExecutionException other = assertThrows(ExecutionException.class, () -> queued.get(10, TimeUnit.SECONDS));
+        assertEquals("EXECABORT", ((RedisErrorException) other.getCause()).prefix());
+        assertEquals("1", await(redis.get(n)), "nothing of the aborted transaction ran");
+    }
+
     /** How many times the server ran {@code command}, from INFO commandstats. */
     private long commandCalls(String command) {
         String info = await(redis.send("INFO", "commandstats")).asString();
