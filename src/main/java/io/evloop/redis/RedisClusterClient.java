@@ -155,7 +155,7 @@ public final class RedisClusterClient implements RedisCommands, AutoCloseable {
         boolean readOnly = config.readFromReplicas() && READ_ONLY_COMMANDS.contains(command);
         if (keys.length == 0) {
             CompletableFuture<Reply> result = new LoopFuture<>(loop);
-            dispatch(argv, -1, timeout, 0, null, false, result);
+            dispatch(command(argv), -1, timeout, 0, null, false, result);
             return result;
         }
         int slot = ClusterKeys.slot(argv[keys[0]]);
@@ -169,7 +169,7 @@ public final class RedisClusterClient implements RedisCommands, AutoCloseable {
         }
         if (other < 0) {
             CompletableFuture<Reply> result = new LoopFuture<>(loop);
-            dispatch(argv, slot, timeout, 0, null, readOnly, result);
+            dispatch(command(argv), slot, timeout, 0, null, readOnly, result);
             return result;
         }
         if (ClusterKeys.SPLITTABLE.contains(command) && keys.length == argv.length - 1) {
@@ -194,7 +194,7 @@ public final class RedisClusterClient implements RedisCommands, AutoCloseable {
                 part[j + 1] = argv[indexes.get(j)];
             }
             CompletableFuture<Reply> f = new LoopFuture<>(loop);
-            dispatch(part, slot, timeout, 0, null, readOnly, f);
+            dispatch(command(part), slot, timeout, 0, null, readOnly, f);
             parts.add(f);
             positions.add(indexes);
         });
@@ -226,7 +226,109 @@ public final class RedisClusterClient implements RedisCommands, AutoCloseable {
         });
     }
 
-    private void dispatch(byte[][] argv, int slot, Duration timeout, int redirects, String askTarget,
+    /**
+     * A transaction on the node that serves its keys' slot: every key of every command (and of
+     * WATCH) must be in one slot, checked at each {@code send}, so that a transaction spanning
+     * slots is refused at the call. A slot that moved while the transaction was queued (MOVED
+     * while queueing: nothing ran) is followed as for a command; one that is being migrated
+     * (ASK) fails the transaction, unrun, to be retried.
+     */
+    public RedisTransaction transaction() {
+        int[] slot = {-1};
+        return new RedisTransaction((group, timeout) -> sendTransaction(group, timeout, slot[0]), argv -> {
+            String command = ClusterKeys.commandName(argv);
+            for (int k : ClusterKeys.keyIndexes(command, argv)) {
+                int s = ClusterKeys.slot(argv[k]);
+                if (slot[0] < 0) {
+                    slot[0] = s;
+                } else if (s != slot[0]) {
+                    throw new IllegalArgumentException("a cluster transaction runs on one node, but " + command
+                            + " has a key in slot " + s + " and an earlier key is in slot " + slot[0]
+                            + "; give the keys a common {hash tag}");
+                }
+            }
+        });
+    }
+
+    private List<CompletableFuture<Reply>> sendTransaction(byte[][][] group, Duration timeout, int slot) {
+        if (closed) {
+            RedisClosedException c = new RedisClosedException("the cluster client is closed");
+            List<CompletableFuture<Reply>> failed = new ArrayList<>();
+            for (int i = 0; i < group.length; i++) {
+                failed.add(CompletableFuture.failedFuture(c));
+            }
+            return failed;
+        }
+        java.util.concurrent.atomic.AtomicReference<List<CompletableFuture<Reply>>> attempt =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        Sender sender = (node, t, asking) -> {
+            if (asking) {
+                return CompletableFuture.failedFuture(new RedisException("slot " + slot + " is being migrated between"
+                        + " nodes (ASK): the transaction was not run; retry it once the migration is done"));
+            }
+            List<CompletableFuture<Reply>> sent = node.sendGroup(group, t);
+            attempt.set(sent);
+            // EXECABORT after a MOVED while queueing: hand the redirection to the retry logic.
+            return sent.get(sent.size() - 1).handle((reply, error) -> {
+                if (error == null) {
+                    return CompletableFuture.completedFuture(reply);
+                }
+                Throwable cause = unwrap(error);
+                for (CompletableFuture<Reply> queued : sent.subList(0, sent.size() - 1)) {
+                    Throwable q = queued.isCompletedExceptionally() ? unwrap(queued.handle((r, e) -> e).join()) : null;
+                    if (q instanceof RedisErrorException e && ("MOVED".equals(e.prefix()) || "ASK".equals(e.prefix()))) {
+                        cause = e;
+                        break;
+                    }
+                }
+                return CompletableFuture.<Reply>failedFuture(cause);
+            }).thenCompose(f -> f);
+        };
+        LoopFuture<Reply> result = new LoopFuture<>(loop);
+        dispatch(sender, slot, timeout, 0, null, false, result);
+        // What the transaction reads: the last attempt's queueing replies, then the outcome.
+        List<CompletableFuture<Reply>> outcome = new ArrayList<>(group.length);
+        for (int i = 0; i < group.length; i++) {
+            outcome.add(new CompletableFuture<>());
+        }
+        result.whenComplete((reply, error) -> {
+            List<CompletableFuture<Reply>> sent = attempt.get();
+            for (int i = 0; i < group.length - 1; i++) {
+                CompletableFuture<Reply> target = outcome.get(i);
+                if (sent == null) {
+                    target.completeExceptionally(unwrap(error));
+                } else {
+                    sent.get(i).whenComplete((r, e) -> {
+                        if (e != null) {
+                            target.completeExceptionally(unwrap(e));
+                        } else {
+                            target.complete(r);
+                        }
+                    });
+                }
+            }
+            CompletableFuture<Reply> exec = outcome.get(group.length - 1);
+            if (error != null) {
+                exec.completeExceptionally(unwrap(error));
+            } else {
+                exec.complete(reply);
+            }
+        });
+        return outcome;
+    }
+
+    /** What one attempt sends on the node's client: a command, or a transaction's group. */
+    @FunctionalInterface
+    private interface Sender {
+        CompletableFuture<Reply> send(RedisClient node, Duration timeout, boolean asking);
+    }
+
+    private static Sender command(byte[][] argv) {
+        return (node, timeout, asking) -> asking ? node.sendAsking(timeout, argv)
+                : timeout == null ? node.send(argv) : node.send(timeout, argv);
+    }
+
+    private void dispatch(Sender sender, int slot, Duration timeout, int redirects, String askTarget,
                           boolean readOnly, CompletableFuture<Reply> result) {
         String address = askTarget != null ? askTarget : addressFor(slot, readOnly);
         if (address == null) {
@@ -244,8 +346,7 @@ public final class RedisClusterClient implements RedisCommands, AutoCloseable {
             }
             CompletableFuture<Reply> sent;
             try {
-                sent = askTarget != null ? client.sendAsking(timeout, argv)
-                        : timeout == null ? client.send(argv) : client.send(timeout, argv);
+                sent = sender.send(client, timeout, askTarget != null);
             } catch (RuntimeException e) {
                 result.completeExceptionally(e);
                 return;
@@ -254,13 +355,13 @@ public final class RedisClusterClient implements RedisCommands, AutoCloseable {
                 if (error == null) {
                     result.complete(reply);
                 } else {
-                    onError(argv, slot, timeout, redirects, readOnly, result, unwrap(error), address);
+                    onError(sender, slot, timeout, redirects, readOnly, result, unwrap(error), address);
                 }
             });
         });
     }
 
-    private void onError(byte[][] argv, int slot, Duration timeout, int redirects, boolean readOnly,
+    private void onError(Sender sender, int slot, Duration timeout, int redirects, boolean readOnly,
                          CompletableFuture<Reply> result, Throwable error, String address) {
         if (error instanceof RedisErrorException serverError) {
             String message = serverError.getMessage();
@@ -277,17 +378,17 @@ public final class RedisClusterClient implements RedisCommands, AutoCloseable {
                 String target = normalize(words[2], address);
                 repoint(movedSlot, target);
                 requestRefresh();
-                dispatch(argv, slot, timeout, redirects + 1, null, false, result);
+                dispatch(sender, slot, timeout, redirects + 1, null, false, result);
                 return;
             }
             if (words[0].equals("ASK") && words.length == 3) {
                 asks.increment();
-                dispatch(argv, slot, timeout, redirects + 1, normalize(words[2], address), false, result);
+                dispatch(sender, slot, timeout, redirects + 1, normalize(words[2], address), false, result);
                 return;
             }
             if (words[0].equals("TRYAGAIN")) {
                 try {
-                    loop.schedule(() -> dispatch(argv, slot, timeout, redirects + 1, null, readOnly, result), 20, TimeUnit.MILLISECONDS);
+                    loop.schedule(() -> dispatch(sender, slot, timeout, redirects + 1, null, readOnly, result), 20, TimeUnit.MILLISECONDS);
                 } catch (RuntimeException stopped) {
                     result.completeExceptionally(serverError);
                 }

@@ -134,6 +134,15 @@ public abstract class RedisClusterContractTest {
         assertEquals(50, await(redis.hscan(h, null, 10).toList(1000)).size());
         RedisScript script = RedisScript.of("return redis.call('INCRBY', KEYS[1], ARGV[1])");
         assertEquals(3L, await(script.eval(redis, List.of("typed:counter:" + System.nanoTime()), List.of("3"))).asLong());
+        RedisTransaction tx = redis.transaction().watch("{tx}:a");
+        CompletableFuture<Reply> a = tx.send("INCR", "{tx}:a");
+        CompletableFuture<Reply> b = tx.send("INCR", "{tx}:b");
+        assertEquals(2, await(tx.exec()).size());
+        assertTrue(await(a).asLong() >= 1 && await(b).asLong() >= 1);
+        RedisTransaction crossing = redis.transaction();
+        crossing.send("INCR", "{one}x");
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> crossing.send("INCR", "{two}x"));
+        assertTrue(refused.getMessage().contains("hash tag"), refused.getMessage());
         UnsupportedOperationException scan = assertThrows(UnsupportedOperationException.class, () -> redis.scan(null, 10));
         assertTrue(scan.getMessage().contains("each primary"), scan.getMessage());
     }
