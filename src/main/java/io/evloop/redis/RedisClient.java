@@ -189,6 +189,15 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
         return connected;
     }
 
+    /**
+     * Loop thread: closes at once rather than on a task of its own, so that the sentinel
+     * connections are gone when their owner's attempt fails or it closes.
+     */
+    void closeOnLoop() {
+        closing = true;
+        shutdown(closedException());
+    }
+
     /** Loop thread: whether the connection is up now (a sentinel connection is reused only then). */
     boolean isUp() {
         return state == State.CONNECTED;
@@ -806,6 +815,11 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
         }
         reconnectAttempt++;
         long delay = config.reconnectPolicy().delayNanos(reconnectAttempt);
+        if (sentinels != null && !config.sentinel().pollInterval().isZero()) {
+            // While the sentinels still name a primary that is gone, each attempt is a poll: a
+            // failover is followed within about one poll interval, connected or not.
+            delay = Math.min(delay, config.sentinel().pollInterval().toNanos());
+        }
         if (notPrimary) {
             delay = Math.max(delay, NOT_PRIMARY_RETRY_NANOS);
         }
@@ -861,11 +875,10 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
                 connected.completeExceptionally(cause);
             }
         }
-        if (sentinels == null) {
-            closed.complete(null);
-        } else {
-            sentinels.close().whenComplete((v, error) -> closed.complete(null));
+        if (sentinels != null) {
+            sentinels.close();
         }
+        closed.complete(null);
     }
 
     private void failPending(RedisException cause) {

@@ -99,7 +99,11 @@ public final class RedisSentinel {
     /**
      * How often a connected client asks the sentinels whether the primary moved; a failover
      * is noticed within about this interval (or at once, when the old primary's connection
-     * drops or it answers {@code READONLY}). {@link Duration#ZERO} turns the polling off.
+     * drops or it answers {@code READONLY}). It is also the longest wait between reconnect
+     * attempts, whatever the {@link ReconnectPolicy}, since each attempt asks the sentinels
+     * again: while they still name a primary that is gone, the client keeps polling them.
+     * {@link Duration#ZERO} turns the polling off (and leaves the reconnect delays to the
+     * policy).
      */
     public Duration pollInterval() {
         return pollInterval;

@@ -6,7 +6,6 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -59,7 +58,6 @@ final class SentinelDiscovery {
     private ScheduledTask deadline;
     private int queryId; // bumped per query; a late event of an earlier one is ignored
     private boolean closed;
-    private CompletableFuture<Void> closedFuture;
 
     SentinelDiscovery(EventLoop loop, RedisConfig clientConfig, Function<RedisConfig, Supplier<RedisTransport>> transports) {
         this.loop = loop;
@@ -147,7 +145,7 @@ final class SentinelDiscovery {
         }
         queryId++;
         deadline.cancel();
-        asking.closeAsync();
+        asking.closeOnLoop();
         asking = null;
         failures.add(RedisSentinel.endpoint(at) + ": " + why);
         next.run();
@@ -188,35 +186,25 @@ final class SentinelDiscovery {
 
     private void closeKept() {
         if (kept != null) {
-            kept.closeAsync();
+            kept.closeOnLoop();
             kept = null;
             keptFor = null;
         }
     }
 
-    /**
-     * Closes every sentinel connection and cancels the query's timer; pending asks are never
-     * answered. Idempotent; the future completes once the connections are closed.
-     */
-    CompletableFuture<Void> close() {
-        if (!closed) {
-            closed = true;
-            queryId++;
-            waiting.clear();
-            if (deadline != null) {
-                deadline.cancel();
-            }
-            List<CompletableFuture<Void>> closing = new ArrayList<>();
-            for (RedisClient c : new RedisClient[] {kept, asking}) {
-                if (c != null) {
-                    closing.add(c.closeAsync());
-                }
-            }
-            kept = null;
-            asking = null;
-            closedFuture = CompletableFuture.allOf(closing.toArray(new CompletableFuture<?>[0]));
+    /** Closes every sentinel connection and cancels the query's timer; pending asks are never answered. Idempotent. */
+    void close() {
+        closed = true;
+        queryId++;
+        waiting.clear();
+        if (deadline != null) {
+            deadline.cancel();
         }
-        return closedFuture;
+        if (asking != null) {
+            asking.closeOnLoop();
+            asking = null;
+        }
+        closeKept();
     }
 
     private static String rootMessage(Throwable t) {
