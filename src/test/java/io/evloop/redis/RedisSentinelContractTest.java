@@ -96,6 +96,49 @@ public abstract class RedisSentinelContractTest {
 
     @Test
     @Order(3)
+    void aFailoverThatLeavesTheOldPrimaryUpIsFollowedByPollingTheSentinels() throws Exception {
+        // Its own processes: the suite's primary is killed in the last test, and a sentinel
+        // does not fail the same primary over again within twice the failover timeout.
+        try (RedisSentinelSetup own = RedisSentinelSetup.start(1, 3)) {
+            int before = own.nodes().get(0).port();
+            int after = own.nodes().get(1).port();
+            redis = await(RedisClient.connect(loop, RedisConfig.fromUri(own.uri()).toBuilder()
+                    .commandTimeout(Duration.ofSeconds(2)).build()));
+            assertEquals(before, portOf(redis));
+
+            long start = System.nanoTime();
+            assertEquals("OK", own.sentinels().get(0).admin("SENTINEL", "FAILOVER", RedisSentinelSetup.MASTER_NAME).asString());
+            // The old primary stays up and, until a sentinel turns it into a replica, even takes
+            // writes: only asking the sentinels tells the client that the primary moved.
+            long deadline = start + TestFutures.BOUND.toNanos();
+            long moved = 0;
+            while (moved == 0 && System.nanoTime() - deadline < 0) {
+                try {
+                    String info = redis.send(Duration.ofSeconds(1), "INFO", "server").get(5, TimeUnit.SECONDS).asString();
+                    if (info.contains("tcp_port:" + after + "\r\n")) {
+                        redis.send(Duration.ofSeconds(1), "SET", "moved", "1").get(5, TimeUnit.SECONDS);
+                        moved = System.nanoTime();
+                    }
+                } catch (ExecutionException notYet) {
+                    // the connection was closed as lost, or the node is a replica by now
+                }
+                Thread.sleep(10);
+            }
+            assertNotEquals(0, moved, "the client did not follow the failover within " + TestFutures.BOUND);
+            System.out.printf("sentinel manual failover on the %s loop: first write on the new primary %d ms after"
+                            + " SENTINEL FAILOVER (connections lost %d, reconnects %d)%n", loop.implementation(),
+                    TimeUnit.NANOSECONDS.toMillis(moved - start), redis.metrics().connectionsLost(),
+                    redis.metrics().reconnects());
+            assertEquals(after, own.primaryPort());
+            assertTrue(redis.metrics().connectionsLost() >= 1, redis.metrics().toString());
+            assertTrue(redis.metrics().reconnects() >= 1, redis.metrics().toString());
+            redis.close();
+            redis = null;
+        }
+    }
+
+    @Test
+    @Order(4)
     void writesResumeOnThePromotedReplicaAfterThePrimaryIsKilled() throws Exception {
         RedisServerProcess primary = setup.nodes().get(0);
         RedisServerProcess replica = setup.nodes().get(1);
