@@ -121,6 +121,7 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
     private ScheduledTask sentinelPoll;
     private int primaryCheckFor = -1; // the generation whose sentinel check is in flight
     private long lastPrimaryCheckNanos;
+    private boolean sentinelsSilent; // the last check got no answer: log the next ones quietly
     private boolean flushScheduled;
     private final Runnable flushAction = this::flush;
     private final Runnable exitHook = () -> shutdown(new RedisClosedException(
@@ -149,7 +150,9 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
     /**
      * Connects: the future completes with a client once the connection is up and AUTH,
      * SELECT and CLIENT SETNAME (those configured) have succeeded, or fails within the
-     * connect timeout with an exception naming the server.
+     * connect timeout with an exception naming the server. Through Sentinel, asking the
+     * sentinels comes first, each within {@link RedisSentinel#queryTimeout()}, and the
+     * connect timeout starts once one of them named the primary.
      */
     public static CompletableFuture<RedisClient> connect(EventLoop loop, RedisConfig config) {
         Objects.requireNonNull(loop, "loop: pass the EventLoop the client runs on (EventLoops.create())");
@@ -769,9 +772,11 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
                 return;
             }
             if (failure != null) {
-                LOG.log(System.Logger.Level.WARNING, "cannot check where " + config.endpoint() + " is (" + failure.getMessage()
-                        + "); keeping the connection to " + primary.endpoint());
-            } else if (!found.equals(primary)) {
+                LOG.log(sentinelsSilent ? System.Logger.Level.DEBUG : System.Logger.Level.WARNING, "cannot check where "
+                        + config.endpoint() + " is (" + failure.getMessage() + "); keeping the connection to " + primary.endpoint());
+            }
+            sentinelsSilent = failure != null;
+            if (found != null && !found.equals(primary)) {
                 connectionLost(new RedisConnectionException("a failover happened: the sentinels name " + found.endpoint()
                         + " as the primary of " + config.sentinel().masterName() + " now, no longer " + primary.endpoint()), attempt);
                 return;

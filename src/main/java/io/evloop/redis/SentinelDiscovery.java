@@ -69,11 +69,6 @@ final class SentinelDiscovery {
         this.order = new ArrayList<>(sentinel.sentinels());
     }
 
-    /** The sentinels in the order the next ask tries them. */
-    List<InetSocketAddress> order() {
-        return List.copyOf(order);
-    }
-
     /** Asks the sentinels; {@code answer} is called once, on the loop thread, unless this is closed first. */
     void ask(Answer answer) {
         if (closed) {

@@ -179,6 +179,28 @@ class RedisClientSentinelTest {
     }
 
     @Test
+    void hostNamesOfSentinelsAndOfThePrimaryAreResolvedBeforeTheyAreConnected() throws Exception {
+        CompletableFuture<RedisClient> connecting = connect(config(RedisSentinel.builder("mymaster")
+                .sentinel("localhost", S1).build()).build());
+        FakeTransport sentinel = sentinels.nextConnect();
+        InetSocketAddress asked = (InetSocketAddress) sentinel.address;
+        assertFalse(asked.isUnresolved());
+        assertTrue(asked.getAddress().isLoopbackAddress(), asked.toString());
+        assertEquals(S1, asked.getPort());
+        sentinel.connected();
+        assertEquals(QUERY, sentinel.nextCommand());
+        sentinel.reply(array(bulk("localhost"), bulk("7001")));
+        FakeTransport node = nodes.nextConnect();
+        InetSocketAddress primary = (InetSocketAddress) node.address;
+        assertTrue(!primary.isUnresolved() && primary.getAddress().isLoopbackAddress() && primary.getPort() == 7001,
+                primary.toString());
+        node.connected();
+        assertEquals(List.of("ROLE"), node.nextCommand());
+        node.reply(MASTER);
+        await(connecting).close();
+    }
+
+    @Test
     void aNodeThatSaysItIsNotThePrimaryIsDroppedAndTheSentinelsAreAskedAgain() throws Exception {
         CompletableFuture<RedisClient> connecting = connect(config(sentinel().build()).build());
         FakeTransport sentinel = sentinelUp(S1);
@@ -239,6 +261,26 @@ class RedisClientSentinelTest {
         assertTrue(old.nothingWritten());
         assertEquals(1, client.metrics().connectionsLost());
         assertEquals(1, client.metrics().reconnects());
+        client.close();
+    }
+
+    @Test
+    void aPollThatNoSentinelAnswersKeepsTheConnectionAndPollsAgain() throws Exception {
+        CompletableFuture<RedisClient> connecting = connect(config(RedisSentinel.builder("mymaster").sentinel("127.0.0.1", S1)
+                .pollInterval(Duration.ofMillis(50)).build()).build());
+        FakeTransport sentinel = sentinelUp(S1);
+        answer(sentinel, 7001);
+        FakeTransport node = nodeUp(7001, MASTER);
+        RedisClient client = await(connecting);
+        sentinel.lost(new IOException("sentinel restarted"));
+        sentinels.nextConnect().lost(new IOException("Connection refused")); // the next poll finds it down
+        CompletableFuture<Reply> get = client.send(RespEncoder.utf8("GET", "k"));
+        assertEquals(List.of("GET", "k"), node.nextCommand(), "the primary may well be fine: the connection stays");
+        node.reply(bulk("v"));
+        assertEquals("v", await(get).asString());
+        answer(sentinelUp(S1), 7001); // and the one after that asks again
+        assertFalse(node.closed);
+        assertEquals(0, client.metrics().connectionsLost());
         client.close();
     }
 
