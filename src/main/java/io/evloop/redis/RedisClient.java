@@ -411,7 +411,8 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
             if (attempt == generation && (state == State.CONNECTING || state == State.HANDSHAKE)) {
                 connectionLost(new RedisConnectionException("connect to " + config.endpoint() + " timed out after "
                         + config.connectTimeout().toMillis() + " ms"
-                        + (transport == null && config.socketPath() == null ? " while resolving the host name" : "")),
+                        + (transport == null && config.socketPath() == null ? " while resolving the host name" : "")
+                        + (transport != null ? transport.timeoutHint() : "")),
                         attempt);
             }
         }, Durations.toNanosSaturated(config.connectTimeout()), TimeUnit.NANOSECONDS);
