@@ -558,7 +558,8 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
             if (attempt == generation && (state == State.CONNECTING || state == State.HANDSHAKE)) {
                 connectionLost(new RedisConnectionException("connect to " + target() + " timed out after "
                         + config.connectTimeout().toMillis() + " ms"
-                        + (transport == null && config.socketPath() == null ? " while resolving the host name" : "")),
+                        + (transport == null && config.socketPath() == null ? " while resolving the host name" : "")
+                        + (transport != null ? transport.timeoutHint() : "")),
                         attempt);
             }
         }, Durations.toNanosSaturated(config.connectTimeout()), TimeUnit.NANOSECONDS);

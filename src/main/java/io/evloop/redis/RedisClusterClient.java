@@ -56,6 +56,7 @@ public final class RedisClusterClient implements RedisCommands, AutoCloseable {
 
     private final EventLoop loop;
     private final RedisClusterConfig config;
+    private final TlsMaterial tls; // null: plain TCP
     private final Map<String, CompletableFuture<RedisClient>> nodes = new ConcurrentHashMap<>();
     private final Map<String, CompletableFuture<RedisClient>> replicaNodes = new ConcurrentHashMap<>();
     private final AtomicReference<CompletableFuture<Void>> refreshing = new AtomicReference<>();
@@ -69,6 +70,10 @@ public final class RedisClusterClient implements RedisCommands, AutoCloseable {
     private RedisClusterClient(EventLoop loop, RedisClusterConfig config) {
         this.loop = loop;
         this.config = config;
+        // Once for every node connection, at the connect call: bad TLS input fails the call,
+        // and no node connection (made on the loop thread) reads a file.
+        this.tls = config.node().tls() == null ? null : TlsMaterial.resolve(config.node().tls());
+        RedisTransport.factory(loop, config.node(), tls); // refuses a loop that cannot carry the config, now
     }
 
     /** Connects through the seed nodes of {@code redis://host:port} URIs. */
@@ -460,7 +465,7 @@ public final class RedisClusterClient implements RedisCommands, AutoCloseable {
         if (raced != null) {
             return raced;
         }
-        RedisClient.connect(loop, nodeConfig).whenComplete((client, error) -> {
+        RedisClient.connect(loop, nodeConfig, RedisTransport.factory(loop, nodeConfig, tls)).whenComplete((client, error) -> {
             if (error != null) {
                 fresh.completeExceptionally(error);
             } else if (closed) {

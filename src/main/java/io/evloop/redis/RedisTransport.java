@@ -25,15 +25,27 @@ interface RedisTransport {
      * @throws IllegalArgumentException if the loop is not one of {@link io.evloop.EventLoops}'
      */
     static Supplier<RedisTransport> factory(EventLoop loop, RedisConfig config) {
-        if (config.tls() != null) {
-            throw new IllegalArgumentException("TLS (" + config.tls() + ") is not available on the "
-                    + loop.implementation() + " loop in this version; connect without TLS");
-        }
+        // Resolved here, at the connect call: files are read once per client rather than per
+        // reconnect, never on the loop thread, and bad TLS input fails the call itself.
+        return factory(loop, config, config.tls() == null ? null : TlsMaterial.resolve(config.tls()));
+    }
+
+    /**
+     * As {@link #factory(EventLoop, RedisConfig)}, with the config's TLS already resolved (null
+     * for plain TCP): a cluster client resolves it once for all its node connections.
+     */
+    static Supplier<RedisTransport> factory(EventLoop loop, RedisConfig config, TlsMaterial tls) {
         int keepAliveSeconds = (int) config.tcpKeepAlive().getSeconds();
         if (loop instanceof JavaEventLoop java) {
-            return () -> new JavaRedisTransport(java, config.maxReplyBytes(), keepAliveSeconds);
+            TlsSession.Factory sessions = tls == null ? null : new TlsSession.Factory(tls, config);
+            return () -> new JavaRedisTransport(java, config.maxReplyBytes(), keepAliveSeconds, config.endpoint(), sessions);
         }
         if (loop instanceof NativeEventLoop nativeLoop) {
+            if (tls != null) {
+                throw new IllegalArgumentException("TLS (" + config.tls() + ") is not available on the "
+                        + loop.implementation() + " loop in this version; use the Java loop (EventLoops.createJava)"
+                        + " or connect without TLS");
+            }
             return () -> new NativeRedisTransport(nativeLoop, config.maxReplyBytes(), keepAliveSeconds);
         }
         throw new IllegalArgumentException("a Redis client runs on a loop from io.evloop.EventLoops, not on "
@@ -55,6 +67,15 @@ interface RedisTransport {
      * now (a full socket buffer) leaves the rest in {@code out} and sends it when it can.
      */
     void write(RespEncoder out, int[] commandEnds, int commandCount);
+
+    /**
+     * What the connection still waits for, appended to the message of a connect that timed
+     * out (such as ": the server at host:port did not answer the TLS handshake: is it a TLS
+     * port?"); empty when there is nothing to add.
+     */
+    default String timeoutHint() {
+        return "";
+    }
 
     /** Closes the connection at once. No listener call follows. Idempotent. */
     void close();

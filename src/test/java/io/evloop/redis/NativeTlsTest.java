@@ -1,0 +1,26 @@
+package io.evloop.redis;
+
+import io.evloop.EventLoop;
+import io.evloop.EventLoopOptions;
+import io.evloop.EventLoops;
+import io.evloop.testkit.NativeRequirement;
+import org.junit.jupiter.api.BeforeAll;
+
+class NativeTlsTest extends TlsContractTest {
+
+    @BeforeAll
+    static void nativeMustLoad() {
+        NativeRequirement.check();
+    }
+
+    @Override
+    protected EventLoop createLoop(EventLoopOptions options) {
+        return EventLoops.createNative(options);
+    }
+
+    /** Not yet: a TLS config is refused at connect (the suite checks how). */
+    @Override
+    protected boolean speaksTls() {
+        return false;
+    }
+}
