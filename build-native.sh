@@ -109,7 +109,7 @@ jobs="$(evloop_jobs)"
 # ---- 1. system packages ------------------------------------------------------------
 
 install_debian() {
-  local wanted=(cmake gcc libc6-dev make pkg-config redis-server curl)
+  local wanted=(cmake gcc libc6-dev make pkg-config redis-server curl openssl)
   if [[ "$system_deps" -eq 1 ]]; then
     wanted+=(libuv1-dev libhiredis-dev)
   fi

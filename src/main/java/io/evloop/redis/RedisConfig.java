@@ -580,6 +580,11 @@ public final class RedisConfig {
                 throw new IllegalArgumentException("TLS over a unix socket (" + socketPath + ") is not supported;"
                         + " use TLS with host and port, or the socket without TLS");
             }
+            if (sentinel != null && tls != null) {
+                throw new IllegalArgumentException("TLS through Sentinel (" + sentinel.masterName() + ") is not supported"
+                        + " in this version: the primary's name for the certificate check would come from the sentinels;"
+                        + " connect to the primary with rediss://host:port, or through Sentinel without TLS");
+            }
             if (sentinel != null && readOnly) {
                 throw new IllegalArgumentException("readOnly (READONLY) is for Redis Cluster replicas; a client through"
                         + " Sentinel (" + sentinel.masterName() + ") connects to the primary");
