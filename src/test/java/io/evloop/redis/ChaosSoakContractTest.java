@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.evloop.EventLoop;
 import io.evloop.EventLoopOptions;
 import io.evloop.LoopStall;
+import io.evloop.testkit.Backend;
 import io.evloop.testkit.LatencyProxy;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -56,7 +57,15 @@ public abstract class ChaosSoakContractTest {
      */
     private static final int FD_SLACK = 6;
 
-    protected abstract EventLoop createLoop(EventLoopOptions options);
+    private final Backend backend;
+
+    protected ChaosSoakContractTest(Backend backend) {
+        this.backend = backend;
+    }
+
+    protected EventLoop createLoop(EventLoopOptions options) {
+        return backend.create(options);
+    }
 
     /** Heap the soak may leave above its baseline. */
     private static final long HEAP_SLACK = 32L << 20;

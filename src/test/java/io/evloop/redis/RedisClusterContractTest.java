@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import io.evloop.EventLoop;
 import io.evloop.EventLoopOptions;
 import io.evloop.TestFutures;
+import io.evloop.testkit.Backend;
 import io.evloop.testkit.RedisClusterProcess;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -42,7 +43,15 @@ public abstract class RedisClusterContractTest {
     private EventLoop loop;
     private RedisClusterClient redis;
 
-    protected abstract EventLoop createLoop(EventLoopOptions options);
+    private final Backend backend;
+
+    protected RedisClusterContractTest(Backend backend) {
+        this.backend = backend;
+    }
+
+    protected EventLoop createLoop(EventLoopOptions options) {
+        return backend.create(options);
+    }
 
     @BeforeAll
     static void startCluster() throws Exception {

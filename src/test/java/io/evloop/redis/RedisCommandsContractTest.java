@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.evloop.EventLoop;
 import io.evloop.EventLoopOptions;
+import io.evloop.testkit.Backend;
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
 import java.util.List;
@@ -34,7 +35,15 @@ public abstract class RedisCommandsContractTest {
     private EventLoop loop;
     private RedisClient redis;
 
-    protected abstract EventLoop createLoop(EventLoopOptions options);
+    private final Backend backend;
+
+    protected RedisCommandsContractTest(Backend backend) {
+        this.backend = backend;
+    }
+
+    protected EventLoop createLoop(EventLoopOptions options) {
+        return backend.create(options);
+    }
 
     @BeforeAll
     static void startServer() {

@@ -10,8 +10,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.evloop.EventLoop;
 import io.evloop.EventLoopOptions;
 import io.evloop.TestFutures;
-import io.evloop.testkit.RedisServerProcess;
+import io.evloop.testkit.Backend;
 import io.evloop.testkit.RedisSentinelSetup;
+import io.evloop.testkit.RedisServerProcess;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -37,7 +38,15 @@ public abstract class RedisSentinelContractTest {
     private EventLoop loop;
     private RedisClient redis;
 
-    protected abstract EventLoop createLoop(EventLoopOptions options);
+    private final Backend backend;
+
+    protected RedisSentinelContractTest(Backend backend) {
+        this.backend = backend;
+    }
+
+    protected EventLoop createLoop(EventLoopOptions options) {
+        return backend.create(options);
+    }
 
     @BeforeAll
     static void startProcesses() throws Exception {
