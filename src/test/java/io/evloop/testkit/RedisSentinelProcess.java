@@ -4,13 +4,11 @@ import io.evloop.redis.Reply;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A {@code redis-server --sentinel} child process on a free loopback port, monitoring one
@@ -83,11 +81,7 @@ public final class RedisSentinelProcess implements AutoCloseable {
 
     /** What this sentinel's log says so far, for a failure message. */
     public String log() {
-        try {
-            return Files.readString(dir.resolve("sentinel.log"));
-        } catch (IOException e) {
-            return "(no log)";
-        }
+        return ServerProcesses.log(dir.resolve("sentinel.log"));
     }
 
     /** SIGKILL. */
@@ -115,43 +109,11 @@ public final class RedisSentinelProcess implements AutoCloseable {
     }
 
     private void startProcess() throws IOException {
-        try {
-            process = new ProcessBuilder("redis-server", config().toString(), "--sentinel").redirectErrorStream(true)
-                    .redirectOutput(dir.resolve("sentinel.log").toFile()).start();
-        } catch (IOException e) {
-            throw new IOException("cannot run redis-server --sentinel (install redis-server, e.g. ./build-native.sh does): "
-                    + e.getMessage(), e);
-        }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new IOException("redis-server --sentinel exited with " + process.exitValue() + ": " + log());
-            }
-            try (Socket s = new Socket()) {
-                s.connect(address(), 200);
-                return;
-            } catch (IOException notYet) {
-                try {
-                    Thread.sleep(20);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IOException("interrupted while waiting for the sentinel", e);
-                }
-            }
-        }
-        destroyProcess();
-        throw new IOException("the sentinel did not listen on port " + port + " within 20 s: " + log());
+        process = ServerProcesses.startListening(List.of("redis-server", config().toString(), "--sentinel"),
+                dir.resolve("sentinel.log"), address(), "redis-server --sentinel");
     }
 
     private void destroyProcess() {
-        Process p = process;
-        if (p != null && p.isAlive()) {
-            p.destroyForcibly();
-            try {
-                p.waitFor(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        ServerProcesses.destroy(process);
     }
 }

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -153,51 +152,11 @@ public final class RedisServerProcess implements AutoCloseable {
             cmd.addAll(List.of("--tls-port", Integer.toString(tlsPort)));
         }
         cmd.addAll(extraArgs);
-        try {
-            process = new ProcessBuilder(cmd).redirectErrorStream(true)
-                    .redirectOutput(dir.resolve("redis.log").toFile()).start();
-        } catch (IOException e) {
-            throw new IOException("cannot run redis-server (install it, e.g. ./build-native.sh does): " + e.getMessage(), e);
-        }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new IOException("redis-server exited with " + process.exitValue() + ": " + log());
-            }
-            try (Socket s = new Socket()) {
-                s.connect(address(), 200);
-                return;
-            } catch (IOException notYet) {
-                try {
-                    Thread.sleep(20);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IOException("interrupted while waiting for redis-server", e);
-                }
-            }
-        }
-        destroyProcess();
-        throw new IOException("redis-server did not listen on port " + port + " within 20 s: " + log());
-    }
-
-    private String log() {
-        try {
-            return Files.readString(dir.resolve("redis.log"));
-        } catch (IOException e) {
-            return "(no log)";
-        }
+        process = ServerProcesses.startListening(cmd, dir.resolve("redis.log"), address(), "redis-server");
     }
 
     private void destroyProcess() {
-        Process p = process;
-        if (p != null && p.isAlive()) {
-            p.destroyForcibly();
-            try {
-                p.waitFor(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        ServerProcesses.destroy(process);
     }
 
     /** A port that was free a moment ago on loopback. */
