@@ -6,7 +6,6 @@ import io.evloop.internal.Durations;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -15,7 +14,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
@@ -50,9 +48,6 @@ public final class RedisClusterClient implements RedisCommands, AutoCloseable {
             "ZCARD", "STRLEN", "TTL", "PTTL", "TYPE", "GETRANGE");
 
     /** The routing table: for each slot, the master's address and its replicas'. */
-    private record SlotMap(String[] master, String[][] replicas, List<String> masters) {
-        static final SlotMap EMPTY = new SlotMap(new String[ClusterKeys.SLOTS], new String[ClusterKeys.SLOTS][], List.of());
-    }
 
     private final EventLoop loop;
     private final RedisClusterConfig config;
@@ -63,7 +58,7 @@ public final class RedisClusterClient implements RedisCommands, AutoCloseable {
     private final LongAdder moved = new LongAdder();
     private final LongAdder asks = new LongAdder();
     private final LongAdder refreshes = new LongAdder();
-    private volatile SlotMap slots = SlotMap.EMPTY;
+    private volatile ClusterSlotMap slots = ClusterSlotMap.EMPTY;
     private volatile long lastRefreshStart;
     private volatile boolean closed;
 
@@ -114,7 +109,7 @@ public final class RedisClusterClient implements RedisCommands, AutoCloseable {
 
     /** The master that owns {@code slot} in the current map, or null. */
     public String masterOf(int slot) {
-        return slots.master()[slot];
+        return slots.master(slot);
     }
 
     public long movedRedirects() {
@@ -186,49 +181,26 @@ public final class RedisClusterClient implements RedisCommands, AutoCloseable {
 
     /** MGET/DEL/EXISTS/UNLINK/TOUCH across slots: one command per slot, merged in key order. */
     private CompletableFuture<Reply> split(String command, byte[][] argv, Duration timeout, boolean readOnly) {
-        Map<Integer, List<Integer>> bySlot = new LinkedHashMap<>();
-        for (int i = 1; i < argv.length; i++) {
-            bySlot.computeIfAbsent(ClusterKeys.slot(argv[i]), s -> new ArrayList<>()).add(i);
-        }
+        KeySplit split = KeySplit.of(command, argv);
         List<CompletableFuture<Reply>> parts = new ArrayList<>();
-        List<List<Integer>> positions = new ArrayList<>();
-        bySlot.forEach((slot, indexes) -> {
-            byte[][] part = new byte[indexes.size() + 1][];
-            part[0] = argv[0];
-            for (int j = 0; j < indexes.size(); j++) {
-                part[j + 1] = argv[indexes.get(j)];
-            }
+        for (KeySplit.Part part : split.parts()) {
             CompletableFuture<Reply> f = new LoopFuture<>(loop);
-            dispatch(command(part), slot, timeout, 0, null, readOnly, f);
+            dispatch(command(part.argv()), part.slot(), timeout, 0, null, readOnly, f);
             parts.add(f);
-            positions.add(indexes);
-        });
-        LoopFuture<Void> all = new LoopFuture<>(loop);
+        }
+        LoopFuture<Reply> merged = new LoopFuture<>(loop);
         CompletableFuture.allOf(parts.toArray(new CompletableFuture<?>[0])).whenComplete((done, error) -> {
             if (error != null) {
-                all.completeExceptionally(error);
-            } else {
-                all.complete(null);
+                merged.completeExceptionally(unwrap(error));
+                return;
+            }
+            try {
+                merged.complete(split.merge(parts.stream().map(CompletableFuture::join).toList()));
+            } catch (RuntimeException e) {
+                merged.completeExceptionally(e);
             }
         });
-        return all.thenApply(done -> {
-            if (command.equals("MGET")) {
-                Reply[] merged = new Reply[argv.length - 1];
-                for (int p = 0; p < parts.size(); p++) {
-                    List<Reply> values = parts.get(p).join().asList();
-                    List<Integer> at = positions.get(p);
-                    for (int j = 0; j < at.size(); j++) {
-                        merged[at.get(j) - 1] = values.get(j);
-                    }
-                }
-                return new Reply.ArrayReply(List.of(merged));
-            }
-            long sum = 0;
-            for (CompletableFuture<Reply> part : parts) {
-                sum += part.join().asLong();
-            }
-            return new Reply.IntegerReply(sum);
-        });
+        return merged;
     }
 
     /**
@@ -342,7 +314,7 @@ public final class RedisClusterClient implements RedisCommands, AutoCloseable {
                     + " right now (the slot map is being refreshed); the command was not sent"));
             return;
         }
-        boolean replica = askTarget == null && readOnly && !Objects.equals(address, slots.master()[Math.max(slot, 0)]);
+        boolean replica = askTarget == null && readOnly && !Objects.equals(address, slots.master(Math.max(slot, 0)));
         (replica ? replicaFor(address) : nodeFor(address)).whenComplete((client, connectError) -> {
             if (connectError != null) {
                 requestRefresh();
@@ -380,7 +352,7 @@ public final class RedisClusterClient implements RedisCommands, AutoCloseable {
             if (words[0].equals("MOVED") && words.length == 3) {
                 moved.increment();
                 int movedSlot = Integer.parseInt(words[1]);
-                String target = normalize(words[2], address);
+                String target = ClusterSlotMap.normalize(words[2], address);
                 repoint(movedSlot, target);
                 requestRefresh();
                 dispatch(sender, slot, timeout, redirects + 1, null, false, result);
@@ -388,7 +360,7 @@ public final class RedisClusterClient implements RedisCommands, AutoCloseable {
             }
             if (words[0].equals("ASK") && words.length == 3) {
                 asks.increment();
-                dispatch(sender, slot, timeout, redirects + 1, normalize(words[2], address), false, result);
+                dispatch(sender, slot, timeout, redirects + 1, ClusterSlotMap.normalize(words[2], address), false, result);
                 return;
             }
             if (words[0].equals("TRYAGAIN")) {
@@ -409,37 +381,12 @@ public final class RedisClusterClient implements RedisCommands, AutoCloseable {
     }
 
     private String addressFor(int slot, boolean readOnly) {
-        SlotMap map = slots;
-        if (slot < 0) {
-            List<String> masters = map.masters();
-            return masters.isEmpty() ? null : masters.get(ThreadLocalRandom.current().nextInt(masters.size()));
-        }
-        if (readOnly) {
-            String[] replicas = map.replicas()[slot];
-            if (replicas != null && replicas.length > 0) {
-                return replicas[ThreadLocalRandom.current().nextInt(replicas.length)];
-            }
-        }
-        return map.master()[slot];
+        return slots.addressFor(slot, readOnly);
     }
 
     /** Points one slot at a new master at once (MOVED), ahead of the full refresh. */
     private synchronized void repoint(int slot, String target) {
-        SlotMap map = slots;
-        if (target.equals(map.master()[slot])) {
-            return;
-        }
-        String[] master = map.master().clone();
-        master[slot] = target;
-        List<String> masters = map.masters().contains(target) ? map.masters()
-                : appendTo(map.masters(), target);
-        slots = new SlotMap(master, map.replicas(), masters);
-    }
-
-    private static List<String> appendTo(List<String> list, String item) {
-        List<String> out = new ArrayList<>(list);
-        out.add(item);
-        return List.copyOf(out);
+        slots = slots.repointed(slot, target);
     }
 
     private CompletableFuture<RedisClient> nodeFor(String address) {
@@ -533,52 +480,13 @@ public final class RedisClusterClient implements RedisCommands, AutoCloseable {
         String address = candidates.get(index);
         return nodeFor(address)
                 .thenCompose(client -> client.send(Duration.ofSeconds(5), "CLUSTER", "SLOTS"))
-                .thenAccept(reply -> install(parse(reply, address)))
+                .thenAccept(reply -> install(ClusterSlotMap.parse(reply, address)))
                 .handle((v, error) -> error)
                 .thenCompose(error -> error == null ? CompletableFuture.<Void>completedFuture(null)
                         : fetchSlots(candidates, index + 1, error));
     }
 
-    private SlotMap parse(Reply reply, String answeredBy) {
-        String[] master = new String[ClusterKeys.SLOTS];
-        String[][] replicas = new String[ClusterKeys.SLOTS][];
-        Set<String> masters = new LinkedHashSet<>();
-        for (Reply range : reply.asList()) {
-            List<Reply> r = range.asList();
-            int from = (int) r.get(0).asLong();
-            int to = (int) r.get(1).asLong();
-            String owner = address(r.get(2), answeredBy);
-            List<String> copies = new ArrayList<>();
-            for (int i = 3; i < r.size(); i++) {
-                copies.add(address(r.get(i), answeredBy));
-            }
-            String[] copyArray = copies.toArray(new String[0]);
-            for (int s = from; s <= to; s++) {
-                master[s] = owner;
-                replicas[s] = copyArray;
-            }
-            masters.add(owner);
-        }
-        if (masters.isEmpty()) {
-            throw new RedisConnectionException(answeredBy + " answered CLUSTER SLOTS with no slots: is the cluster set up?");
-        }
-        return new SlotMap(master, replicas, List.copyOf(masters));
-    }
-
-    private static String address(Reply node, String answeredBy) {
-        List<Reply> n = node.asList();
-        String host = n.get(0).asString();
-        if (host == null || host.isEmpty() || host.equals("?")) {
-            host = answeredBy.substring(0, answeredBy.lastIndexOf(':'));
-        }
-        return host + ":" + n.get(1).asLong();
-    }
-
-    private static String normalize(String target, String askedAddress) {
-        return target.startsWith(":") ? askedAddress.substring(0, askedAddress.lastIndexOf(':')) + target : target;
-    }
-
-    private synchronized void install(SlotMap map) {
+    private synchronized void install(ClusterSlotMap map) {
         slots = map;
         for (String m : map.masters()) {
             nodeFor(m); // connect ahead of the first command
