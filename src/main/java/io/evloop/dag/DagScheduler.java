@@ -51,16 +51,26 @@ import java.util.function.Supplier;
  * fan-out nodes start no more calls, and a coroutine's pending await throws
  * {@link DagNodeCancelledException}, so no thread stays parked for an execution that is over
  * ({@link DagMetrics#coroutineNodesRunning()} counts them).
+ *
+ * <p>In event-loop mode, identical reads in flight at once can share one call
+ * ({@link Builder#coalesceReads()}, off by default): see that method for what it costs.
  */
 public final class DagScheduler implements AutoCloseable {
 
     /** How IO nodes run. */
     public enum IoMode { EVENT_LOOP, THREAD_POOL }
 
+    /**
+     * The reads {@link Builder#coalesceReads()} shares: GET, HGET, HGETALL, MGET, LRANGE,
+     * ZRANGE, SMEMBERS and EXISTS.
+     */
+    public static final Set<String> DEFAULT_COALESCED_READS = CoalescingRedisCommands.DEFAULT_COMMANDS;
+
     private final Executor cpu;
     private final IoMode mode;
     private final EventLoop loop;
     private final RedisCommands eventLoopRedis;
+    private final Set<String> coalescedReads;
     private final ExecutorService ioPool;
     private final ThreadLocal<RedisCommands> threadRedis;
     private final List<AutoCloseable> threadConnections = new ArrayList<>();
@@ -70,11 +80,15 @@ public final class DagScheduler implements AutoCloseable {
     private final Set<CoroutineRun> coroutines = ConcurrentHashMap.newKeySet();
 
     private DagScheduler(Executor cpu, IoMode mode, EventLoop loop, RedisCommands redis,
-                         int ioThreads, Supplier<? extends RedisCommands> connections) {
+                         int ioThreads, Supplier<? extends RedisCommands> connections, Set<String> coalescedReads) {
         this.cpu = Objects.requireNonNull(cpu, "cpu executor");
         this.mode = mode;
         this.loop = loop;
-        this.eventLoopRedis = redis == null ? null : metrics.counting(redis);
+        this.coalescedReads = coalescedReads == null ? Set.of() : coalescedReads;
+        // Counting sits under coalescing, so that ioCalls counts what reaches Redis.
+        RedisCommands counted = redis == null ? null : metrics.counting(redis);
+        this.eventLoopRedis = counted == null || coalescedReads == null ? counted
+                : new CoalescingRedisCommands(counted, coalescedReads, loop, metrics);
         if (mode == IoMode.THREAD_POOL) {
             this.ioPool = Executors.newFixedThreadPool(ioThreads, named("dag-io-"));
             this.threadRedis = ThreadLocal.withInitial(() -> {
@@ -97,9 +111,7 @@ public final class DagScheduler implements AutoCloseable {
      * IO nodes start on {@code loop} and use {@code redis} (a client on that loop) for async calls.
      */
     public static DagScheduler onEventLoop(Executor cpu, EventLoop loop, RedisCommands redis) {
-        Objects.requireNonNull(loop, "loop");
-        Objects.requireNonNull(redis, "redis");
-        return new DagScheduler(cpu, IoMode.EVENT_LOOP, loop, redis, 0, null);
+        return builder(cpu).eventLoop(loop, redis).build();
     }
 
     /**
@@ -107,15 +119,107 @@ public final class DagScheduler implements AutoCloseable {
      * {@code connectionPerThread} (closed by {@link #close()} when it is {@link AutoCloseable}).
      */
     public static DagScheduler onThreadPool(Executor cpu, int ioThreads, Supplier<? extends RedisCommands> connectionPerThread) {
-        if (ioThreads < 1) {
-            throw new IllegalArgumentException("ioThreads must be >= 1, got " + ioThreads);
-        }
-        Objects.requireNonNull(connectionPerThread, "connectionPerThread");
-        return new DagScheduler(cpu, IoMode.THREAD_POOL, null, null, ioThreads, connectionPerThread);
+        return builder(cpu).threadPool(ioThreads, connectionPerThread).build();
+    }
+
+    /** A scheduler with options: pick one mode ({@link Builder#eventLoop} or {@link Builder#threadPool}). */
+    public static Builder builder(Executor cpu) {
+        return new Builder(Objects.requireNonNull(cpu, "cpu executor"));
     }
 
     public IoMode mode() {
         return mode;
+    }
+
+    /** The command names whose identical reads in flight share one call; empty when coalescing is off. */
+    public Set<String> coalescedReads() {
+        return coalescedReads;
+    }
+
+    /** Collects a scheduler's mode and options. Not thread-safe. */
+    public static final class Builder {
+        private final Executor cpu;
+        private IoMode mode;
+        private EventLoop loop;
+        private RedisCommands redis;
+        private int ioThreads;
+        private Supplier<? extends RedisCommands> connectionPerThread;
+        private Set<String> coalescedReads;
+
+        private Builder(Executor cpu) {
+            this.cpu = cpu;
+        }
+
+        /** IO nodes start on {@code loop} and use {@code redis} (a client on that loop) for async calls. */
+        public Builder eventLoop(EventLoop loop, RedisCommands redis) {
+            this.loop = Objects.requireNonNull(loop, "loop");
+            this.redis = Objects.requireNonNull(redis, "redis");
+            return mode(IoMode.EVENT_LOOP);
+        }
+
+        /**
+         * IO nodes run on {@code ioThreads} threads, each with its own blocking connection made by
+         * {@code connectionPerThread} (closed by {@link DagScheduler#close()} when it is {@link AutoCloseable}).
+         */
+        public Builder threadPool(int ioThreads, Supplier<? extends RedisCommands> connectionPerThread) {
+            if (ioThreads < 1) {
+                throw new IllegalArgumentException("ioThreads must be >= 1, got " + ioThreads);
+            }
+            this.ioThreads = ioThreads;
+            this.connectionPerThread = Objects.requireNonNull(connectionPerThread, "connectionPerThread");
+            return mode(IoMode.THREAD_POOL);
+        }
+
+        /** {@link #coalesceReads(Set)} of {@link DagScheduler#DEFAULT_COALESCED_READS}. */
+        public Builder coalesceReads() {
+            return coalesceReads(DEFAULT_COALESCED_READS);
+        }
+
+        /**
+         * Identical reads in flight at the same time share one call (single-flight): a command
+         * named in {@code commands} (any case) with the same argument bytes as one this
+         * scheduler's connection has not answered yet is not sent; it gets that call's reply,
+         * or its failure. {@link DagMetrics#coalescedCalls()} counts the calls saved. Reads are
+         * shared only within this scheduler's connection, and with the same per-call timeout
+         * (a late joiner may see the shared call's timeout sooner than its own, never later).
+         *
+         * <p>The cost is consistency: a read that joins a call already in flight gets the
+         * value Redis read for the first caller, so it may miss a write that completed just
+         * before it was asked for. Use it for reads that tolerate that (caches, catalogues,
+         * features); leave it off for reads that must see the caller's own writes. Event-loop
+         * mode only: each thread of the pool has a blocking connection of its own, with nothing
+         * in flight to share.
+         *
+         * @throws IllegalArgumentException if {@code commands} is empty or holds something that is not a command name
+         */
+        public Builder coalesceReads(Set<String> commands) {
+            this.coalescedReads = CoalescingRedisCommands.normalise(commands);
+            return this;
+        }
+
+        /**
+         * @throws IllegalStateException if no mode was chosen, or coalescing was asked for in thread-pool mode
+         */
+        public DagScheduler build() {
+            if (mode == null) {
+                throw new IllegalStateException("choose where IO nodes run: eventLoop(loop, redis) or threadPool(n, connections)");
+            }
+            if (mode == IoMode.THREAD_POOL && coalescedReads != null) {
+                throw new IllegalStateException("read coalescing shares calls in flight on one connection; in thread-pool"
+                        + " mode each IO thread has a blocking connection of its own with nothing in flight to share:"
+                        + " use eventLoop(loop, redis) with coalesceReads()");
+            }
+            return new DagScheduler(cpu, mode, loop, redis, ioThreads, connectionPerThread, coalescedReads);
+        }
+
+        private Builder mode(IoMode chosen) {
+            if (mode != null && mode != chosen) {
+                throw new IllegalStateException("this builder already runs IO nodes " + (mode == IoMode.EVENT_LOOP
+                        ? "on an event loop" : "on a thread pool") + "; a scheduler has one mode");
+            }
+            mode = chosen;
+            return this;
+        }
     }
 
     public DagMetrics metrics() {

@@ -11,13 +11,18 @@ import io.evloop.BlockingOperationException;
 import io.evloop.EventLoop;
 import io.evloop.TestFutures;
 import io.evloop.redis.RedisClient;
+import io.evloop.redis.RedisCommands;
 import io.evloop.redis.RedisConfig;
 import io.evloop.redis.RedisErrorException;
+import io.evloop.redis.Reply;
 import io.evloop.testkit.BlockingRedisClient;
+import io.evloop.testkit.LatencyProxy;
 import io.evloop.testkit.RedisServerProcess;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -89,6 +94,47 @@ public abstract class DagIoContractTest {
     protected <T extends AutoCloseable> T closeLater(T resource) {
         toClose.add(resource);
         return resource;
+    }
+
+    /** Counts the calls that reach the client, by command name: what Redis is asked. */
+    static final class CountingCommands implements RedisCommands {
+        final java.util.concurrent.ConcurrentHashMap<String, AtomicInteger> calls = new java.util.concurrent.ConcurrentHashMap<>();
+        final RedisCommands client;
+
+        CountingCommands(RedisCommands client) {
+            this.client = client;
+        }
+
+        @Override
+        public CompletableFuture<Reply> send(byte[]... argv) {
+            count(argv);
+            return client.send(argv);
+        }
+
+        @Override
+        public CompletableFuture<Reply> send(Duration timeout, byte[]... argv) {
+            count(argv);
+            return client.send(timeout, argv);
+        }
+
+        private void count(byte[][] argv) {
+            calls.computeIfAbsent(new String(argv[0], StandardCharsets.UTF_8).toUpperCase(java.util.Locale.ROOT),
+                    k -> new AtomicInteger()).incrementAndGet();
+        }
+
+        int total() {
+            return calls.values().stream().mapToInt(AtomicInteger::get).sum();
+        }
+    }
+
+    /**
+     * A client through a loopback proxy that the test stalls: calls sent meanwhile stay in
+     * flight until it forwards again, so "at the same time" is certain rather than a race.
+     */
+    protected RedisClient stallableClient(LatencyProxy proxy) {
+        RedisClient client = await(RedisClient.connect(loop, config.toBuilder().host("127.0.0.1").port(proxy.port()).build()));
+        toClose.add(client::close);
+        return client;
     }
 
     protected static String key(String name) {
@@ -375,6 +421,96 @@ public abstract class DagIoContractTest {
                 () -> leaked.get().await(CompletableFuture.completedFuture("x")));
         assertTrue(fromTest.getMessage().contains("'inner'"), fromTest.getMessage());
         coroutinesAllEnded(scheduler);
+    }
+
+    // ---- read coalescing ------------------------------------------------------------------
+
+    private static Dag readDag(String... argv) {
+        return Dag.builder().io("read", List.of(), (in, redis) -> redis.send(argv)).build();
+    }
+
+    private List<CompletableFuture<DagResult>> executeAll(DagScheduler s, Dag dag, int n) {
+        List<CompletableFuture<DagResult>> all = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            all.add(s.execute(dag, null, Duration.ofSeconds(30)));
+        }
+        return all;
+    }
+
+    @Test
+    void identicalReadsInFlightTogetherMakeOneRedisCall() throws Exception {
+        String k = key("hot");
+        await(redis.set(k, "hot value"));
+        LatencyProxy proxy = closeLater(new LatencyProxy(server.address(), 0));
+        CountingCommands counted = new CountingCommands(stallableClient(proxy));
+        int n = 50;
+        try (DagScheduler coalescing = DagScheduler.builder(cpu).eventLoop(loop, counted).coalesceReads().build()) {
+            proxy.stall(true);
+            List<CompletableFuture<DagResult>> all = executeAll(coalescing, readDag("GET", k), n);
+            eventually("every read joining the first", () -> coalescing.metrics().coalescedCalls() == n - 1);
+            proxy.stall(false);
+            for (CompletableFuture<DagResult> f : all) {
+                assertEquals("hot value", ((Reply) await(f).get("read")).asString());
+            }
+            assertEquals(1, counted.calls.get("GET").get(), "one GET reached Redis for " + n + " reads");
+            assertEquals(1, coalescing.metrics().ioCalls());
+            assertEquals(n - 1, coalescing.metrics().coalescedCalls());
+
+            // Once answered, the same read is a call of its own again.
+            await(coalescing.execute(readDag("GET", k), null, Duration.ofSeconds(10)));
+            assertEquals(2, counted.calls.get("GET").get());
+        }
+    }
+
+    @Test
+    void aFailedSharedReadFailsEverySharer() throws Exception {
+        String k = key("string");
+        await(redis.set(k, "not a hash"));
+        LatencyProxy proxy = closeLater(new LatencyProxy(server.address(), 0));
+        CountingCommands counted = new CountingCommands(stallableClient(proxy));
+        int n = 20;
+        try (DagScheduler coalescing = DagScheduler.builder(cpu).eventLoop(loop, counted).coalesceReads().build()) {
+            proxy.stall(true);
+            List<CompletableFuture<DagResult>> all = executeAll(coalescing, readDag("HGET", k, "f"), n);
+            eventually("every read joining the first", () -> coalescing.metrics().coalescedCalls() == n - 1);
+            proxy.stall(false);
+            for (CompletableFuture<DagResult> f : all) {
+                DagNodeException e = failure(f, DagNodeException.class);
+                assertEquals("read", e.node());
+                RedisErrorException wrongType = assertInstanceOf(RedisErrorException.class, e.getCause());
+                assertTrue(wrongType.getMessage().startsWith("WRONGTYPE"), wrongType.getMessage());
+            }
+            assertEquals(1, counted.total());
+        }
+    }
+
+    @Test
+    void differentReadsAndDifferentConnectionsAreNeverShared() throws Exception {
+        String k = key("k");
+        await(redis.set(k, "v"));
+        LatencyProxy proxy = closeLater(new LatencyProxy(server.address(), 0));
+        CountingCommands counted = new CountingCommands(stallableClient(proxy));
+        try (DagScheduler first = DagScheduler.builder(cpu).eventLoop(loop, counted).coalesceReads().build();
+             DagScheduler second = DagScheduler.builder(cpu).eventLoop(loop, counted).coalesceReads().build()) {
+            proxy.stall(true);
+            List<CompletableFuture<DagResult>> all = new ArrayList<>();
+            for (String[] argv : List.of(new String[] {"GET", k}, new String[] {"GET", k + "x"}, new String[] {"EXISTS", k},
+                    new String[] {"MGET", k, k}, new String[] {"MGET", k + k})) {
+                all.add(first.execute(readDag(argv), null, Duration.ofSeconds(30)));
+            }
+            // The same read on another scheduler: another connection wrapper, never shared across.
+            all.add(second.execute(readDag("GET", k), null, Duration.ofSeconds(30)));
+            eventually("six calls sent", () -> counted.total() == 6);
+            proxy.stall(false);
+            List<String> replies = new ArrayList<>();
+            for (CompletableFuture<DagResult> f : all) {
+                Reply reply = await(f).get("read");
+                replies.add(String.valueOf(reply));
+            }
+            assertEquals(0, first.metrics().coalescedCalls() + second.metrics().coalescedCalls(), replies.toString());
+            assertEquals(6, counted.total());
+        }
+        assertEquals(Set.of(), scheduler.coalescedReads(), "off unless asked for");
     }
 
     // ---- fan-out IO nodes -----------------------------------------------------------------

@@ -73,11 +73,11 @@ public final class RecommendationWorkload {
             }
             writes.add(redis.send(push));
             if (writes.size() > 20_000) {
-                CompletableFuture.allOf(writes.toArray(new CompletableFuture[0])).join();
+                CompletableFuture.allOf(writes.toArray(new CompletableFuture<?>[0])).join();
                 writes.clear();
             }
         }
-        CompletableFuture.allOf(writes.toArray(new CompletableFuture[0])).join();
+        CompletableFuture.allOf(writes.toArray(new CompletableFuture<?>[0])).join();
     }
 
     /** viewer (IO) → filter, vm (CPU) → sort (CPU); the request is the user id. */
@@ -98,7 +98,7 @@ public final class RecommendationWorkload {
             for (String item : list) {
                 gets.add(redis.send("GET", "ctr:" + item));
             }
-            return CompletableFuture.allOf(gets.toArray(new CompletableFuture[0])).thenCombine(features, (done, f) -> {
+            return CompletableFuture.allOf(gets.toArray(new CompletableFuture<?>[0])).thenCombine(features, (done, f) -> {
                 List<Long> counters = new ArrayList<>(gets.size());
                 for (CompletableFuture<Reply> g : gets) {
                     counters.add(Long.parseLong(g.join().asString()));
