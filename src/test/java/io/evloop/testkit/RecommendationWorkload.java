@@ -1,5 +1,6 @@
 package io.evloop.testkit;
 
+import io.evloop.dag.Coroutine;
 import io.evloop.dag.Dag;
 import io.evloop.redis.RedisCommands;
 import io.evloop.redis.Reply;
@@ -82,8 +83,22 @@ public final class RecommendationWorkload {
 
     /** viewer (IO) → filter, vm (CPU) → sort (CPU); the request is the user id. */
     public Dag dag() {
-        return Dag.builder()
-                .io("viewer", List.of(), (in, redis) -> viewer(redis, (String) in.request()))
+        return cpuNodes(Dag.builder().io("viewer", List.of(), (in, redis) -> viewer(redis, (String) in.request())));
+    }
+
+    /**
+     * The same DAG with the viewer written as a coroutine IO node: sequential code that awaits
+     * each reply, with the same values (so the same results) as {@link #dag()}.
+     *
+     * @throws UnsupportedOperationException before Java 21 (see {@link Dag#coroutineIoAvailable()})
+     */
+    public Dag coroutineDag() {
+        return cpuNodes(Dag.builder().coroutineIo("viewer", List.of(),
+                (in, redis, co) -> viewerAsCoroutine(redis, (String) in.request(), co)));
+    }
+
+    private static Dag cpuNodes(Dag.Builder withViewer) {
+        return withViewer
                 .cpu("filter", List.of("viewer"), in -> filter(in.get("viewer")))
                 .cpu("vm", List.of("viewer"), in -> score(in.get("viewer")))
                 .cpu("sort", List.of("filter", "vm"), in -> topTen(in.get("filter"), in.get("vm")))
@@ -106,6 +121,25 @@ public final class RecommendationWorkload {
                 return new ViewerData(f, list, counters);
             });
         });
+    }
+
+    /**
+     * The viewer as plain code. The feature hash is asked for first and awaited last, so that it
+     * is in flight while the item list is read; the counters are all sent before the first is
+     * awaited, so that the node waits about one round trip for them, not one per item.
+     */
+    private static ViewerData viewerAsCoroutine(RedisCommands redis, String user, Coroutine co) {
+        CompletableFuture<Map<String, String>> features = redis.hgetall("user:" + user);
+        List<String> items = co.await(redis.lrange("items:" + user, 0, -1));
+        List<CompletableFuture<Reply>> gets = new ArrayList<>(items.size());
+        for (String item : items) {
+            gets.add(redis.send("GET", "ctr:" + item));
+        }
+        List<Long> counters = new ArrayList<>(gets.size());
+        for (CompletableFuture<Reply> get : gets) {
+            counters.add(Long.parseLong(co.await(get).asString()));
+        }
+        return new ViewerData(co.await(features), items, counters);
     }
 
     private static List<String> filter(ViewerData data) {
