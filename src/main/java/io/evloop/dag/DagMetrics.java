@@ -97,6 +97,19 @@ public final class DagMetrics {
         return out;
     }
 
+    /** One line for a log: executions, IO calls, coroutine nodes, coalescing, then each node's latency. */
+    @Override
+    public String toString() {
+        StringBuilder out = new StringBuilder("DagMetrics[executions: ").append(executionsInFlight()).append(" in flight, ")
+                .append(executionsFinished()).append(" finished, ").append(executionsFailed()).append(" failed; IO calls: ")
+                .append(ioCallsInFlight()).append(" in flight (peak ").append(peakIoCallsInFlight()).append("), ")
+                .append(ioCalls()).append(" made, ").append(coalescedCalls()).append(" saved by coalescing; coroutine nodes: ")
+                .append(coroutineNodesRunning()).append(" running, ").append(coroutineNodesSuspended()).append(" suspended");
+        nodeLatencies().forEach((node, l) -> out.append("; ").append(node).append(": ").append(l.count()).append("x mean ")
+                .append(l.mean().toNanos() / 1000).append(" µs max ").append(l.max().toNanos() / 1000).append(" µs"));
+        return out.append(']').toString();
+    }
+
     void executionStarted() {
         executionsInFlight.incrementAndGet();
     }

@@ -9,12 +9,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.evloop.BlockingOperationException;
 import io.evloop.EventLoop;
+import io.evloop.EventLoopOptions;
 import io.evloop.TestFutures;
 import io.evloop.redis.RedisClient;
 import io.evloop.redis.RedisCommands;
 import io.evloop.redis.RedisConfig;
 import io.evloop.redis.RedisErrorException;
 import io.evloop.redis.Reply;
+import io.evloop.testkit.Backend;
 import io.evloop.testkit.BlockingRedisClient;
 import io.evloop.testkit.LatencyProxy;
 import io.evloop.testkit.RedisServerProcess;
@@ -57,7 +59,15 @@ public abstract class DagIoContractTest {
     protected DagScheduler scheduler;
     private final List<AutoCloseable> toClose = new ArrayList<>();
 
-    protected abstract EventLoop createLoop();
+    private final Backend backend;
+
+    protected DagIoContractTest(Backend backend) {
+        this.backend = backend;
+    }
+
+    protected EventLoop createLoop() {
+        return backend.create(EventLoopOptions.defaults());
+    }
 
     @BeforeAll
     static void startServer() throws Exception {

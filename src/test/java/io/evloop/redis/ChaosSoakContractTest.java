@@ -46,11 +46,6 @@ public abstract class ChaosSoakContractTest {
     private static final int WINDOW = 200;
     private static final int KEYS = 64;
     /**
-     * Descriptors the end may hold beyond the start: one connection still being replaced
-     * (the client's socket and the proxy's two). A leak per reconnect, with dozens of faults,
-     * is far more.
-     */
-    /**
      * Descriptors the process may hold above its baseline at the end: other tests of the same
      * JVM may still be opening or closing theirs. The soak's own connections are counted
      * exactly, by port ({@link #soakSockets}).
@@ -359,7 +354,6 @@ public abstract class ChaosSoakContractTest {
         return fds;
     }
 
-    /** The open descriptors, once closed sockets have gone (closing is asynchronous on the loops). */
     /**
      * This process's sockets from or to the soak's server or proxy: the client's connection and
      * the proxy's two sides of it, plus whatever a fault left open. Found by matching the
@@ -401,6 +395,7 @@ public abstract class ChaosSoakContractTest {
         return now;
     }
 
+    /** The open descriptors, once closed sockets have gone (closing is asynchronous on the loops). */
     private static long awaitFds(long target) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         long now = openFds();
