@@ -661,31 +661,52 @@ public final class Report {
         line();
     }
 
-    /** One line on the on/off ratios, from the figures: their range, and whether the pairs' own spread covers 1. */
+    /**
+     * One line on the on/off ratios, from the figures: their range, whether they point the same
+     * way at every loop and pattern, and the largest difference against stall detection.
+     */
     private static String overheadReading(List<Results.VariantPoint> compared) {
         if (compared.isEmpty()) {
             return "no paired on/off figures in this run.";
         }
-        String ops = span(compared, Results.VariantPoint::opsVsBaseline);
-        String cpu = span(compared, Results.VariantPoint::cpuVsBaseline);
-        List<String> leaning = new ArrayList<>();
-        for (Results.VariantPoint p : compared) {
-            if (!covers1(p.opsVsBaseline()) || !covers1(p.cpuVsBaseline())) {
-                leaning.add(label(p.client()).replace("evloop, ", "") + " " + p.pattern());
-            }
-        }
-        boolean singlePairs = compared.stream().allMatch(p -> p.opsVsBaseline().pairs() < 2);
-        String text = "with stall detection on, the loops ran at " + ops + " the GETs/s and " + cpu + " the CPU per GET of off "
+        String text = "with stall detection on, the loops ran at " + span(compared, Results.VariantPoint::opsVsBaseline)
+                + " the GETs/s and " + span(compared, Results.VariantPoint::cpuVsBaseline) + " the CPU per GET of off "
                 + "(medians of the paired ratios, " + compared.size() + " loop/pattern points); ";
-        if (singlePairs) {
+        if (compared.stream().allMatch(p -> p.opsVsBaseline().pairs() < 2)) {
             return text + "one pair per point gives no spread to tell a cost from noise by.";
         }
-        if (leaning.isEmpty()) {
-            return text + "every point's pairs fall on both sides of 1.00x, so whatever it costs is below what these runs "
-                    + "resolve on 2 shared cores.";
+        // Compared as printed (two decimals), so that the words match the table.
+        boolean everyPointCosts = compared.stream().allMatch(p -> round2(p.opsVsBaseline().median()) < 1
+                && round2(p.cpuVsBaseline().median()) > 1);
+        boolean noPointCosts = compared.stream().allMatch(p -> round2(p.opsVsBaseline().median()) >= 1
+                && round2(p.cpuVsBaseline().median()) <= 1);
+        double worst = 0;
+        String worstText = null;
+        for (Results.VariantPoint p : compared) {
+            String name = label(p.client()).replace("evloop, ", "") + " " + p.pattern();
+            double slower = 1 - round2(p.opsVsBaseline().median());
+            double costlier = round2(p.cpuVsBaseline().median()) - 1;
+            if (slower > worst) {
+                worst = slower;
+                worstText = String.format(Locale.ROOT, "%s's %.2fx GETs/s", name, p.opsVsBaseline().median());
+            }
+            if (costlier > worst) {
+                worst = costlier;
+                worstText = String.format(Locale.ROOT, "%s's %.2fx CPU per GET", name, p.cpuVsBaseline().median());
+            }
         }
-        return text + "the pairs of " + String.join(", ", leaning) + " all fall on one side of 1.00x (the others straddle it): "
-                + "read that against the [min-max] spread of the rows.";
+        if (noPointCosts) {
+            return text + "no point shows a cost in either figure.";
+        }
+        if (everyPointCosts) {
+            return text + "every point shows a cost in both figures, the largest " + worstText + ".";
+        }
+        return text + "they point both ways from one loop and pattern to the next, so no consistent cost stands out from "
+                + "the run-to-run noise; the largest difference against stall detection is " + worstText + ".";
+    }
+
+    private static double round2(double v) {
+        return Math.round(v * 100) / 100.0;
     }
 
     private void tlsSection() {
@@ -740,7 +761,7 @@ public final class Report {
                         + " / " + pct(t.serverCpuPct()) + " | " + pct(p.otherCpuPct()) + " / " + pct(t.otherCpuPct()) + " | "
                         + (t.opsVsBaseline() == null ? 0 : t.opsVsBaseline().pairs()) + " |");
                 if (t.opsVsBaseline() != null && t.cpuVsBaseline() != null) {
-                    perN.add(String.format(Locale.ROOT, "at N=%d %.2fx the GETs/s for %.2fx the CPU per GET", n,
+                    perN.add(String.format(Locale.ROOT, "at N=%d %.2fx the GETs/s for %.2fx the client's CPU per GET", n,
                             t.opsVsBaseline().median(), t.cpuVsBaseline().median()));
                 }
                 serverTls = t.serverCpuPct();
@@ -841,9 +862,6 @@ public final class Report {
         return a.equals(b) ? a : a + "-" + b;
     }
 
-    private static boolean covers1(Results.Ratio ratio) {
-        return ratio.min() <= 1.0 && ratio.max() >= 1.0;
-    }
 
     private void problemsSection() {
         if (r.problems.isEmpty()) {
