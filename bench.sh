@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs evloop's benchmark suite and writes the report:
 #   1. installs what is missing (through build-native.sh: cmake, make, a C compiler, curl,
-#      redis-server and redis-benchmark; Java 17 and Maven if absent);
+#      redis-server, redis-benchmark and openssl; Java 17 and Maven if absent);
 #   2. installs the evloop artifact into the local Maven repository (mvn -DskipTests install),
 #      builds bench/ (Maven) and the C reference program bench/c/hiredis_uv_bench.c, linked
 #      (on Linux) against the same static libuv and hiredis as libevloop (the archives CMake's
@@ -9,16 +9,22 @@
 #   3. starts its own redis-server on a free loopback port, runs io.evloop.bench.BenchSuite
 #      (GET throughput and CPU per GET of every client in three usage patterns: in-loop, 1 and
 #      4 foreign producer threads; JMH post hand-off and micro benchmarks, the DAG end to
-#      end, memory per in-flight command), and stops the server.
+#      end, memory per in-flight command; each loop with stall detection on and off; GETs
+#      over TLS against plain TCP, on a second redis-server with a TLS port that the suite
+#      starts and stops itself, with throwaway certificates made by openssl), and stops the server.
 #
-# Usage: ./bench.sh [--quick] [--check] [--sections redis,handoff,micro,dag,memory]
+# Usage: ./bench.sh [--quick] [--check] [--sections redis,handoff,micro,dag,memory,overhead,tls]
 #                   [--clients evloop-native,evloop-java,lettuce,jedis,c-hiredis-libuv,redis-benchmark]
 #                   [--patterns in-loop,producers-1,producers-4] [--reps N] [--markdown FILE] [--no-build]
 #   (no option)  the full run (N = 16, 256, 1000, 4000, 16000 in flight, 3 repetitions), about
-#                20 minutes on 2 cores: the report, its charts and results.json/CSV in
+#                25 minutes on 2 cores: the report, its charts and results.json/CSV in
 #                bench/results/full/ (in bench/results/partial/ when --sections, --clients,
 #                --patterns or --reps limit it)
 #   --quick      a smoke run (N = 1000, 2 repetitions), under 3 minutes: bench/results/quick/
+#   --sections   the parts to run, of: redis (GETs/s and CPU per GET of every client), handoff
+#                and micro (JMH), dag, memory, overhead (the cost of stall detection: each
+#                loop at N = 1000 with it on and off, in-loop and producers-1), tls (TLS
+#                against plain TCP at N = 1 and 1000 on every loop that speaks TLS)
 #   --check      exit non-zero unless every client ran and produced figures (never judges speed);
 #                bench/smoke.sh runs --quick --check for CI
 #   --markdown FILE  write the report to FILE instead of bench/results/<mode>/BENCHMARKS.md
@@ -73,7 +79,8 @@ if [ "$build" = 1 ] && { ! command -v redis-server >/dev/null 2>&1 || ! command 
   ./build-native.sh --skip-tests
 fi
 if command -v apt-get >/dev/null 2>&1; then
-  evloop_apt_install redis-tools:redis-benchmark || exit
+  # openssl makes the tls section's certificates (the test kit's TlsCertificates runs it).
+  evloop_apt_install redis-tools:redis-benchmark openssl:openssl || exit
 fi
 # The charts need a font; a headless JDK finds none without fontconfig and a font package.
 if [ "$os" = linux ] && ! { command -v fc-list >/dev/null 2>&1 && [ -n "$(fc-list 2>/dev/null | head -1)" ]; } \

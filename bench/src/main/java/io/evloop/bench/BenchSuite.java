@@ -4,9 +4,13 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import io.evloop.EventLoopOptions;
 import io.evloop.bench.jmh.Loops;
 import io.evloop.redis.RedisConfig;
+import io.evloop.redis.Reply;
 import io.evloop.testkit.BlockingRedisClient;
+import io.evloop.testkit.RedisServerProcess;
+import io.evloop.testkit.TlsCertificates;
 import io.evloop.internal.nativeloop.NativeEventLoop;
 import java.io.IOException;
 import java.io.InputStream;
@@ -40,13 +44,15 @@ import org.openjdk.jmh.runner.options.TimeValue;
 /**
  * The whole benchmark run behind {@code ./bench.sh}: against a redis-server that bench.sh
  * started, it runs every comparison of the benchmark targets (each Java client in a JVM of its own, the C
- * reference, redis-benchmark, JMH, the DAG and the memory probes), writes results.json and
- * CSV files into {@code --out}, then charts and the markdown report ({@link Report}).
+ * reference, redis-benchmark, JMH, the DAG and the memory probes), what stall detection costs,
+ * and GETs over TLS against plain TCP (on a redis-server with a TLS port that it starts
+ * itself), writes results.json and CSV files into {@code --out}, then charts and the markdown
+ * report ({@link Report}).
  *
  * <pre>
  * BenchSuite --port P --server-pid PID --out DIR --c-bench PATH [--quick] [--check]
  *            [--markdown FILE] [--charts DIR] [--command TEXT] [--git-rev REV]
- *            [--sections redis,handoff,micro,dag,memory] [--clients c-hiredis-libuv,...]
+ *            [--sections redis,handoff,micro,dag,memory,overhead,tls] [--clients c-hiredis-libuv,...]
  *            [--patterns in-loop,producers-1,producers-4] [--reps N]
  * </pre>
  * {@code --check} exits non-zero unless every client ran and produced figures (never
@@ -118,7 +124,7 @@ public final class BenchSuite {
                 Path.of(a.require("c-bench")).toAbsolutePath());
         Path markdown = Path.of(a.get("markdown", out.resolve("BENCHMARKS.md").toString())).toAbsolutePath();
         Path charts = Path.of(a.get("charts", out.resolve("charts").toString())).toAbsolutePath();
-        List<String> sections = a.getList("sections", "redis,handoff,micro,dag,memory");
+        List<String> sections = a.getList("sections", "redis,handoff,micro,dag,memory,overhead,tls");
         List<String> clients = a.getList("clients", String.join(",", REDIS_CLIENTS));
         List<Pattern> patterns = a.getList("patterns", String.join(",", Pattern.ALL.stream().map(p -> p.id).toList()))
                 .stream().map(Pattern::of).toList();
@@ -163,6 +169,8 @@ public final class BenchSuite {
                     case "micro" -> microSection();
                     case "dag" -> dagSection();
                     case "memory" -> memorySection();
+                    case "overhead" -> overheadSection();
+                    case "tls" -> tlsSection();
                     default -> throw new IllegalArgumentException("unknown section '" + section + "'");
                 }
             } catch (Exception e) {
@@ -181,7 +189,11 @@ public final class BenchSuite {
     // ---- Redis throughput and latency ------------------------------------------------------
 
     private void prepareKey() {
-        RedisConfig config = RedisConfig.fromUri("redis://127.0.0.1:" + port);
+        prepareKey(port);
+    }
+
+    private static void prepareKey(int serverPort) {
+        RedisConfig config = RedisConfig.fromUri("redis://127.0.0.1:" + serverPort);
         try (BlockingRedisClient c = BlockingRedisClient.connect(config)) {
             c.set(KEY.getBytes(StandardCharsets.UTF_8), GetClients.value(VALUE_BYTES)).join();
         }
@@ -227,13 +239,7 @@ public final class BenchSuite {
     }
 
     private void runJavaClient(String client, Pattern pattern, int rep) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(ChildProcess.javaBinary(), "-Xms1g", "-Xmx1g", "-cp", classPath,
-                "io.evloop.bench.RedisLoad", "--client", client, "--pattern", pattern.id, "--port", Integer.toString(port),
-                "--inflight", join(s.inflight()), "--warmup-ms", Long.toString(s.warmupMs()),
-                "--duration-ms", Long.toString(s.durationMs()), "--jvm-warmup-ms", Long.toString(s.jvmWarmupMs()),
-                "--server-pid", Long.toString(serverPid), "--key", KEY, "--value-bytes", Integer.toString(VALUE_BYTES)));
-        long budget = 60 + s.inflight().size() * (s.warmupMs() + s.durationMs() + 60_000) / 1000;
-        ChildProcess.Outcome o = ChildProcess.run(cmd, log, budget);
+        ChildProcess.Outcome o = runRedisLoad(client, pattern, port, serverPid, s.inflight(), List.of());
         List<JsonObject> rows = jsonLines(o.stdout());
         for (int n : s.inflight()) {
             JsonObject row = rows.stream().filter(r -> r.get("inflight").getAsInt() == n).findFirst().orElse(null);
@@ -243,6 +249,19 @@ public final class BenchSuite {
                 addRun(runFrom(row, client, pattern, rep));
             }
         }
+    }
+
+    /** One JVM of {@link RedisLoad}: the client in the pattern at every N, with the suite's windows. */
+    private ChildProcess.Outcome runRedisLoad(String client, Pattern pattern, int serverPort, long pid, List<Integer> inflight,
+                                              List<String> extraArgs) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(ChildProcess.javaBinary(), "-Xms1g", "-Xmx1g", "-cp", classPath,
+                "io.evloop.bench.RedisLoad", "--client", client, "--pattern", pattern.id, "--port", Integer.toString(serverPort),
+                "--inflight", join(inflight), "--warmup-ms", Long.toString(s.warmupMs()),
+                "--duration-ms", Long.toString(s.durationMs()), "--jvm-warmup-ms", Long.toString(s.jvmWarmupMs()),
+                "--server-pid", Long.toString(pid), "--key", KEY, "--value-bytes", Integer.toString(VALUE_BYTES)));
+        cmd.addAll(extraArgs);
+        long budget = 60 + inflight.size() * (s.warmupMs() + s.durationMs() + 60_000) / 1000;
+        return ChildProcess.run(cmd, log, budget);
     }
 
     private void runC(int rep) throws Exception {
@@ -643,6 +662,219 @@ public final class BenchSuite {
             say(String.format(Locale.ROOT, "  %-14s %s heap %.0f B/cmd, native %.0f B/cmd, fits in 256 MB: %s", client, row.status(),
                     row.heapBytesPerCommand(), row.nativeBytesPerCommand(), row.fits()));
         }
+    }
+
+    // ---- overhead: what stall detection costs -----------------------------------------------
+
+    /** The overhead section's setups: stall detection at the default threshold, and off. */
+    static final String STALL_ON = "on";
+    static final String STALL_OFF = "off";
+    static final List<String> OVERHEAD_LOOPS = List.of(NATIVE_LOOP, JAVA_LOOP);
+    static final List<Pattern> OVERHEAD_PATTERNS = List.of(Pattern.IN_LOOP, Pattern.PRODUCERS_1);
+    static final int OVERHEAD_N = 1000;
+
+    /**
+     * Each loop with stall detection on (the default threshold) and off, in-loop and with one
+     * foreign producer, at N = 1000. The on and off runs of one loop and pattern go back to
+     * back, alternating which goes first from one repetition to the next, so that each on/off
+     * ratio pairs figures taken seconds apart and a slow drift of the shared machine does not
+     * always favour the same setup.
+     */
+    private void overheadSection() throws Exception {
+        Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("loops", OVERHEAD_LOOPS);
+        settings.put("patterns", OVERHEAD_PATTERNS.stream().map(p -> p.id).toList());
+        settings.put("inflight", OVERHEAD_N);
+        settings.put("stallThresholdOnMs", EventLoopOptions.DEFAULT_STALL_THRESHOLD.toMillis());
+        settings.put("reps", s.reps());
+        results.settings.put("overhead", settings);
+        for (int rep = 1; rep <= s.reps(); rep++) {
+            List<Pattern> patternTurn = new ArrayList<>(OVERHEAD_PATTERNS);
+            Collections.rotate(patternTurn, -(rep - 1));
+            for (Pattern pattern : patternTurn) {
+                for (String loop : alternate(OVERHEAD_LOOPS, rep)) {
+                    for (String variant : alternate(List.of(STALL_ON, STALL_OFF), rep)) {
+                        say("bench: overhead rep " + rep + "/" + s.reps() + ", " + pattern.id + ": " + loop
+                                + ", stall detection " + variant);
+                        // Without the option the loop runs with its default threshold, as users' loops do.
+                        List<String> extra = variant.equals(STALL_OFF) ? List.of("--stall-threshold-ms", "0") : List.of();
+                        runVariant(results.overheadRuns, loop, pattern, List.of(OVERHEAD_N), variant, rep, port, serverPid, extra);
+                    }
+                }
+            }
+        }
+        for (Pattern pattern : OVERHEAD_PATTERNS) {
+            for (String loop : OVERHEAD_LOOPS) {
+                results.overhead.add(variantPoint(results.overheadRuns, loop, pattern, OVERHEAD_N, STALL_ON, STALL_OFF));
+                results.overhead.add(variantPoint(results.overheadRuns, loop, pattern, OVERHEAD_N, STALL_OFF, null));
+            }
+        }
+    }
+
+    // ---- tls: GETs over TLS against plain TCP -----------------------------------------------
+
+    static final String TLS = "tls";
+    static final String PLAIN = "plain";
+    static final List<String> TLS_LOOPS = List.of(NATIVE_LOOP, JAVA_LOOP);
+    static final List<Integer> TLS_INFLIGHT = List.of(1, 1000);
+    static final Pattern TLS_PATTERN = Pattern.IN_LOOP;
+
+    /**
+     * Each loop's GETs over TLS and over plain TCP to one redis-server of the suite's own that
+     * listens on both (a TLS port with a certificate from a throwaway CA, and its plain port),
+     * so that the two differ in nothing but TLS. A loop that refuses TLS at connect is
+     * reported as such and not measured further; a later build that speaks TLS there is
+     * measured by the same runs. TLS goes first in the first repetition, which is where that
+     * is found out; the order then alternates as in the overhead section.
+     */
+    private void tlsSection() throws Exception {
+        Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("loops", TLS_LOOPS);
+        settings.put("pattern", TLS_PATTERN.id);
+        settings.put("inflight", TLS_INFLIGHT);
+        settings.put("reps", s.reps());
+        results.settings.put("tls", settings);
+        Map<String, String> refused = new LinkedHashMap<>();
+        try (TlsCertificates certs = TlsCertificates.generate();
+             RedisServerProcess server = RedisServerProcess.startTls(certs.serverCertificate(), certs.serverKey(),
+                     certs.caCertificate(), false)) {
+            prepareKey(server.port());
+            long pid = redisServerPid(server.port());
+            settings.put("server", "one redis-server with --port and --tls-port (the same process serves both), "
+                    + "an EC P-256 certificate from a throwaway CA that the client trusts");
+            results.machine.putIfAbsent("openssl", capture("openssl", "version").trim());
+            say("bench: TLS server on ports " + server.port() + " (plain) and " + server.tlsPort() + " (TLS), pid " + pid);
+            for (int rep = 1; rep <= s.reps(); rep++) {
+                for (String loop : alternate(TLS_LOOPS, rep)) {
+                    if (refused.containsKey(loop)) {
+                        continue;
+                    }
+                    for (String variant : alternate(List.of(TLS, PLAIN), rep)) {
+                        say("bench: tls rep " + rep + "/" + s.reps() + ": " + loop + ", " + variant);
+                        List<Results.VariantRun> runs = variant.equals(TLS)
+                                ? runVariant(results.tlsRuns, loop, TLS_PATTERN, TLS_INFLIGHT, variant, rep, server.tlsPort(), pid,
+                                        List.of("--tls-ca", certs.caCertificate().toString()))
+                                : runVariant(results.tlsRuns, loop, TLS_PATTERN, TLS_INFLIGHT, variant, rep, server.port(), pid, List.of());
+                        if (variant.equals(TLS) && runs.stream().allMatch(r -> "unavailable".equals(r.status()))) {
+                            refused.put(loop, runs.get(0).reason());
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        for (String loop : TLS_LOOPS) {
+            for (int n : TLS_INFLIGHT) {
+                if (refused.containsKey(loop)) {
+                    results.tls.add(new Results.VariantPoint(loop, TLS_PATTERN.id, n, TLS, 0, "unavailable", refused.get(loop),
+                            0, 0, 0, 0, 0, 0, 0, 0, null, null, PLAIN, null, null));
+                    continue;
+                }
+                results.tls.add(variantPoint(results.tlsRuns, loop, TLS_PATTERN, n, TLS, PLAIN));
+                results.tls.add(variantPoint(results.tlsRuns, loop, TLS_PATTERN, n, PLAIN, null));
+            }
+        }
+    }
+
+    /** redis-server's pid from its INFO, for its CPU share (a server the suite started itself). */
+    private static long redisServerPid(int serverPort) {
+        try (BlockingRedisClient c = BlockingRedisClient.connect(RedisConfig.fromUri("redis://127.0.0.1:" + serverPort))) {
+            Reply info = c.call(BlockingRedisClient.utf8("INFO", "server"));
+            if (info instanceof Reply.BulkString text) {
+                for (String line : text.utf8().split("\r\n")) {
+                    if (line.startsWith("process_id:")) {
+                        return Long.parseLong(line.substring("process_id:".length()).trim());
+                    }
+                }
+            }
+        }
+        return -1;
+    }
+
+    // ---- two setups of one client, paired ---------------------------------------------------
+
+    /** The list in repetition 1's order, reversed in every second repetition. */
+    private static <T> List<T> alternate(List<T> items, int rep) {
+        List<T> turn = new ArrayList<>(items);
+        if (rep % 2 == 0) {
+            Collections.reverse(turn);
+        }
+        return turn;
+    }
+
+    /** One JVM of {@link RedisLoad} in one setup; its runs (one per N) go to {@code sink} and are returned. */
+    private List<Results.VariantRun> runVariant(List<Results.VariantRun> sink, String client, Pattern pattern,
+                                                List<Integer> inflight, String variant, int rep, int serverPort, long pid,
+                                                List<String> extraArgs) throws Exception {
+        ChildProcess.Outcome o = runRedisLoad(client, pattern, serverPort, pid, inflight, extraArgs);
+        List<JsonObject> rows = jsonLines(o.stdout());
+        List<Results.VariantRun> runs = new ArrayList<>();
+        for (int n : inflight) {
+            JsonObject r = rows.stream().filter(x -> x.get("inflight").getAsInt() == n).findFirst().orElse(null);
+            Results.VariantRun run = r == null
+                    ? new Results.VariantRun(client, pattern.id, n, variant, rep, "failed",
+                            o.timedOut() ? "timed out" : "no result (exit " + o.exitCode() + ", see bench.log)",
+                            0, 0, 0, 0, 0, null, null, 0, 0)
+                    : new Results.VariantRun(client, pattern.id, n, variant, rep, str(r, "status", "failed"), str(r, "reason", null),
+                            num(r, "opsPerSec", 0), num(r, "p50Us", 0), num(r, "p99Us", 0), num(r, "cpuNsPerOp", 0),
+                            num(r, "clientCpuPct", 0), r.has("serverCpuPct") ? num(r, "serverCpuPct", 0) : null,
+                            r.has("otherCpuPct") ? num(r, "otherCpuPct", 0) : null, (long) num(r, "ops", 0), (long) num(r, "errors", 0));
+            runs.add(run);
+            sink.add(run);
+            if ("ok".equals(run.status())) {
+                say(String.format(Locale.ROOT, "  %-16s %-12s %-6s N=%-5d %,12.0f ops/s  p99 %8.1f us  cpu %7.0f ns/op",
+                        client, pattern.id, variant, n, run.opsPerSec(), run.p99Us(), run.cpuNsPerOp()));
+            } else {
+                say("  " + client + " " + pattern.id + " " + variant + " N=" + n + ": " + run.status() + ": " + run.reason());
+                if (!"unavailable".equals(run.status())) {
+                    problem(client + " (" + pattern.id + ", " + variant + ") at N=" + n + " (rep " + rep + ") failed: " + run.reason());
+                }
+            }
+        }
+        return runs;
+    }
+
+    /**
+     * One setup's runs over the repetitions; with a {@code baseline}, its GETs/s and CPU per
+     * GET over the baseline's, each ratio taken within one repetition.
+     */
+    private static Results.VariantPoint variantPoint(List<Results.VariantRun> all, String client, Pattern pattern, int n,
+                                                     String variant, String baseline) {
+        List<Results.VariantRun> runs = all.stream().filter(r -> r.client().equals(client) && r.pattern().equals(pattern.id)
+                && r.inflight() == n && r.variant().equals(variant)).toList();
+        List<Results.VariantRun> ok = runs.stream().filter(r -> "ok".equals(r.status())).toList();
+        if (ok.isEmpty()) {
+            Results.VariantRun first = runs.isEmpty() ? null : runs.get(0);
+            return new Results.VariantPoint(client, pattern.id, n, variant, 0, first == null ? "failed" : first.status(),
+                    first == null ? "not run" : first.reason(), 0, 0, 0, 0, 0, 0, 0, 0, null, null, baseline, null, null);
+        }
+        List<Double> server = ok.stream().map(Results.VariantRun::serverCpuPct).filter(v -> v != null).toList();
+        List<Double> other = ok.stream().map(Results.VariantRun::otherCpuPct).filter(v -> v != null).toList();
+        ToDoubleFunction<Results.VariantRun> ops = Results.VariantRun::opsPerSec;
+        ToDoubleFunction<Results.VariantRun> cpu = Results.VariantRun::cpuNsPerOp;
+        return new Results.VariantPoint(client, pattern.id, n, variant, ok.size(), "ok",
+                ok.size() < runs.size() ? (runs.size() - ok.size()) + " of " + runs.size() + " repetitions failed" : null,
+                min(ok, ops), median(ok, ops), max(ok, ops), median(ok, Results.VariantRun::p50Us), median(ok, Results.VariantRun::p99Us),
+                median(ok, cpu), min(ok, cpu), max(ok, cpu), server.isEmpty() ? null : medianOf(server),
+                other.isEmpty() ? null : medianOf(other), baseline,
+                baseline == null ? null : pairedRatio(all, ok, baseline, ops),
+                baseline == null ? null : pairedRatio(all, ok, baseline, cpu));
+    }
+
+    /** Each run's figure over the baseline setup's in the same repetition (same client, pattern and N). */
+    private static Results.Ratio pairedRatio(List<Results.VariantRun> all, List<Results.VariantRun> runs, String baseline,
+                                             ToDoubleFunction<Results.VariantRun> figure) {
+        List<Double> ratios = new ArrayList<>();
+        for (Results.VariantRun r : runs) {
+            for (Results.VariantRun b : all) {
+                if (b.variant().equals(baseline) && b.client().equals(r.client()) && b.pattern().equals(r.pattern())
+                        && b.inflight() == r.inflight() && b.rep() == r.rep() && "ok".equals(b.status())
+                        && figure.applyAsDouble(b) > 0 && figure.applyAsDouble(r) > 0) {
+                    ratios.add(figure.applyAsDouble(r) / figure.applyAsDouble(b));
+                }
+            }
+        }
+        return ratios.isEmpty() ? null : new Results.Ratio(medianOf(ratios), Collections.min(ratios), Collections.max(ratios), ratios.size());
     }
 
     // ---- machine -------------------------------------------------------------------------

@@ -9,7 +9,9 @@ import java.util.List;
  * GET) in every pattern it is measured in, at every N of the run. It never judges speed. The one
  * exception it allows: while the native Redis backend is a placeholder, the native-loop
  * Redis clients report "not built yet" instead of figures (every other native figure, the
- * loop's own JMH results, must be there).
+ * loop's own JMH results, must be there). The overhead and tls sections need figures for both
+ * setups they compare and the paired ratios; in tls a loop other than the Java loop may
+ * report that it refuses TLS instead.
  */
 final class Check {
 
@@ -110,6 +112,8 @@ final class Check {
                 }
             }
         }
+        failures.addAll(verifyOverhead(r, sections));
+        failures.addAll(verifyTls(r, sections));
         return failures;
     }
 
@@ -117,6 +121,74 @@ final class Check {
     private static boolean dagAcceptable(String mode, String status, String reason) {
         return acceptable(status, reason) || (mode.startsWith("coroutine") && "skipped".equals(status)
                 && reason != null && reason.contains("needs Java 21"));
+    }
+
+    /** overhead: both loops, both patterns, stall detection on and off, with the on/off ratios. */
+    private static List<String> verifyOverhead(Results r, List<String> sections) {
+        List<String> failures = new ArrayList<>();
+        if (!sections.contains("overhead")) {
+            return failures;
+        }
+        for (Pattern pattern : BenchSuite.OVERHEAD_PATTERNS) {
+            for (String loop : BenchSuite.OVERHEAD_LOOPS) {
+                for (String variant : List.of(BenchSuite.STALL_ON, BenchSuite.STALL_OFF)) {
+                    String what = "overhead: " + loop + " (" + pattern.id + ", stall detection " + variant + ")";
+                    Results.VariantPoint p = variantPoint(r.overhead, loop, pattern, BenchSuite.OVERHEAD_N, variant);
+                    if (p == null) {
+                        failures.add(what + " has no result");
+                    } else if (!acceptable(p.status(), p.reason())) {
+                        failures.add(what + ": " + p.status() + " " + p.reason());
+                    } else if ("ok".equals(p.status()) && !hasFigures(p)) {
+                        failures.add(what + " has no GETs/s, latency or CPU per GET");
+                    }
+                }
+            }
+        }
+        return failures;
+    }
+
+    /**
+     * tls: the Java loop's TLS and plain figures, with the TLS/plain ratios, at every N. A loop
+     * that refuses TLS at connect may report so instead (the native loop today); one that
+     * accepts it must produce figures like the Java loop.
+     */
+    private static List<String> verifyTls(Results r, List<String> sections) {
+        List<String> failures = new ArrayList<>();
+        if (!sections.contains("tls")) {
+            return failures;
+        }
+        for (String loop : BenchSuite.TLS_LOOPS) {
+            for (int n : BenchSuite.TLS_INFLIGHT) {
+                Results.VariantPoint tls = variantPoint(r.tls, loop, BenchSuite.TLS_PATTERN, n, BenchSuite.TLS);
+                String what = "tls: " + loop + " at N=" + n;
+                boolean refused = tls != null && "unavailable".equals(tls.status()) && tls.reason() != null
+                        && tls.reason().contains(GetClients.TLS_NOT_AVAILABLE);
+                if (refused && !loop.equals(BenchSuite.JAVA_LOOP)) {
+                    continue;
+                }
+                for (String variant : List.of(BenchSuite.TLS, BenchSuite.PLAIN)) {
+                    Results.VariantPoint p = variantPoint(r.tls, loop, BenchSuite.TLS_PATTERN, n, variant);
+                    if (p == null) {
+                        failures.add(what + " (" + variant + ") has no result");
+                    } else if (!"ok".equals(p.status()) || !hasFigures(p)) {
+                        failures.add(what + " (" + variant + "): " + p.status() + " " + p.reason());
+                    }
+                }
+            }
+        }
+        return failures;
+    }
+
+    /** Throughput, latency and CPU per GET, and on a compared setup both paired ratios. */
+    private static boolean hasFigures(Results.VariantPoint p) {
+        return p.opsMedian() > 0 && p.p50Us() > 0 && p.cpuNsPerOp() > 0
+                && (p.baseline() == null || (p.opsVsBaseline() != null && p.cpuVsBaseline() != null));
+    }
+
+    private static Results.VariantPoint variantPoint(List<Results.VariantPoint> points, String client, Pattern pattern, int n,
+                                                     String variant) {
+        return points.stream().filter(p -> p.client().equals(client) && p.pattern().equals(pattern.id) && p.inflight() == n
+                && p.variant().equals(variant)).findFirst().orElse(null);
     }
 
     private static boolean acceptable(String status, String reason) {

@@ -24,6 +24,10 @@ final class Csv {
         write(dir.resolve("dag_suspended.csv"), Results.DagSuspendedRow.class, r.dagSuspended);
         write(dir.resolve("dag_hotkeys.csv"), Results.DagHotKeyRow.class, r.dagHotKeys);
         write(dir.resolve("memory.csv"), Results.MemoryRow.class, r.memory);
+        write(dir.resolve("overhead_runs.csv"), Results.VariantRun.class, r.overheadRuns);
+        write(dir.resolve("overhead.csv"), Results.VariantPoint.class, r.overhead);
+        write(dir.resolve("tls_runs.csv"), Results.VariantRun.class, r.tlsRuns);
+        write(dir.resolve("tls.csv"), Results.VariantPoint.class, r.tls);
     }
 
     static <T extends Record> void write(Path file, Class<T> type, List<T> rows) throws IOException {

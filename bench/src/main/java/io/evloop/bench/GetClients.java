@@ -1,13 +1,17 @@
 package io.evloop.bench;
 
 import io.evloop.EventLoop;
+import io.evloop.EventLoopOptions;
 import io.evloop.EventLoops;
 import io.evloop.redis.RedisClient;
+import io.evloop.redis.RedisConfig;
+import io.evloop.redis.RedisTls;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
@@ -25,6 +29,9 @@ final class GetClients {
 
     /** Threads (and pooled connections) of the Jedis baseline: the seed's IO pool. */
     static final int JEDIS_THREADS = 8;
+
+    /** How an evloop client on a loop without TLS reports it; the tls section and its check look for it. */
+    static final String TLS_NOT_AVAILABLE = "TLS not available on this loop";
 
     private GetClients() {
     }
@@ -54,26 +61,60 @@ final class GetClients {
         }
     }
 
+    /**
+     * How an evloop client is set up beyond its defaults, for the sections that compare two
+     * setups of the same client: the loop's stall threshold (null: the default; zero: stall
+     * detection off) and TLS trusting one CA (null: plain TCP). The peers take neither.
+     */
+    record EvloopSetup(Duration stallThreshold, Path tlsCaCertificate) {
+        static final EvloopSetup DEFAULTS = new EvloopSetup(null, null);
+
+        boolean isDefault() {
+            return stallThreshold == null && tlsCaCertificate == null;
+        }
+    }
+
     static GetClient open(String name, String host, int port, byte[] key, int valueBytes) throws Exception {
+        return open(name, host, port, key, valueBytes, EvloopSetup.DEFAULTS);
+    }
+
+    static GetClient open(String name, String host, int port, byte[] key, int valueBytes, EvloopSetup setup) throws Exception {
+        if (!setup.isDefault() && !name.startsWith("evloop-")) {
+            throw new IllegalArgumentException(name + " runs with its library's defaults only; a stall threshold or TLS is for evloop clients");
+        }
         return switch (name) {
-            case "evloop-native" -> evloop(true, host, port, key, valueBytes);
-            case "evloop-java" -> evloop(false, host, port, key, valueBytes);
+            case "evloop-native" -> evloop(true, host, port, key, valueBytes, setup);
+            case "evloop-java" -> evloop(false, host, port, key, valueBytes, setup);
             case "lettuce" -> lettuce(host, port, key, valueBytes);
             case "jedis" -> jedis(host, port, key, valueBytes);
             default -> throw new IllegalArgumentException("unknown client '" + name + "'; use evloop-native, evloop-java, lettuce or jedis");
         };
     }
 
-    private static GetClient evloop(boolean nativeLoop, String host, int port, byte[] key, int valueBytes) throws Exception {
+    private static GetClient evloop(boolean nativeLoop, String host, int port, byte[] key, int valueBytes,
+                                    EvloopSetup setup) throws Exception {
+        EventLoopOptions options = setup.stallThreshold() == null ? EventLoopOptions.defaults()
+                : EventLoopOptions.defaults().withStallThreshold(setup.stallThreshold());
         EventLoop loop;
         try {
-            loop = nativeLoop ? EventLoops.createNative() : EventLoops.createJava();
+            loop = nativeLoop ? EventLoops.createNative(options) : EventLoops.createJava(options);
         } catch (IllegalStateException e) {
             throw new Unavailable("the native event loop does not load: " + e.getMessage(), e);
         }
+        RedisConfig.Builder config = RedisConfig.builder().host(host).port(port);
+        if (setup.tlsCaCertificate() != null) {
+            config.tls(RedisTls.builder().trustCertificates(setup.tlsCaCertificate()).build());
+        }
         RedisClient client;
         try {
-            client = RedisClient.connect(loop, "redis://" + host + ":" + port).get(10, TimeUnit.SECONDS);
+            client = RedisClient.connect(loop, config.build()).get(10, TimeUnit.SECONDS);
+        } catch (IllegalArgumentException e) {
+            loop.close();
+            // A loop whose transport does not speak TLS refuses the config at the call itself.
+            if (setup.tlsCaCertificate() != null) {
+                throw new Unavailable(TLS_NOT_AVAILABLE + " (" + e.getMessage() + ")", e);
+            }
+            throw e;
         } catch (java.util.concurrent.ExecutionException e) {
             loop.close();
             Throwable root = e.getCause();

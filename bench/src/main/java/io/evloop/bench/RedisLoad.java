@@ -19,8 +19,13 @@ import org.HdrHistogram.Histogram;
  *           [--host 127.0.0.1] [--inflight 16,256,1000,4000,16000]
  *           [--warmup-ms 1000] [--duration-ms 2000] [--jvm-warmup-ms 2000] [--server-pid PID]
  *           [--key key:__rand_int__] [--value-bytes 100]
+ *           [--stall-threshold-ms MS] [--tls-ca CA.pem]
  * </pre>
  * The key must hold a value of {@code --value-bytes} bytes (the suite SETs it first).
+ * {@code --stall-threshold-ms} sets an evloop client's loop stall threshold (0 turns stall
+ * detection off; without it the default applies); {@code --tls-ca} connects an evloop client
+ * over TLS to {@code --port}, trusting that CA. A loop that cannot speak TLS reports
+ * "unavailable".
  */
 public final class RedisLoad {
 
@@ -42,10 +47,13 @@ public final class RedisLoad {
         long serverPid = args.getLong("server-pid", -1);
         byte[] key = args.get("key", "key:__rand_int__").getBytes(StandardCharsets.UTF_8);
         int valueBytes = args.getInt("value-bytes", 100);
+        GetClients.EvloopSetup setup = new GetClients.EvloopSetup(
+                args.has("stall-threshold-ms") ? java.time.Duration.ofMillis(args.getLong("stall-threshold-ms", 0)) : null,
+                args.has("tls-ca") ? java.nio.file.Path.of(args.require("tls-ca")) : null);
 
         GetClients.GetClient c;
         try {
-            c = GetClients.open(client, host, port, key, valueBytes);
+            c = GetClients.open(client, host, port, key, valueBytes, setup);
         } catch (GetClients.Unavailable e) {
             for (int n : inflight) {
                 emit(status(client, pattern, n, "unavailable", e.getMessage()));

@@ -27,6 +27,8 @@ public final class Report {
     static final String NOT_MEASURED = "not measured";
     /** "On par" allows this much measurement noise. */
     static final double ON_PAR = 0.95;
+    /** Other CPU (% of one core) from which the overhead and tls readings call their figures disturbed. */
+    static final double DISTURBED_OTHER_CPU_PCT = 25;
     /** The N of the headline and of the targets (the quick run measures only this one). */
     static final int HEADLINE_N = 1000;
 
@@ -87,6 +89,8 @@ public final class Report {
         microSection();
         dagSection(mdDir, charts);
         memorySection(mdDir, charts);
+        overheadSection();
+        tlsSection();
         problemsSection();
         methodSection();
         machineSection();
@@ -695,6 +699,259 @@ public final class Report {
         line();
         chart(mdDir, charts, "memory-per-command.png", "memory per in-flight command");
     }
+
+    // ---- overhead and tls: two setups of one client, paired ----------------------------------
+
+    private void overheadSection() {
+        if (r.overhead.isEmpty()) {
+            return;
+        }
+        line("## Cost of stall detection");
+        line();
+        line(producedBy() + " Each loop's Redis client keeps N = " + BenchSuite.OVERHEAD_N + " GETs in flight on one "
+                + "connection, in-loop and with one foreign producer thread (the patterns of the Redis section), in a JVM "
+                + "of its own per run, with the loop's stall detection **on** at its default threshold ("
+                + settingOf("overhead", "stallThresholdOnMs") + " ms, `EventLoopOptions.defaults()`: the loop thread "
+                + "publishes when each turn began, one watchdog thread checks every quarter of the threshold) and **off** "
+                + "(`withStallThreshold(Duration.ZERO)`). The on and off runs of one loop and pattern go back to back, "
+                + "alternating which goes first from one repetition to the next; every **on / off** figure is the median "
+                + "[min-max] of ratios paired within one repetition. GETs/s below 1 and CPU/GET above 1 are what stall "
+                + "detection costs. CPU ns/GET is the whole client process's (the watchdog thread included); **other CPU** is "
+                + "what the rest of the machine used meanwhile, in % of one core (a high figure marks disturbed runs).");
+        line();
+        line("| loop | pattern | GETs/s, on | GETs/s, off | on / off GETs/s | CPU ns/GET, on | CPU ns/GET, off "
+                + "| on / off CPU/GET | p99 us, on / off | other CPU, on / off | pairs |");
+        line("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        List<Results.VariantPoint> compared = new ArrayList<>();
+        for (Pattern pattern : BenchSuite.OVERHEAD_PATTERNS) {
+            for (String loop : BenchSuite.OVERHEAD_LOOPS) {
+                Optional<Results.VariantPoint> on = variant(r.overhead, loop, pattern, BenchSuite.OVERHEAD_N, BenchSuite.STALL_ON);
+                Optional<Results.VariantPoint> off = variant(r.overhead, loop, pattern, BenchSuite.OVERHEAD_N, BenchSuite.STALL_OFF);
+                if (on.isEmpty() || off.isEmpty()) {
+                    continue;
+                }
+                if (!"ok".equals(on.get().status()) || !"ok".equals(off.get().status())) {
+                    Results.VariantPoint bad = "ok".equals(on.get().status()) ? off.get() : on.get();
+                    line("| " + label(loop) + " | " + pattern.id + " | " + why(bad.status(), bad.reason()) + " | | | | | | | | |");
+                    continue;
+                }
+                Results.VariantPoint a = on.get();
+                Results.VariantPoint b = off.get();
+                if (a.opsVsBaseline() != null && a.cpuVsBaseline() != null) {
+                    compared.add(a);
+                }
+                line("| " + label(loop) + " | " + pattern.id + " | " + opsCell(a) + " | " + opsCell(b) + " | **"
+                        + rx(a.opsVsBaseline()) + "** | " + cpuCell(a) + " | " + cpuCell(b) + " | **" + rx(a.cpuVsBaseline())
+                        + "** | " + String.format(Locale.ROOT, "%.0f / %.0f", a.p99Us(), b.p99Us()) + " | " + pct(a.otherCpuPct())
+                        + " / " + pct(b.otherCpuPct()) + " | " + (a.opsVsBaseline() == null ? 0 : a.opsVsBaseline().pairs()) + " |");
+            }
+        }
+        line();
+        line("**Reading:** " + disturbance(r.overhead) + overheadReading(compared));
+        line();
+    }
+
+    /**
+     * One line on the on/off ratios, from the figures: their range, whether they point the same
+     * way at every loop and pattern, and the largest difference against stall detection.
+     */
+    private static String overheadReading(List<Results.VariantPoint> compared) {
+        if (compared.isEmpty()) {
+            return "no paired on/off figures in this run.";
+        }
+        String text = "with stall detection on, the loops ran at " + span(compared, Results.VariantPoint::opsVsBaseline)
+                + " the GETs/s and " + span(compared, Results.VariantPoint::cpuVsBaseline) + " the CPU per GET of off "
+                + "(medians of the paired ratios, " + compared.size() + " loop/pattern points); ";
+        if (compared.stream().allMatch(p -> p.opsVsBaseline().pairs() < 2)) {
+            return text + "one pair per point gives no spread to tell a cost from noise by.";
+        }
+        // Compared as printed (two decimals), so that the words match the table.
+        boolean everyPointCosts = compared.stream().allMatch(p -> round2(p.opsVsBaseline().median()) < 1
+                && round2(p.cpuVsBaseline().median()) > 1);
+        boolean noPointCosts = compared.stream().allMatch(p -> round2(p.opsVsBaseline().median()) >= 1
+                && round2(p.cpuVsBaseline().median()) <= 1);
+        double worst = 0;
+        String worstText = null;
+        for (Results.VariantPoint p : compared) {
+            String name = label(p.client()).replace("evloop, ", "") + " " + p.pattern();
+            double slower = 1 - round2(p.opsVsBaseline().median());
+            double costlier = round2(p.cpuVsBaseline().median()) - 1;
+            if (slower > worst) {
+                worst = slower;
+                worstText = String.format(Locale.ROOT, "%s's %.2fx GETs/s", name, p.opsVsBaseline().median());
+            }
+            if (costlier > worst) {
+                worst = costlier;
+                worstText = String.format(Locale.ROOT, "%s's %.2fx CPU per GET", name, p.cpuVsBaseline().median());
+            }
+        }
+        if (noPointCosts) {
+            return text + "no point shows a cost in either figure.";
+        }
+        if (everyPointCosts) {
+            return text + "every point shows a cost in both figures, the largest " + worstText + ".";
+        }
+        return text + "they point both ways from one loop and pattern to the next, so no consistent cost stands out from "
+                + "the run-to-run noise; the largest difference against stall detection is " + worstText + ".";
+    }
+
+    private static double round2(double v) {
+        return Math.round(v * 100) / 100.0;
+    }
+
+    private void tlsSection() {
+        if (r.tls.isEmpty()) {
+            return;
+        }
+        line("## GETs over TLS against plain TCP");
+        line();
+        line(producedBy() + " Each loop's Redis client keeps N GETs in flight on one connection (" + BenchSuite.TLS_PATTERN.id
+                + ": each completion callback sends the next GET), in a JVM of its own per run, to one redis-server that the "
+                + "suite starts with a TLS port beside its plain one (certificates from the test kit's `TlsCertificates`: "
+                + "EC P-256 keys, a throwaway CA that the client trusts through `RedisTls.builder().trustCertificates(ca)`, "
+                + "host name checked). **plain** connects to the same process's plain port, so the two differ only in TLS. "
+                + "Within each repetition the TLS and plain runs of a loop go back to back, alternating which goes first; "
+                + "every **TLS / plain** figure is the median [min-max] of ratios paired within one repetition. CPU ns/GET "
+                + "is the client process's; the server's share of TLS work shows in **server CPU**, and **other CPU** is what "
+                + "the rest of the machine used meanwhile (both in % of one core).");
+        line();
+        line("| loop | N | GETs/s, plain | GETs/s, TLS | TLS / plain GETs/s | CPU ns/GET, plain | CPU ns/GET, TLS "
+                + "| TLS / plain CPU/GET | p99 us, plain / TLS | server CPU, plain / TLS | other CPU, plain / TLS | pairs |");
+        line("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        List<String> refused = new ArrayList<>();
+        List<String> readings = new ArrayList<>();
+        for (String loop : BenchSuite.TLS_LOOPS) {
+            List<String> perN = new ArrayList<>();
+            Double serverTls = null;
+            Double serverPlain = null;
+            for (int n : BenchSuite.TLS_INFLIGHT) {
+                Optional<Results.VariantPoint> tls = variant(r.tls, loop, BenchSuite.TLS_PATTERN, n, BenchSuite.TLS);
+                Optional<Results.VariantPoint> plain = variant(r.tls, loop, BenchSuite.TLS_PATTERN, n, BenchSuite.PLAIN);
+                if (tls.isEmpty()) {
+                    continue;
+                }
+                Results.VariantPoint t = tls.get();
+                if ("unavailable".equals(t.status())) {
+                    if (!refused.contains(loop)) {
+                        refused.add(loop);
+                        line("| " + label(loop) + " | " + join(BenchSuite.TLS_INFLIGHT) + " | _" + GetClients.TLS_NOT_AVAILABLE
+                                + "_ | | | | | | | | | |");
+                    }
+                    continue;
+                }
+                if (!"ok".equals(t.status()) || plain.isEmpty() || !"ok".equals(plain.get().status())) {
+                    Results.VariantPoint bad = "ok".equals(t.status()) && plain.isPresent() ? plain.get() : t;
+                    line("| " + label(loop) + " | " + n + " | " + why(bad.status(), bad.reason()) + " | | | | | | | | | |");
+                    continue;
+                }
+                Results.VariantPoint p = plain.get();
+                line("| " + label(loop) + " | " + n + " | " + opsCell(p) + " | " + opsCell(t) + " | **" + rx(t.opsVsBaseline())
+                        + "** | " + cpuCell(p) + " | " + cpuCell(t) + " | **" + rx(t.cpuVsBaseline()) + "** | "
+                        + String.format(Locale.ROOT, "%.0f / %.0f", p.p99Us(), t.p99Us()) + " | " + pct(p.serverCpuPct())
+                        + " / " + pct(t.serverCpuPct()) + " | " + pct(p.otherCpuPct()) + " / " + pct(t.otherCpuPct()) + " | "
+                        + (t.opsVsBaseline() == null ? 0 : t.opsVsBaseline().pairs()) + " |");
+                if (t.opsVsBaseline() != null && t.cpuVsBaseline() != null) {
+                    perN.add(String.format(Locale.ROOT, "at N=%d %.2fx the GETs/s for %.2fx the client's CPU per GET", n,
+                            t.opsVsBaseline().median(), t.cpuVsBaseline().median()));
+                }
+                serverTls = t.serverCpuPct();
+                serverPlain = p.serverCpuPct();
+            }
+            if (!perN.isEmpty()) {
+                String server = serverTls == null || serverPlain == null ? ""
+                        : String.format(Locale.ROOT, " (redis-server at %.0f%% of a core under TLS, %.0f%% plain, at the largest N)",
+                                serverTls, serverPlain);
+                readings.add(label(loop) + ": TLS gives " + String.join(", ", perN) + " of plain TCP" + server);
+            }
+        }
+        line();
+        for (String loop : refused) {
+            Optional<Results.VariantPoint> t = r.tls.stream().filter(x -> x.client().equals(loop) && "unavailable".equals(x.status()))
+                    .findFirst();
+            line("**" + label(loop).replace("evloop, ", "") + "**: " + GetClients.TLS_NOT_AVAILABLE + ": `RedisClient.connect` "
+                    + "throws IllegalArgumentException for a TLS config" + t.map(x -> refusal(x.reason())).orElse("") + "; not measured.");
+            line();
+        }
+        line("**Reading:** " + disturbance(r.tls)
+                + (readings.isEmpty() ? "no paired TLS/plain figures in this run." : String.join("; ", readings) + "."));
+        line();
+    }
+
+    /** The library's words for the refusal, without the TLS settings it echoes (a temporary CA path). */
+    private static String refusal(String reason) {
+        if (reason == null) {
+            return "";
+        }
+        String words = reason.replace(GetClients.TLS_NOT_AVAILABLE, "").replaceAll("^ \\((.*)\\)$", "$1")
+                .replaceAll("TLS \\(RedisTls\\[[^\\]]*\\]\\) ", "TLS ").replace("|", "\\|");
+        return words.isBlank() ? "" : " (\"" + words + "\")";
+    }
+
+    /**
+     * A warning first in a reading when other work on the machine took a noticeable share of
+     * it during some run; empty otherwise.
+     */
+    private static String disturbance(List<Results.VariantPoint> points) {
+        double worst = points.stream().filter(p -> "ok".equals(p.status()) && p.otherCpuPct() != null)
+                .mapToDouble(Results.VariantPoint::otherCpuPct).max().orElse(0);
+        return worst < DISTURBED_OTHER_CPU_PCT ? "" : String.format(Locale.ROOT,
+                "other work ran on the machine meanwhile (other CPU up to %.0f%% of a core, median of a point), so these "
+                        + "figures are disturbed and say little; ", worst);
+    }
+
+    /** "Produced by" with the run's command, mode, start and commit: the section says where it came from when quoted alone. */
+    private String producedBy() {
+        return "Produced by `" + r.command + "` (" + r.mode + " mode, " + r.startedAt + ", evloop commit "
+                + r.machine.getOrDefault("evloop commit", "unknown") + "), " + repetitionsOf() + " repetitions.";
+    }
+
+    private int repetitionsOf() {
+        int reps = 0;
+        for (Results.VariantRun v : r.overheadRuns) {
+            reps = Math.max(reps, v.rep());
+        }
+        for (Results.VariantRun v : r.tlsRuns) {
+            reps = Math.max(reps, v.rep());
+        }
+        return reps;
+    }
+
+    private Object settingOf(String section, String key) {
+        Object s = r.settings.get(section);
+        Object v = s instanceof Map<?, ?> m ? m.get(key) : null;
+        // Gson reads every number back as a double.
+        return v instanceof Double d && d == Math.rint(d) ? (Object) d.longValue() : v == null ? "?" : v;
+    }
+
+    private static Optional<Results.VariantPoint> variant(List<Results.VariantPoint> points, String client, Pattern pattern,
+                                                          int n, String variant) {
+        return points.stream().filter(p -> p.client().equals(client) && p.pattern().equals(pattern.id) && p.inflight() == n
+                && p.variant().equals(variant)).findFirst();
+    }
+
+    private static String opsCell(Results.VariantPoint p) {
+        return p.opsMax() > p.opsMin() ? num(p.opsMedian()) + " [" + num(p.opsMin()) + "-" + num(p.opsMax()) + "]" : num(p.opsMedian());
+    }
+
+    private static String cpuCell(Results.VariantPoint p) {
+        return p.cpuNsPerOpMax() > p.cpuNsPerOpMin()
+                ? num(p.cpuNsPerOp()) + " [" + num(p.cpuNsPerOpMin()) + "-" + num(p.cpuNsPerOpMax()) + "]" : num(p.cpuNsPerOp());
+    }
+
+    private static String join(List<Integer> values) {
+        return String.join(", ", values.stream().map(String::valueOf).toList());
+    }
+
+    /** The range of the ratios' medians over the points, e.g. "0.99x-1.02x". */
+    private static String span(List<Results.VariantPoint> points,
+                               java.util.function.Function<Results.VariantPoint, Results.Ratio> ratio) {
+        double lo = points.stream().mapToDouble(p -> ratio.apply(p).median()).min().orElse(0);
+        double hi = points.stream().mapToDouble(p -> ratio.apply(p).median()).max().orElse(0);
+        String a = String.format(Locale.ROOT, "%.2fx", lo);
+        String b = String.format(Locale.ROOT, "%.2fx", hi);
+        return a.equals(b) ? a : a + "-" + b;
+    }
+
 
     private void problemsSection() {
         if (r.problems.isEmpty()) {

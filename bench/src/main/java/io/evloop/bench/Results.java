@@ -87,6 +87,28 @@ final class Results {
                      long rssBefore, long rssInFlight) {
     }
 
+    /**
+     * One run of an evloop client in one of two setups that a section compares (overhead:
+     * stall detection "on" at the default threshold or "off"; tls: "tls" or "plain"), one
+     * repetition, in a JVM of its own.
+     */
+    record VariantRun(String client, String pattern, int inflight, String variant, int rep, String status, String reason,
+                      double opsPerSec, double p50Us, double p99Us, double cpuNsPerOp, double clientCpuPct,
+                      Double serverCpuPct, Double otherCpuPct, long ops, long errors) {
+    }
+
+    /**
+     * One client, pattern, N and setup over all repetitions: throughput and CPU per GET with
+     * their min and max, latency and CPU shares as medians, and, on the setup compared with
+     * {@code baseline} (null on the baseline itself), throughput and CPU per GET over the
+     * baseline's, paired within each repetition.
+     */
+    record VariantPoint(String client, String pattern, int inflight, String variant, int reps, String status, String reason,
+                        double opsMin, double opsMedian, double opsMax, double p50Us, double p99Us,
+                        double cpuNsPerOp, double cpuNsPerOpMin, double cpuNsPerOpMax, Double serverCpuPct, Double otherCpuPct,
+                        String baseline, Ratio opsVsBaseline, Ratio cpuVsBaseline) {
+    }
+
     String mode;
     String command;
     String startedAt;
@@ -103,6 +125,12 @@ final class Results {
     List<DagSuspendedRow> dagSuspended = new ArrayList<>();
     List<DagHotKeyRow> dagHotKeys = new ArrayList<>();
     List<MemoryRow> memory = new ArrayList<>();
+    /** The cost of stall detection: each loop with it on and off. */
+    List<VariantRun> overheadRuns = new ArrayList<>();
+    List<VariantPoint> overhead = new ArrayList<>();
+    /** TLS against plain TCP, on every loop that speaks TLS. */
+    List<VariantRun> tlsRuns = new ArrayList<>();
+    List<VariantPoint> tls = new ArrayList<>();
     /** Whatever went wrong while running (a client that failed, a chart that could not be drawn). */
     List<String> problems = new ArrayList<>();
 }
