@@ -54,6 +54,10 @@ extern "C" {
 #define EVL_REDIS_ERR_PROTOCOL 4 /* the server sent bytes that are not a valid RESP2 reply */
 #define EVL_REDIS_ERR_OOM      5 /* an allocation failed */
 #define EVL_REDIS_ERR_TIMEOUT  6 /* hiredis's own timeouts; the shim sets none */
+#define EVL_REDIS_ERR_TLS      7 /* TLS failed (evl_redis_connect_tls()): the handshake (a
+                                    certificate not trusted, expired or for another host, a
+                                    server without TLS, a client certificate refused...) or
+                                    the TLS layer later; the message says which */
 
 /* Flags of evl_redis_send(). */
 #define EVL_SEND_ENCODED 1 /* the caller's encoder guarantees the framing; see evl_redis_send() */
@@ -69,6 +73,9 @@ extern "C" {
 typedef struct evl_loop_s evl_loop_t;
 typedef struct evl_timer_s evl_timer_t;
 typedef struct evl_redis_s evl_redis_t;
+/* The TLS layer's operations and contexts: include/evloop-tls.h, libevloop-tls. */
+struct evl_tls_ops_s;
+struct evl_tls_context_s;
 
 /*
  * The one upcall of a loop. Called on the loop thread only. It must not unwind
@@ -229,6 +236,28 @@ EVL_EXPORT int evl_redis_connect_tcp(evl_loop_t *loop, int64_t token, const char
  * for a socket address returns UV_ENAMETOOLONG. */
 EVL_EXPORT int evl_redis_connect_unix(evl_loop_t *loop, int64_t token, const char *path,
                                       evl_redis_t **out);
+
+/*
+ * Connects to ip:port over TLS, as evl_redis_connect_tcp() does over plain TCP (same
+ * arguments, results and events), through the TLS layer of libevloop-tls (evloop-tls.h),
+ * which this library does not link: `ops` is what that library's evl_tls_ops() returned
+ * and `context` one of its contexts (what the server is checked against, the client's
+ * certificate), which the connection holds a reference on, so the caller may free it at
+ * once. server_name is the name the certificate must carry (with EVL_TLS_VERIFY_NAME in
+ * flags) and, unless it is an IP literal, the SNI name.
+ *   libevloop still reads and writes the socket itself; the TLS layer only encrypts and
+ *   decrypts. The handshake runs on the loop after the TCP connect: EVL_EVENT_REDIS_CONNECTED
+ *   comes once it has completed, and a failed handshake is EVL_EVENT_REDIS_CLOSED with
+ *   EVL_REDIS_ERR_TLS and what went wrong ("TLS handshake with redis.example failed: the
+ *   server's certificate has expired"). Commands sent before CONNECTED wait in the output
+ *   buffer until the handshake is done; they are never sent in clear.
+ *   EVL_EINVAL also for a NULL ops or context, an ops table of another version
+ *   (EVL_TLS_ABI), a server name the TLS layer refuses, or unknown flags.
+ */
+EVL_EXPORT int evl_redis_connect_tls(evl_loop_t *loop, int64_t token, const char *ip, int port,
+                                     const struct evl_tls_ops_s *ops,
+                                     struct evl_tls_context_s *context, const char *server_name,
+                                     int32_t flags, evl_redis_t **out);
 
 /*
  * Sends count commands: command i is buf[ends[i - 1] .. ends[i]) with ends[-1] taken as 0,

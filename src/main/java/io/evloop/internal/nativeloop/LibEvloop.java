@@ -29,6 +29,7 @@ public interface LibEvloop {
     int EVL_REDIS_ERR_PROTOCOL = 4;
     int EVL_REDIS_ERR_OOM = 5;
     int EVL_REDIS_ERR_TIMEOUT = 6;
+    int EVL_REDIS_ERR_TLS = 7;
 
     int EVL_SEND_ENCODED = 1;
 
@@ -70,6 +71,13 @@ public interface LibEvloop {
     int evl_redis_connect_tcp(Pointer loop, long token, String ip, int port, PointerByReference out);
 
     int evl_redis_connect_unix(Pointer loop, long token, String path, PointerByReference out);
+
+    /**
+     * {@code ops} and {@code context}: from the TLS layer ({@link LibEvloopTls#evl_tls_ops()},
+     * {@link NativeTlsContext}), passed through: this library does not link that one.
+     */
+    int evl_redis_connect_tls(Pointer loop, long token, String ip, int port, Pointer ops, Pointer context,
+            String serverName, int flags, PointerByReference out);
 
     /**
      * {@code buf}: the commands' bytes from its position to its limit. A heap buffer is copied
