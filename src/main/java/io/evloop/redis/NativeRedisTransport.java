@@ -1,8 +1,10 @@
 package io.evloop.redis;
 
 import io.evloop.internal.nativeloop.LibEvloop;
+import io.evloop.internal.nativeloop.LibEvloopTls;
 import io.evloop.internal.nativeloop.NativeLibraryLoader;
 import io.evloop.internal.nativeloop.NativeEventLoop;
+import io.evloop.internal.nativeloop.NativeTlsContext;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -11,6 +13,8 @@ import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
 import jnr.ffi.Pointer;
 import jnr.ffi.byref.PointerByReference;
 
@@ -25,8 +29,39 @@ import jnr.ffi.byref.PointerByReference;
  * {@code EVL_EVENT_REDIS_DATA} per batch that the loop read; {@link ReplyRecords} reads them in
  * place during that upcall. Events arrive through {@link NativeEventLoop}'s registry, keyed by
  * this transport's token.
+ *
+ * <p>Over TLS ({@link RedisTls}) the shim still reads and writes the socket; the TLS layer,
+ * {@code libevloop-tls} with the system's OpenSSL, encrypts and decrypts. It trusts exactly
+ * the certificates {@link TlsMaterial} resolves, the JVM's trust store by default, so both
+ * loops accept the same servers; a refused handshake closes the connection with OpenSSL's
+ * reason as an {@link SSLHandshakeException}.
  */
 final class NativeRedisTransport implements RedisTransport, NativeEventLoop.NativeIoHandler {
+
+    /** What a TLS connection needs: the context shared by the client's connections, and the name check. */
+    record Tls(NativeTlsContext context, String serverName, boolean verifyHostName) {
+    }
+
+    /**
+     * The native TLS setup of a client, once per client and off the loop (it parses the trusted
+     * certificates): null without TLS.
+     *
+     * @throws IllegalArgumentException when the TLS layer cannot load (no OpenSSL), naming what
+     *     to install, or when the material is refused, saying why
+     */
+    static Tls tlsFor(RedisTls tls) {
+        if (tls == null) {
+            return null;
+        }
+        TlsMaterial material = TlsMaterial.resolve(tls);
+        try {
+            NativeTlsContext context = NativeTlsContext.create(material.trustedCertificatesPem(),
+                    material.clientCertificateChainPem(), material.clientPrivateKeyPem(), tls.protocols());
+            return new Tls(context, tls.serverName(), tls.verifyHostName());
+        } catch (UnsatisfiedLinkError e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+    }
 
     private final NativeEventLoop loop;
     private final LibEvloop lib;
@@ -34,6 +69,7 @@ final class NativeRedisTransport implements RedisTransport, NativeEventLoop.Nati
     private final int keepAliveSeconds; // 0: none
     private final ReplyRecords records = new ReplyRecords();
     private final ByteBuffer recordsAddress = ByteBuffer.allocateDirect(8).order(ByteOrder.nativeOrder());
+    private final Tls tls; // null: plain TCP
     private Listener listener;
     private SocketAddress address;
     private Pointer conn;
@@ -43,10 +79,15 @@ final class NativeRedisTransport implements RedisTransport, NativeEventLoop.Nati
     private boolean closed;
 
     NativeRedisTransport(NativeEventLoop loop, long maxReplyBytes, int keepAliveSeconds) {
+        this(loop, maxReplyBytes, keepAliveSeconds, null);
+    }
+
+    NativeRedisTransport(NativeEventLoop loop, long maxReplyBytes, int keepAliveSeconds, Tls tls) {
         this.loop = loop;
         this.lib = NativeLibraryLoader.library();
         this.maxReplyBytes = maxReplyBytes;
         this.keepAliveSeconds = keepAliveSeconds;
+        this.tls = tls;
     }
 
     @Override
@@ -59,7 +100,18 @@ final class NativeRedisTransport implements RedisTransport, NativeEventLoop.Nati
             PointerByReference out = new PointerByReference();
             int rc;
             String target;
-            if (address instanceof UnixDomainSocketAddress unix) {
+            if (tls != null) {
+                if (!(address instanceof InetSocketAddress inet) || inet.getAddress() == null) {
+                    throw new IllegalArgumentException("TLS needs a resolved TCP address, not " + address);
+                }
+                // The name the certificate must carry: the one configured, else the host as the
+                // client was given it (resolved from it, so no reverse lookup), as the Java loop.
+                String name = tls.serverName() != null ? tls.serverName() : inet.getHostString();
+                target = "evl_redis_connect_tls";
+                rc = lib.evl_redis_connect_tls(loop.nativeLoop(), token, inet.getAddress().getHostAddress(), inet.getPort(),
+                        tls.context().ops(), tls.context().pointer(), name,
+                        tls.verifyHostName() ? LibEvloopTls.EVL_TLS_VERIFY_NAME : 0, out);
+            } else if (address instanceof UnixDomainSocketAddress unix) {
                 target = "evl_redis_connect_unix";
                 rc = lib.evl_redis_connect_unix(loop.nativeLoop(), token, unix.getPath().toString(), out);
             } else if (address instanceof InetSocketAddress inet && inet.getAddress() != null) {
@@ -139,6 +191,7 @@ final class NativeRedisTransport implements RedisTransport, NativeEventLoop.Nati
             case LibEvloop.EVL_REDIS_ERR_PROTOCOL -> new RedisProtocolException(message);
             case LibEvloop.EVL_REDIS_ERR_EOF -> new EOFException(message);
             case LibEvloop.EVL_REDIS_ERR_IO -> connected ? new IOException(message) : new ConnectException(message);
+            case LibEvloop.EVL_REDIS_ERR_TLS -> connected ? new SSLException(message) : new SSLHandshakeException(message);
             default -> new IOException(message);
         };
     }

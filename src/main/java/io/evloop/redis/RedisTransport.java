@@ -22,19 +22,25 @@ interface RedisTransport {
      * New transports for connections on {@code loop}: the one place that knows which
      * transport goes with which loop.
      *
-     * @throws IllegalArgumentException if the loop is not one of {@link io.evloop.EventLoops}'
+     * @throws IllegalArgumentException if the loop is not one of {@link io.evloop.EventLoops}', or
+     *     TLS is asked for and the loop cannot provide it (the native loop without OpenSSL: the
+     *     message says what to install), or the TLS material is refused
      */
     static Supplier<RedisTransport> factory(EventLoop loop, RedisConfig config) {
-        if (config.tls() != null) {
-            throw new IllegalArgumentException("TLS (" + config.tls() + ") is not available on the "
-                    + loop.implementation() + " loop in this version; connect without TLS");
-        }
         int keepAliveSeconds = (int) config.tcpKeepAlive().getSeconds();
         if (loop instanceof JavaEventLoop java) {
+            if (config.tls() != null) {
+                throw new IllegalArgumentException("TLS (" + config.tls() + ") is not available on the "
+                        + loop.implementation() + " loop in this version; connect without TLS");
+            }
             return () -> new JavaRedisTransport(java, config.maxReplyBytes(), keepAliveSeconds);
         }
         if (loop instanceof NativeEventLoop nativeLoop) {
-            return () -> new NativeRedisTransport(nativeLoop, config.maxReplyBytes(), keepAliveSeconds);
+            // TLS is set up here, once per client and on the caller's thread: loading the TLS
+            // layer and parsing the trusted certificates never stall the loop. Without OpenSSL
+            // this throws, naming what to install.
+            NativeRedisTransport.Tls tls = NativeRedisTransport.tlsFor(config.tls());
+            return () -> new NativeRedisTransport(nativeLoop, config.maxReplyBytes(), keepAliveSeconds, tls);
         }
         throw new IllegalArgumentException("a Redis client runs on a loop from io.evloop.EventLoops, not on "
                 + loop.getClass().getName());
