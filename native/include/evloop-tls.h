@@ -59,6 +59,19 @@ extern "C" {
 #define EVL_TLS_FAILED (-1) /* the session is dead: error() says why */
 #define EVL_TLS_CLOSED (-2) /* read: the server ended TLS (close_notify) */
 
+/* Why a session failed (reason()), for a caller that words its own message; error() has
+ * OpenSSL's details. */
+#define EVL_TLS_R_NONE          0   /* it has not failed */
+#define EVL_TLS_R_OTHER         1   /* anything else */
+#define EVL_TLS_R_UNTRUSTED     2   /* no trusted CA issued the server's certificate, or its chain is bad */
+#define EVL_TLS_R_EXPIRED       3   /* the server's certificate has expired */
+#define EVL_TLS_R_NOT_YET_VALID 4   /* the server's certificate is not valid yet */
+#define EVL_TLS_R_NAME_MISMATCH 5   /* the certificate names neither the host nor the address asked for */
+#define EVL_TLS_R_NOT_TLS       6   /* the server answered without TLS, or closed without answering */
+#define EVL_TLS_R_CLOSED        7   /* the server closed the connection in the middle of the handshake */
+#define EVL_TLS_R_ALERT         256 /* + the alert the server sent (RFC 8446, 6), e.g. 256 + 116,
+                                       certificate_required: the server refused something */
+
 /* Error codes of evl_tls_context_new(). */
 #define EVL_TLS_EINVAL (-1) /* bad arguments or unreadable material: the message says which */
 #define EVL_TLS_ENOMEM (-2)
@@ -110,6 +123,19 @@ typedef struct evl_tls_ops_s {
 
   /* The negotiated protocol, "TLSv1.3" or "TLSv1.2" (after the handshake), for diagnostics. */
   const char *(*protocol)(const evl_tls_session_t *s);
+
+  /* Why the session failed: EVL_TLS_R_*; EVL_TLS_R_NONE while it has not. */
+  int32_t (*reason)(const evl_tls_session_t *s);
+
+  /* What the server has sent so far: 0 nothing, 1 TLS records, -1 something that is not TLS.
+   * A handshake that waits for a server that has sent nothing waits for a server that may not
+   * speak TLS at all. */
+  int32_t (*answered)(const evl_tls_session_t *s);
+
+  /* The server closed the connection during the handshake: the session fails, with
+   * EVL_TLS_R_NOT_TLS if the server never answered in TLS, else EVL_TLS_R_CLOSED. Returns
+   * EVL_TLS_FAILED (EVL_TLS_DONE, changing nothing, after the handshake). */
+  int (*closed)(evl_tls_session_t *s);
 
   void (*session_free)(evl_tls_session_t *s);
 } evl_tls_ops_t;

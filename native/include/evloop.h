@@ -59,6 +59,12 @@ extern "C" {
                                     server without TLS, a client certificate refused...) or
                                     the TLS layer later; the message says which */
 
+/* How far a TLS connection's handshake got (evl_redis_tls_progress()). */
+#define EVL_REDIS_TLS_NONE    0 /* not TLS, or the TCP connect has not completed */
+#define EVL_REDIS_TLS_SILENT  1 /* handshaking; the server has not answered in TLS (yet) */
+#define EVL_REDIS_TLS_TALKING 2 /* handshaking; the server answers in TLS */
+#define EVL_REDIS_TLS_UP      3 /* the handshake is done */
+
 /* Flags of evl_redis_send(). */
 #define EVL_SEND_ENCODED 1 /* the caller's encoder guarantees the framing; see evl_redis_send() */
 
@@ -310,6 +316,15 @@ EVL_EXPORT int32_t evl_redis_replies(evl_redis_t *c, const uint8_t **data);
  * the connection and stays valid until evl_redis_close(). */
 EVL_EXPORT int evl_redis_error_kind(const evl_redis_t *c);
 EVL_EXPORT const char *evl_redis_error(const evl_redis_t *c);
+
+/* Why TLS failed on a connection that ended with EVL_REDIS_ERR_TLS: an EVL_TLS_R_* code of
+ * evloop-tls.h (EVL_TLS_R_UNTRUSTED, EVL_TLS_R_ALERT + 116...), for a caller that words its own
+ * message; 0 for any other end, or while it has not ended. */
+EVL_EXPORT int32_t evl_redis_tls_reason(const evl_redis_t *c);
+
+/* How far the handshake of a TLS connection got: EVL_REDIS_TLS_*; for instance, when a connect
+ * times out, whether the server answered in TLS at all. */
+EVL_EXPORT int32_t evl_redis_tls_progress(const evl_redis_t *c);
 
 /* Closes the connection at once (commands not yet answered are dropped) and releases the
  * handle; its memory is freed once libuv is done with it. No event for it follows. Returns

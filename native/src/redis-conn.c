@@ -89,6 +89,7 @@ static void evl__redis_on_connect(const redisAsyncContext *ac, int status) {
   if (status == REDIS_OK) {
     /* Over TLS the connection is up only once the handshake is done: it starts in the half
      * hiredis calls next (redis-tls.c). */
+    c->tcp_up = 1;
     if (c->tls == NULL) {
       c->connected = 1;
       c->report_connected = 1;

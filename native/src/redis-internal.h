@@ -85,6 +85,8 @@ struct evl_redis_s {
   int tls_reads;         /* socket reads in the current read event */
   int tls_last_full;     /* the last socket read filled its buffer: more may wait */
   int tls_end;           /* an end found after bytes handed on first: EVL__RECV_* */
+  int tcp_up;            /* hiredis said the TCP connection is up (over TLS, before the handshake) */
+  int32_t tls_reason;    /* EVL_TLS_R_* when the recorded error is the TLS layer's */
   int recv_errno;        /* the socket error of an EVL__RECV_ERRNO */
 };
 

@@ -49,8 +49,7 @@ static const char *evl__redis_refusal(const evl_redis_t *c, const char *buf, siz
   unsigned char first = (unsigned char) buf[valid];
 
   if (c->tls == NULL && c->scan.offset == 0 && valid == 0 && (first == 0x15 || first == 0x16))
-    return "the server answered with TLS, not RESP: it expects TLS on this port; connect to it "
-           "with TLS (rediss://)";
+    return "the server answered with TLS, not RESP: is it a TLS port? use rediss://";
   return c->scan.error;
 }
 

@@ -54,8 +54,8 @@ int evl__tls_attach(evl_redis_t *c, const evl_tls_ops_t *ops, evl_tls_context_t 
   /* A table of another version would be called with the wrong layout. */
   if (ops->abi != EVL_TLS_ABI || ops->size < sizeof(evl_tls_ops_t) || ops->session_new == NULL ||
       ops->feed == NULL || ops->handshake == NULL || ops->read == NULL || ops->write == NULL ||
-      ops->take == NULL || ops->pending == NULL || ops->error == NULL ||
-      ops->session_free == NULL)
+      ops->take == NULL || ops->pending == NULL || ops->error == NULL || ops->reason == NULL ||
+      ops->answered == NULL || ops->closed == NULL || ops->session_free == NULL)
     return EVL_EINVAL;
   if ((flags & ~EVL_TLS_VERIFY_NAME) != 0)
     return EVL_EINVAL;
@@ -78,9 +78,23 @@ void evl__tls_detach(evl_redis_t *c) {
   c->tls_backlog_off = 0;
 }
 
-/* The session's last failure, as the connection's error. */
+/* The session's last failure, as the connection's error, with its reason when it is the first. */
 static void evl__tls_fail(evl_redis_t *c) {
+  if (c->error_kind == EVL_REDIS_ERR_NONE)
+    c->tls_reason = c->tls_ops->reason(c->tls);
   evl__redis_fail(c, EVL_REDIS_ERR_TLS, c->tls_ops->error(c->tls));
+}
+
+int32_t evl_redis_tls_reason(const evl_redis_t *c) {
+  return c != NULL && c->error_kind == EVL_REDIS_ERR_TLS ? c->tls_reason : EVL_TLS_R_NONE;
+}
+
+int32_t evl_redis_tls_progress(const evl_redis_t *c) {
+  if (c == NULL || c->tls == NULL || !c->tcp_up)
+    return EVL_REDIS_TLS_NONE;
+  if (c->connected)
+    return EVL_REDIS_TLS_UP;
+  return c->tls_ops->answered(c->tls) == 1 ? EVL_REDIS_TLS_TALKING : EVL_REDIS_TLS_SILENT;
 }
 
 /* Sends from p as much as the socket takes: the count, or -1 with errno on a socket error. */
@@ -309,9 +323,9 @@ ssize_t evl__tls_recv(evl_redis_t *c, char *buf, size_t cap, int *more) {
     if (n == 0) {
       if (c->connected)
         return EVL__RECV_EOF;
-      evl__redis_fail(c, EVL_REDIS_ERR_TLS,
-                      "TLS handshake failed: the server closed the connection (does it speak TLS "
-                      "on this port, and accept this client's protocol versions?)");
+      /* The session words it: it knows whether the server ever answered in TLS. */
+      c->tls_ops->closed(c->tls);
+      evl__tls_fail(c);
       return EVL__RECV_FAILED;
     }
     c->tls_reads++;

@@ -23,6 +23,7 @@ static int connected_cb_called;
 static int data_cb_called;
 static int closed_cb_called;
 static int closed_kind;
+static int closed_reason;
 static char closed_error[512];
 static void (*on_connected)(void);
 static void (*on_data)(void);
@@ -38,6 +39,7 @@ static void reset(evl_tls_context_t *ctx, const char *name, int32_t flags, int t
   data_cb_called = 0;
   closed_cb_called = 0;
   closed_kind = EVL_REDIS_ERR_NONE;
+  closed_reason = -1;
   closed_error[0] = '\0';
   on_connected = connected;
   on_data = data;
@@ -70,6 +72,7 @@ static void on_event(int32_t event, int64_t arg) {
     ASSERT_EQ(closed_cb_called, 0);
     closed_cb_called++;
     closed_kind = evl_redis_error_kind(conn);
+    closed_reason = evl_redis_tls_reason(conn);
     snprintf(closed_error, sizeof(closed_error), "%s", evl_redis_error(conn));
     close_and_finish();
     break;
@@ -119,12 +122,15 @@ static evl_test_bytes_t expected;
 
 static void round_trip_start(void) {
   connect_tls();
+  ASSERT_EQ(evl_redis_tls_progress(conn), EVL_REDIS_TLS_NONE); /* not even TCP yet */
   /* Before the handshake: it waits in the output buffer, and is never sent in clear. */
   EVL_TEST_CMD(&batch, "PING");
   evl_test_batch_send(conn, &batch);
 }
 
 static void round_trip_connected(void) {
+  ASSERT_EQ(evl_redis_tls_progress(conn), EVL_REDIS_TLS_UP);
+  ASSERT_EQ(evl_redis_tls_reason(conn), EVL_TLS_R_NONE);
   char head[64];
   int n = snprintf(head, sizeof(head), "*3\r\n$3\r\nSET\r\n$7\r\ntls:big\r\n$%d\r\n", BIG);
   size_t len = (size_t) n + BIG + 2;
@@ -198,13 +204,14 @@ TEST_IMPL(tls_round_trip) {
 
 /* ---- refusals: CLOSED with EVL_REDIS_ERR_TLS and why, never CONNECTED ---- */
 
-static void refused(evl_tls_context_t *ctx, const char *name, int32_t flags, int to_port,
-                    const char *why) {
+static void refused_for(evl_tls_context_t *ctx, const char *name, int32_t flags, int to_port,
+                        int32_t reason, const char *why) {
   reset(ctx, name, flags, to_port, ignore, ignore);
   evl_test_run(connect_tls, on_event, 10000);
   ASSERT_EQ(connected_cb_called, 0);
   ASSERT_EQ(closed_cb_called, 1);
   ASSERT_EQ(closed_kind, EVL_REDIS_ERR_TLS);
+  ASSERT_EQ(closed_reason, reason);
   assert_contains(closed_error, why);
   fprintf(stderr, "  refused: %s\n", closed_error);
 }
@@ -213,12 +220,12 @@ TEST_IMPL(tls_certificate_refused) {
   evl_tls_context_t *other = evl_test_tls_context("other-ca.pem", NULL, EVL_TLS_V1_2, EVL_TLS_V1_3);
   evl_tls_context_t *ctx = evl_test_tls_context("ca.pem", NULL, EVL_TLS_V1_2, EVL_TLS_V1_3);
 
-  refused(other, "localhost", EVL_TLS_VERIFY_NAME, server.tls_port,
+  refused_for(other, "localhost", EVL_TLS_VERIFY_NAME, server.tls_port, EVL_TLS_R_UNTRUSTED,
           "TLS handshake with localhost failed: the server's certificate is not trusted");
-  refused(other, "localhost", 0, server.tls_port, "not trusted");
-  refused(ctx, "elsewhere.example", EVL_TLS_VERIFY_NAME, server.tls_port,
+  refused_for(other, "localhost", 0, server.tls_port, EVL_TLS_R_UNTRUSTED, "not trusted");
+  refused_for(ctx, "elsewhere.example", EVL_TLS_VERIFY_NAME, server.tls_port, EVL_TLS_R_NAME_MISMATCH,
           "the server's certificate does not name elsewhere.example");
-  refused(ctx, "127.0.0.2", EVL_TLS_VERIFY_NAME, server.tls_port,
+  refused_for(ctx, "127.0.0.2", EVL_TLS_VERIFY_NAME, server.tls_port, EVL_TLS_R_NAME_MISMATCH,
           "does not name the address 127.0.0.2");
 
   /* The name check off: the certificate is still checked, its names are not. */
@@ -260,10 +267,13 @@ TEST_IMPL(tls_client_certificate) {
   ASSERT_EQ(closed_cb_called, 1);
   ASSERT_EQ(closed_kind, EVL_REDIS_ERR_TLS);
   assert_contains(closed_error, "the server requires a client certificate");
+  ASSERT_EQ(closed_reason, EVL_TLS_R_ALERT + 116); /* certificate_required */
   fprintf(stderr, "  refused (TLS 1.3, CONNECTED %d): %s\n", connected_cb_called, closed_error);
 
   /* TLS 1.2: within the handshake. */
-  refused(none12, "localhost", EVL_TLS_VERIFY_NAME, mtls.tls_port, "the server refused the handshake");
+  /* handshake_failure (40) */
+  refused_for(none12, "localhost", EVL_TLS_VERIFY_NAME, mtls.tls_port, EVL_TLS_R_ALERT + 40,
+              "the server refused the handshake");
 
   reset(client, "localhost", EVL_TLS_VERIFY_NAME, mtls.tls_port, ping_connected, pong_data);
   evl_test_run(connect_tls, on_event, 10000);
@@ -286,7 +296,7 @@ TEST_IMPL(tls_to_a_plain_port) {
 
   memset(&fake, 0, sizeof(fake));
   evl_test_fake_start(&fake, answer, sizeof(answer) - 1);
-  refused(ctx, "localhost", EVL_TLS_VERIFY_NAME, fake.port,
+  refused_for(ctx, "localhost", EVL_TLS_VERIFY_NAME, fake.port, EVL_TLS_R_NOT_TLS,
           "the server does not speak TLS on this port (it answered \"-ERR unknown command");
   evl_test_fake_stop(&fake);
 
@@ -294,20 +304,24 @@ TEST_IMPL(tls_to_a_plain_port) {
   memset(&fake, 0, sizeof(fake));
   fake.hangup = 1;
   evl_test_fake_start(&fake, "", 0);
-  refused(ctx, "localhost", EVL_TLS_VERIFY_NAME, fake.port,
-          "TLS handshake failed: the server closed the connection");
+  refused_for(ctx, "localhost", EVL_TLS_VERIFY_NAME, fake.port, EVL_TLS_R_NOT_TLS,
+          "TLS handshake with localhost failed: the server closed the connection without answering in TLS");
   evl_test_fake_stop(&fake);
   evl_tls_context_free(ctx);
 }
 
 static void plain_start(void) {
   ASSERT_OK(evl_redis_connect_tcp(evl_test_loop, 11, "127.0.0.1", server.tls_port, &conn));
+  ASSERT_EQ(evl_redis_tls_progress(conn), EVL_REDIS_TLS_NONE);
+  ASSERT_EQ(evl_redis_tls_progress(NULL), EVL_REDIS_TLS_NONE);
+  ASSERT_EQ(evl_redis_tls_reason(NULL), EVL_TLS_R_NONE);
 }
 
 TEST_IMPL(plain_to_a_tls_port) {
   reset(NULL, NULL, 0, server.tls_port, ping_connected, ignore);
   evl_test_run(plain_start, on_event, 10000);
   ASSERT_EQ(closed_cb_called, 1);
+  ASSERT_EQ(closed_reason, EVL_TLS_R_NONE);
   fprintf(stderr, "  plain TCP to the TLS port: kind %d, %s\n", closed_kind, closed_error);
   /* A TLS server answers the command with an alert, or just hangs up. */
   if (closed_kind == EVL_REDIS_ERR_PROTOCOL)
@@ -323,6 +337,8 @@ static evl_timer_t *close_timer;
 static void close_mid_handshake_event(int32_t event, int64_t arg) {
   ASSERT_EQ(event, EVL_EVENT_TIMER); /* no Redis event at all */
   ASSERT_EQ(arg, 5);
+  /* Connected over TCP, the ClientHello sent, nothing back: what a timed-out connect reports. */
+  ASSERT_EQ(evl_redis_tls_progress(conn), EVL_REDIS_TLS_SILENT);
   ASSERT_OK(evl_redis_close(conn));
   conn = NULL;
   ASSERT_OK(evl_timer_close(close_timer));

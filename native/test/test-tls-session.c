@@ -14,6 +14,7 @@
 
 static const evl_tls_ops_t *ops;
 static char sni[256]; /* the name the last server saw in SNI; "" for none */
+static int32_t last_reason; /* of the last attempt() */
 
 typedef struct {
   SSL_CTX *ctx;
@@ -129,6 +130,7 @@ static int attempt(const char *server_cert, int require_client, const char *clie
   server_start(&s, server_cert, require_client, TLS1_2_VERSION, TLS1_3_VERSION);
   rc = handshake(c, &s, 16 * 1024);
   snprintf(what, what_size, "%s", rc == EVL_TLS_DONE ? ops->protocol(c) : ops->error(c));
+  last_reason = ops->reason(c);
   ops->session_free(c);
   evl_tls_context_free(ctx);
   server_stop(&s);
@@ -254,18 +256,22 @@ TEST_IMPL(certificate_refused) {
   ASSERT_EQ(attempt("untrusted", 0, NULL, "localhost", EVL_TLS_VERIFY_NAME, what, sizeof(what)),
             EVL_TLS_FAILED);
   assert_contains(what, "TLS handshake with localhost failed: the server's certificate is not trusted");
+  ASSERT_EQ(last_reason, EVL_TLS_R_UNTRUSTED);
 
   ASSERT_EQ(attempt("expired", 0, NULL, "localhost", EVL_TLS_VERIFY_NAME, what, sizeof(what)),
             EVL_TLS_FAILED);
   assert_contains(what, "the server's certificate has expired");
+  ASSERT_EQ(last_reason, EVL_TLS_R_EXPIRED);
 
   ASSERT_EQ(attempt("wrong-name", 0, NULL, "localhost", EVL_TLS_VERIFY_NAME, what, sizeof(what)),
             EVL_TLS_FAILED);
   assert_contains(what, "the server's certificate does not name localhost");
+  ASSERT_EQ(last_reason, EVL_TLS_R_NAME_MISMATCH);
 
   ASSERT_EQ(attempt("server", 0, NULL, "127.0.0.2", EVL_TLS_VERIFY_NAME, what, sizeof(what)),
             EVL_TLS_FAILED);
   assert_contains(what, "does not name the address 127.0.0.2");
+  ASSERT_EQ(last_reason, EVL_TLS_R_NAME_MISMATCH);
   ASSERT_STR_EQ(sni, ""); /* no SNI for an address */
 
   /* Trust is never relaxed by turning off the name check: only the name goes unchecked. */
@@ -296,10 +302,31 @@ TEST_IMPL(server_without_tls) {
 
   ASSERT_EQ(ops->handshake(c), EVL_TLS_AGAIN);
   ASSERT_GT(ops->take(c, buf, sizeof(buf)), 0); /* the ClientHello */
+  ASSERT_EQ(ops->answered(c), 0);
+  ASSERT_EQ(ops->reason(c), EVL_TLS_R_NONE);
   ASSERT_OK(ops->feed(c, answer, sizeof(answer) - 1));
+  ASSERT_EQ(ops->answered(c), -1);
   ASSERT_EQ(ops->handshake(c), EVL_TLS_FAILED);
+  ASSERT_EQ(ops->reason(c), EVL_TLS_R_NOT_TLS);
   assert_contains(ops->error(c), "TLS handshake with localhost failed: the server does not speak TLS "
                                  "on this port (it answered \"-ERR unknown command '\\x16\\x03");
+  ops->session_free(c);
+
+  /* One that hangs up without a word, and one that hangs up in the middle of its answer. */
+  c = session(ctx, "localhost", EVL_TLS_VERIFY_NAME);
+  ASSERT_EQ(ops->handshake(c), EVL_TLS_AGAIN);
+  ASSERT_EQ(ops->closed(c), EVL_TLS_FAILED);
+  ASSERT_EQ(ops->reason(c), EVL_TLS_R_NOT_TLS);
+  assert_contains(ops->error(c), "closed the connection without answering in TLS");
+  ops->session_free(c);
+  c = session(ctx, "localhost", EVL_TLS_VERIFY_NAME);
+  ASSERT_EQ(ops->handshake(c), EVL_TLS_AGAIN);
+  ASSERT_OK(ops->feed(c, "\x16\x03\x03\x00\x40", 5)); /* a record header, then nothing */
+  ASSERT_EQ(ops->answered(c), 1);
+  ASSERT_EQ(ops->handshake(c), EVL_TLS_AGAIN);
+  ASSERT_EQ(ops->closed(c), EVL_TLS_FAILED);
+  ASSERT_EQ(ops->reason(c), EVL_TLS_R_CLOSED);
+  assert_contains(ops->error(c), "in the middle of the handshake");
   ops->session_free(c);
   evl_tls_context_free(ctx);
 }
@@ -321,6 +348,8 @@ TEST_IMPL(client_certificate) {
   ASSERT_EQ(rc, EVL_TLS_DONE);
   n = ops->read(c, buf, sizeof(buf));
   ASSERT_EQ(n, EVL_TLS_FAILED);
+  ASSERT_EQ(ops->reason(c), EVL_TLS_R_ALERT + 116);
+  ASSERT_EQ(ops->closed(c), EVL_TLS_DONE); /* after the handshake: nothing changes */
   assert_contains(ops->error(c), "TLS connection to localhost failed: the server requires a client certificate");
   ops->session_free(c);
   evl_tls_context_free(ctx);
@@ -350,6 +379,7 @@ TEST_IMPL(no_common_version) {
   server_start(&s, "server", 0, TLS1_3_VERSION, TLS1_3_VERSION);
   ASSERT_EQ(handshake(c, &s, 16 * 1024), EVL_TLS_FAILED);
   assert_contains(ops->error(c), "protocol version");
+  ASSERT_EQ(ops->reason(c), EVL_TLS_R_ALERT + 70);
   ops->session_free(c);
   evl_tls_context_free(ctx);
   server_stop(&s);

@@ -44,6 +44,7 @@ struct evl_tls_session_s {
   unsigned char first[EVL_TLS_FIRST_BYTES];
   size_t first_len;
   int established;
+  int32_t reason;  /* EVL_TLS_R_* of the failure */
   char error[400]; /* the messages name the server by its first 100 bytes */
 };
 
@@ -115,25 +116,25 @@ static const char *evl_tls_alert_meaning(int alert) {
   }
 }
 
-/* What a failed verification means, for the results a misconfiguration causes. */
-static void evl_tls_describe_verify(evl_tls_session_t *s, long result, char *buf, size_t size) {
+/* What a failed verification means, for the results a misconfiguration causes; its reason. */
+static int32_t evl_tls_describe_verify(evl_tls_session_t *s, long result, char *buf, size_t size) {
   switch (result) {
   case X509_V_ERR_HOSTNAME_MISMATCH:
     snprintf(buf, size, "the server's certificate does not name %.100s", s->name);
-    break;
+    return EVL_TLS_R_NAME_MISMATCH;
   case X509_V_ERR_IP_ADDRESS_MISMATCH:
     snprintf(buf, size, "the server's certificate does not name the address %.100s", s->name);
-    break;
+    return EVL_TLS_R_NAME_MISMATCH;
   case X509_V_ERR_CERT_HAS_EXPIRED:
     snprintf(buf, size, "the server's certificate has expired");
-    break;
+    return EVL_TLS_R_EXPIRED;
   case X509_V_ERR_CERT_NOT_YET_VALID:
     snprintf(buf, size, "the server's certificate is not valid yet");
-    break;
+    return EVL_TLS_R_NOT_YET_VALID;
   default:
     snprintf(buf, size, "the server's certificate is not trusted: %s",
              X509_verify_cert_error_string(result));
-    break;
+    return EVL_TLS_R_UNTRUSTED;
   }
 }
 
@@ -157,24 +158,29 @@ static void evl_tls_fail(evl_tls_session_t *s, int ssl_error) {
              "the server does not speak TLS on this port (it answered \"%s\"); connect to it "
              "without TLS",
              first);
+    s->reason = EVL_TLS_R_NOT_TLS;
   } else if (e != 0 && ERR_GET_LIB(e) == ERR_LIB_SSL &&
              ERR_GET_REASON(e) == SSL_R_CERTIFICATE_VERIFY_FAILED &&
              SSL_get_verify_result(s->ssl) != X509_V_OK) {
-    evl_tls_describe_verify(s, SSL_get_verify_result(s->ssl), what, sizeof(what));
+    s->reason = evl_tls_describe_verify(s, SSL_get_verify_result(s->ssl), what, sizeof(what));
   } else if (e != 0 && ERR_GET_LIB(e) == ERR_LIB_SSL &&
              ERR_GET_REASON(e) >= SSL_AD_REASON_OFFSET &&
              ERR_GET_REASON(e) < SSL_AD_REASON_OFFSET + 256) {
-    const char *meaning = evl_tls_alert_meaning(ERR_GET_REASON(e) - SSL_AD_REASON_OFFSET);
+    int alert = ERR_GET_REASON(e) - SSL_AD_REASON_OFFSET;
+    const char *meaning = evl_tls_alert_meaning(alert);
     const char *reason = evl_tls_reason(e, code, sizeof(code));
 
     if (meaning != NULL)
       snprintf(what, sizeof(what), "%s (TLS alert: %s)", meaning, reason);
     else
       snprintf(what, sizeof(what), "the server sent the TLS alert \"%s\"", reason);
+    s->reason = EVL_TLS_R_ALERT + alert;
   } else if (e != 0) {
     snprintf(what, sizeof(what), "%s", evl_tls_reason(e, code, sizeof(code)));
+    s->reason = EVL_TLS_R_OTHER;
   } else {
     snprintf(what, sizeof(what), "OpenSSL failed (SSL_get_error %d) without saying why", ssl_error);
+    s->reason = EVL_TLS_R_OTHER;
   }
   snprintf(s->error, sizeof(s->error), "%s %.100s failed: %.255s", stage, s->name, what);
   ERR_clear_error();
@@ -283,6 +289,7 @@ static int evl_tls_feed(evl_tls_session_t *s, const void *data, size_t n) {
     if (wrote <= 0) {
       ERR_clear_error();
       snprintf(s->error, sizeof(s->error), "out of memory for what %.100s sent", s->name);
+      s->reason = EVL_TLS_R_OTHER;
       return EVL_TLS_FAILED;
     }
     p += wrote;
@@ -316,6 +323,7 @@ static ptrdiff_t evl_tls_read(evl_tls_session_t *s, void *buf, size_t cap) {
 
   if (!s->established) {
     snprintf(s->error, sizeof(s->error), "TLS read from %.100s before the handshake", s->name);
+    s->reason = EVL_TLS_R_OTHER;
     return EVL_TLS_FAILED;
   }
   if (cap == 0)
@@ -341,6 +349,7 @@ static ptrdiff_t evl_tls_write(evl_tls_session_t *s, const void *buf, size_t n) 
 
   if (!s->established) {
     snprintf(s->error, sizeof(s->error), "TLS write to %.100s before the handshake", s->name);
+    s->reason = EVL_TLS_R_OTHER;
     return EVL_TLS_FAILED;
   }
   if (n > PTRDIFF_MAX)
@@ -385,6 +394,35 @@ static const char *evl_tls_protocol(const evl_tls_session_t *s) {
   return s != NULL && s->established ? SSL_get_version(s->ssl) : "";
 }
 
+static int32_t evl_tls_reason_of(const evl_tls_session_t *s) {
+  return s != NULL ? s->reason : EVL_TLS_R_NONE;
+}
+
+static int32_t evl_tls_answered(const evl_tls_session_t *s) {
+  if (s->first_len == 0)
+    return 0;
+  return evl_tls_looks_like_tls(s) ? 1 : -1;
+}
+
+static int evl_tls_closed(evl_tls_session_t *s) {
+  if (s->established)
+    return EVL_TLS_DONE;
+  if (evl_tls_answered(s) == 1) {
+    snprintf(s->error, sizeof(s->error),
+             "TLS handshake with %.100s failed: the server closed the connection in the middle of "
+             "the handshake",
+             s->name);
+    s->reason = EVL_TLS_R_CLOSED;
+  } else {
+    snprintf(s->error, sizeof(s->error),
+             "TLS handshake with %.100s failed: the server closed the connection without answering "
+             "in TLS (is it a TLS port?)",
+             s->name);
+    s->reason = EVL_TLS_R_NOT_TLS;
+  }
+  return EVL_TLS_FAILED;
+}
+
 static const evl_tls_ops_t evl_tls_the_ops = {
   .abi = EVL_TLS_ABI,
   .size = sizeof(evl_tls_ops_t),
@@ -397,6 +435,9 @@ static const evl_tls_ops_t evl_tls_the_ops = {
   .pending = evl_tls_pending,
   .error = evl_tls_error,
   .protocol = evl_tls_protocol,
+  .reason = evl_tls_reason_of,
+  .answered = evl_tls_answered,
+  .closed = evl_tls_closed,
   .session_free = evl_tls_session_free,
 };
 

@@ -31,6 +31,11 @@ public interface LibEvloop {
     int EVL_REDIS_ERR_TIMEOUT = 6;
     int EVL_REDIS_ERR_TLS = 7;
 
+    int EVL_REDIS_TLS_NONE = 0;
+    int EVL_REDIS_TLS_SILENT = 1;
+    int EVL_REDIS_TLS_TALKING = 2;
+    int EVL_REDIS_TLS_UP = 3;
+
     int EVL_SEND_ENCODED = 1;
 
     byte EVL_REPLY_BULK = '$';
@@ -99,6 +104,12 @@ public interface LibEvloop {
     int evl_redis_error_kind(Pointer conn);
 
     String evl_redis_error(Pointer conn);
+
+    /** {@code EVL_TLS_R_*} of {@link LibEvloopTls} once a connection ended with EVL_REDIS_ERR_TLS; 0 otherwise. */
+    int evl_redis_tls_reason(Pointer conn);
+
+    /** How far a TLS connection's handshake got: EVL_REDIS_TLS_*. */
+    int evl_redis_tls_progress(Pointer conn);
 
     int evl_redis_close(Pointer conn);
 }

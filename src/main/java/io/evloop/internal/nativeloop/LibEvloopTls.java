@@ -26,6 +26,16 @@ public interface LibEvloopTls {
     int EVL_TLS_FAILED = -1;
     int EVL_TLS_CLOSED = -2;
 
+    int EVL_TLS_R_NONE = 0;
+    int EVL_TLS_R_OTHER = 1;
+    int EVL_TLS_R_UNTRUSTED = 2;
+    int EVL_TLS_R_EXPIRED = 3;
+    int EVL_TLS_R_NOT_YET_VALID = 4;
+    int EVL_TLS_R_NAME_MISMATCH = 5;
+    int EVL_TLS_R_NOT_TLS = 6;
+    int EVL_TLS_R_CLOSED = 7;
+    int EVL_TLS_R_ALERT = 256;
+
     int EVL_TLS_EINVAL = -1;
     int EVL_TLS_ENOMEM = -2;
 
