@@ -16,7 +16,7 @@ libevloop is one self-contained file: libuv and hiredis are linked in statically
 hidden, so it needs nothing but the C library. libevloop-tls<N> links the system's shared
 OpenSSL (libssl, libcrypto) and nothing else; the native loop loads it only for TLS
 connections. Without OpenSSL's development files it is not built (CMake says so), and the
-native loop refuses TLS. On Linux both are built from the upstream
+native loop refuses TLS. On Linux libuv and hiredis are built from the upstream
 tarballs of pinned Debian source packages (libuv 1.50.0, hiredis 1.2.0; checksummed) by
 scripts/deps-from-debian.sh, which CMake runs at configure time; the archives are cached
 in ~/.cache/evloop/deps (EVL_DEPS_CACHE moves it), so only the first build fetches them.

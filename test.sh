@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test of evloop on a fresh Debian/Ubuntu or macOS machine:
-#   1. build-native.sh installs what is missing (cmake, a C compiler, curl,
+#   1. build-native.sh installs what is missing (cmake, a C compiler, curl, openssl,
 #      redis-server), builds the C shim and runs its C tests plain and under ASan+UBSan;
 #      on Linux, scripts/fuzz-native.sh then fuzzes the shim's reply path for 60 s;
 #   2. Maven builds the jar (with the shim inside), runs the Java tests against both event

@@ -16,8 +16,9 @@ the jar stays built for Java 17 (what users get from the repository):
           (--enable-native-access=ALL-UNNAMED, and --sun-misc-unsafe-memory-access=allow on
           JDK 23 and later), to check that those are all it takes.
   2. A focused part of the test suite with that JDK running the tests (Surefire's -Djvm):
-     NativeEventLoopTest (jnr-ffi calls and upcalls of the native loop) and
-     NativeLibraryLoaderTest (loading, extraction and fallback, in child JVMs of that JDK).
+     NativeEventLoopTest (jnr-ffi calls and upcalls of the native loop),
+     NativeLibraryLoaderTest (loading, extraction and fallback, in child JVMs of that JDK) and
+     the DAG suites, whose coroutine IO nodes (virtual threads) run only on Java 21 and later.
 Prints every "WARNING:" line each run printed and a summary; exits 1 if any part failed.
 
   --skip-install   Use the io.evloop:evloop already in the local Maven repository instead of
@@ -104,7 +105,7 @@ if [ "$PLAIN_WARNINGS" -gt 0 ] && [ ${#QUIET_FLAGS[@]} -gt 0 ]; then
 fi
 
 # ---- 2. focused tests -----------------------------------------------------------------
-TESTS="NativeEventLoopTest,NativeLibraryLoaderTest"
+TESTS="NativeEventLoopTest,NativeLibraryLoaderTest,*Dag*Test"
 echo
 echo "==> Tests on Java $FEATURE: mvn test -Dtest=$TESTS -Djvm=$JDK/bin/java"
 status=0

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.evloop.testkit.Backend;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -35,9 +36,16 @@ public abstract class EventLoopContractTest {
     private final List<EventLoop> created = new CopyOnWriteArrayList<>();
 
     /** Creates the implementation under test. */
-    protected abstract EventLoop create(EventLoopOptions options);
+    private final Backend backend;
 
-    protected abstract String expectedImplementation();
+    protected EventLoopContractTest(Backend backend) {
+        this.backend = backend;
+    }
+
+    protected EventLoop create(EventLoopOptions options) {
+        return backend.create(options);
+    }
+
 
     protected final EventLoop newLoop() {
         return newLoop(EventLoopOptions.defaults());
@@ -216,7 +224,7 @@ public abstract class EventLoopContractTest {
     @Test
     void runsTasksOnItsOwnNamedThread() {
         EventLoop loop = newLoop();
-        assertEquals(expectedImplementation(), loop.implementation());
+        assertEquals(backend.implementation(), loop.implementation());
         CompletableFuture<String> threadName = new CompletableFuture<>();
         assertTrue(loop.post(() -> threadName.complete(
                 loop.inLoopThread() ? Thread.currentThread().getName() : "not in loop thread")));

@@ -19,7 +19,14 @@ import java.util.concurrent.CompletableFuture;
  * <p>A CPU node computes a value from its inputs on the scheduler's CPU executor. An IO node
  * starts Redis calls and returns a future; the scheduler decides whether those calls run as
  * async commands on an event loop or as blocking calls on an IO thread pool, so the same node
- * code serves both modes.
+ * code serves both modes. Two more IO node kinds:
+ * <ul>
+ *   <li>a <b>coroutine IO node</b> ({@link Builder#coroutineIo}) is plain sequential code that
+ *       suspends on each call with {@link Coroutine#await}; it runs on a virtual thread of its
+ *       own (Java 21 and later, see {@link #coroutineIoAvailable()});</li>
+ *   <li>a <b>fan-out IO node</b> ({@link Builder#fanOutIo}) makes one call per item of a list,
+ *       at most a given number at once, and yields their values in the items' order.</li>
+ * </ul>
  */
 public final class Dag {
 
@@ -35,24 +42,56 @@ public final class Dag {
         CompletableFuture<?> start(NodeInputs inputs, RedisCommands redis);
     }
 
+    /**
+     * The body of a coroutine IO node: sequential code that makes Redis calls and waits for each
+     * with {@code co.await(...)}, returning the node's value. It may block in other ways too (it
+     * runs on a virtual thread of its own), but only an await is ended early when the execution
+     * stops.
+     */
+    @FunctionalInterface
+    public interface CoroutineIoFunction {
+        Object run(NodeInputs inputs, RedisCommands redis, Coroutine co) throws Exception;
+    }
+
+    /** The items a fan-out IO node makes one call for each of. Must not block. */
+    @FunctionalInterface
+    public interface ItemsFunction<T> {
+        List<? extends T> items(NodeInputs inputs) throws Exception;
+    }
+
+    /** Starts the call for one item of a fan-out IO node and returns the future of its value. Must not block. */
+    @FunctionalInterface
+    public interface ItemIoFunction<T> {
+        CompletableFuture<?> start(NodeInputs inputs, T item, RedisCommands redis);
+    }
+
+    /** What a node is and where it runs. */
+    enum Kind { CPU, IO, COROUTINE_IO, FAN_OUT_IO }
+
+    /** A fan-out node's two functions and its bound. */
+    record FanOut(ItemsFunction<?> items, ItemIoFunction<?> call, int maxInFlight) {
+    }
+
     /** One node; {@code index} is its position in topological order. */
     static final class Node {
         final String name;
         final int index;
-        final boolean io;
-        final CpuFunction cpu;
-        final IoFunction ioFunction;
+        final Kind kind;
+        /** A {@link CpuFunction}, {@link IoFunction}, {@link CoroutineIoFunction} or {@link FanOut}, by kind. */
+        final Object function;
         final int[] dependencies;
         int[] dependents;
 
-        Node(String name, int index, boolean io, CpuFunction cpu, IoFunction ioFunction, int[] dependencies) {
+        Node(String name, int index, Kind kind, Object function, int[] dependencies) {
             this.name = name;
             this.index = index;
-            this.io = io;
-            this.cpu = cpu;
-            this.ioFunction = ioFunction;
+            this.kind = kind;
+            this.function = function;
             this.dependencies = dependencies;
         }
+    }
+
+    private record Spec(Kind kind, Object function, List<String> dependsOn) {
     }
 
     private final List<Node> nodes;
@@ -65,6 +104,14 @@ public final class Dag {
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    /**
+     * Whether this JVM runs coroutine IO nodes: they need virtual threads, final from Java 21.
+     * Where it returns false, {@link Builder#coroutineIo} throws.
+     */
+    public static boolean coroutineIoAvailable() {
+        return VirtualThreads.available();
     }
 
     /** Node names in a topological order (every node after its dependencies). */
@@ -88,20 +135,66 @@ public final class Dag {
 
     /** Collects nodes; {@link #build()} checks the graph. Not thread-safe. */
     public static final class Builder {
-        private final Map<String, Object[]> specs = new LinkedHashMap<>(); // name -> {io?, fn, deps}
+        private final Map<String, Spec> specs = new LinkedHashMap<>();
 
         private Builder() {
         }
 
         public Builder cpu(String name, List<String> dependsOn, CpuFunction fn) {
-            return add(name, false, Objects.requireNonNull(fn, "fn"), dependsOn);
+            return add(name, Kind.CPU, Objects.requireNonNull(fn, "fn"), dependsOn);
         }
 
         public Builder io(String name, List<String> dependsOn, IoFunction fn) {
-            return add(name, true, Objects.requireNonNull(fn, "fn"), dependsOn);
+            return add(name, Kind.IO, Objects.requireNonNull(fn, "fn"), dependsOn);
         }
 
-        private Builder add(String name, boolean io, Object fn, List<String> dependsOn) {
+        /**
+         * A coroutine IO node: {@code body} runs on a virtual thread of its own and waits for
+         * each Redis call with {@code co.await(...)}, for example
+         * <pre>{@code
+         * .coroutineIo("profile", List.of("user"), (in, redis, co) -> {
+         *     String id = in.get("user");
+         *     String segment = co.await(redis.hget("user:" + id, "segment"));
+         *     return co.await(redis.lrange("top:" + segment, 0, 9));
+         * })
+         * }</pre>
+         * In event-loop mode the calls are async commands on the loop and the thread parks
+         * between them; in thread-pool mode the body runs on an IO thread and each await
+         * returns the blocking call's reply. When the execution ends (deadline, cancellation,
+         * another node's failure) a pending await throws {@link DagNodeCancelledException}.
+         *
+         * @throws UnsupportedOperationException on a JVM older than Java 21, which has no
+         *     virtual threads; {@link #io} nodes work on every release
+         */
+        public Builder coroutineIo(String name, List<String> dependsOn, CoroutineIoFunction body) {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(body, "body");
+            VirtualThreads.require(name);
+            return add(name, Kind.COROUTINE_IO, body, dependsOn);
+        }
+
+        /**
+         * A fan-out IO node: {@code items} gives a list (typically a dependency's value, e.g.
+         * {@code in -> in.<List<String>>get("ids")}), {@code call} starts one call per item,
+         * at most {@code maxInFlight} of them at once within one execution, and the node's
+         * value is the list of the calls' values in the items' order. One failed call fails
+         * the node with a {@link DagItemException} (the item's index) as the cause of the
+         * {@link DagNodeException}; the calls not started then never start. Both functions
+         * start on the event loop (thread-pool mode: an IO thread) and must not block.
+         *
+         * @throws IllegalArgumentException if {@code maxInFlight < 1}
+         */
+        public <T> Builder fanOutIo(String name, List<String> dependsOn, int maxInFlight,
+                                    ItemsFunction<T> items, ItemIoFunction<? super T> call) {
+            Objects.requireNonNull(items, "items");
+            Objects.requireNonNull(call, "call");
+            if (maxInFlight < 1) {
+                throw new IllegalArgumentException("fan-out node '" + name + "': maxInFlight must be >= 1, got " + maxInFlight);
+            }
+            return add(name, Kind.FAN_OUT_IO, new FanOut(items, call, maxInFlight), dependsOn);
+        }
+
+        private Builder add(String name, Kind kind, Object fn, List<String> dependsOn) {
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(dependsOn, "dependsOn: use List.of() for a node without dependencies");
             if (name.isBlank()) {
@@ -110,21 +203,20 @@ public final class Dag {
             if (specs.containsKey(name)) {
                 throw new IllegalArgumentException("duplicate node name '" + name + "'");
             }
-            specs.put(name, new Object[] {io, fn, List.copyOf(dependsOn)});
+            specs.put(name, new Spec(kind, fn, List.copyOf(dependsOn)));
             return this;
         }
 
         /**
          * @throws IllegalArgumentException on a missing dependency or a cycle, naming the nodes
          */
-        @SuppressWarnings("unchecked")
         public Dag build() {
             if (specs.isEmpty()) {
                 throw new IllegalArgumentException("a DAG needs at least one node");
             }
             Map<String, List<String>> deps = new LinkedHashMap<>();
             specs.forEach((name, spec) -> {
-                List<String> d = (List<String>) spec[2];
+                List<String> d = spec.dependsOn();
                 for (String dep : d) {
                     if (!specs.containsKey(dep)) {
                         throw new IllegalArgumentException("node '" + name + "' depends on '" + dep + "', which is not in the DAG");
@@ -144,10 +236,9 @@ public final class Dag {
             List<List<Integer>> dependents = new ArrayList<>();
             for (int i = 0; i < order.size(); i++) {
                 String name = order.get(i);
-                Object[] spec = specs.get(name);
+                Spec spec = specs.get(name);
                 int[] d = deps.get(name).stream().mapToInt(index::get).distinct().toArray();
-                boolean io = (Boolean) spec[0];
-                nodes.add(new Node(name, i, io, io ? null : (CpuFunction) spec[1], io ? (IoFunction) spec[1] : null, d));
+                nodes.add(new Node(name, i, spec.kind(), spec.function(), d));
                 dependents.add(new ArrayList<>());
             }
             for (Node n : nodes) {

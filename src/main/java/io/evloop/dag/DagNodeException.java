@@ -3,6 +3,8 @@ package io.evloop.dag;
 /** A node of an execution failed; the message and {@link #node()} name it. */
 public final class DagNodeException extends RuntimeException {
 
+    private static final long serialVersionUID = 1L;
+
     private final String node;
 
     public DagNodeException(String node, Throwable cause) {

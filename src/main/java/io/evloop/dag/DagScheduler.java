@@ -5,9 +5,12 @@ import io.evloop.internal.Durations;
 import io.evloop.redis.RedisCommands;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -16,6 +19,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadFactory;
@@ -23,6 +27,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Supplier;
 
 /**
@@ -37,28 +42,53 @@ import java.util.function.Supplier;
  * In both, a node starts when all its dependencies are done, and what follows an IO node
  * runs on the CPU executor, never on the loop thread. Thread-safe; many executions may run
  * at once.
+ *
+ * <p>A coroutine IO node ({@link Dag.Builder#coroutineIo}) runs on a virtual thread of its own
+ * in event-loop mode, parked in {@link Coroutine#await} while its calls are in flight on the
+ * loop; in thread-pool mode it runs on an IO thread whose blocking calls make each await
+ * return at once. When an execution ends early (its deadline, a cancellation, a node's
+ * failure, {@link #close()}), every node still running is stopped: IO futures are cancelled,
+ * fan-out nodes start no more calls, and a coroutine's pending await throws
+ * {@link DagNodeCancelledException}, so no thread stays parked for an execution that is over
+ * ({@link DagMetrics#coroutineNodesRunning()} counts them).
+ *
+ * <p>In event-loop mode, identical reads in flight at once can share one call
+ * ({@link Builder#coalesceReads()}, off by default): see that method for what it costs.
  */
 public final class DagScheduler implements AutoCloseable {
 
     /** How IO nodes run. */
     public enum IoMode { EVENT_LOOP, THREAD_POOL }
 
+    /**
+     * The reads {@link Builder#coalesceReads()} shares: GET, HGET, HGETALL, MGET, LRANGE,
+     * ZRANGE, SMEMBERS and EXISTS.
+     */
+    public static final Set<String> DEFAULT_COALESCED_READS = CoalescingRedisCommands.DEFAULT_COMMANDS;
+
     private final Executor cpu;
     private final IoMode mode;
     private final EventLoop loop;
     private final RedisCommands eventLoopRedis;
+    private final Set<String> coalescedReads;
     private final ExecutorService ioPool;
     private final ThreadLocal<RedisCommands> threadRedis;
     private final List<AutoCloseable> threadConnections = new ArrayList<>();
     private final ScheduledExecutorService deadlines;
     private final DagMetrics metrics = new DagMetrics();
+    /** Coroutine runs whose thread has not ended, for {@link #close()} to stop. */
+    private final Set<CoroutineRun> coroutines = ConcurrentHashMap.newKeySet();
 
     private DagScheduler(Executor cpu, IoMode mode, EventLoop loop, RedisCommands redis,
-                         int ioThreads, Supplier<? extends RedisCommands> connections) {
+                         int ioThreads, Supplier<? extends RedisCommands> connections, Set<String> coalescedReads) {
         this.cpu = Objects.requireNonNull(cpu, "cpu executor");
         this.mode = mode;
         this.loop = loop;
-        this.eventLoopRedis = redis == null ? null : metrics.counting(redis);
+        this.coalescedReads = coalescedReads == null ? Set.of() : coalescedReads;
+        // Counting sits under coalescing, so that ioCalls counts what reaches Redis.
+        RedisCommands counted = redis == null ? null : metrics.counting(redis);
+        this.eventLoopRedis = counted == null || coalescedReads == null ? counted
+                : new CoalescingRedisCommands(counted, coalescedReads, loop, metrics);
         if (mode == IoMode.THREAD_POOL) {
             this.ioPool = Executors.newFixedThreadPool(ioThreads, named("dag-io-"));
             this.threadRedis = ThreadLocal.withInitial(() -> {
@@ -81,9 +111,7 @@ public final class DagScheduler implements AutoCloseable {
      * IO nodes start on {@code loop} and use {@code redis} (a client on that loop) for async calls.
      */
     public static DagScheduler onEventLoop(Executor cpu, EventLoop loop, RedisCommands redis) {
-        Objects.requireNonNull(loop, "loop");
-        Objects.requireNonNull(redis, "redis");
-        return new DagScheduler(cpu, IoMode.EVENT_LOOP, loop, redis, 0, null);
+        return builder(cpu).eventLoop(loop, redis).build();
     }
 
     /**
@@ -91,15 +119,107 @@ public final class DagScheduler implements AutoCloseable {
      * {@code connectionPerThread} (closed by {@link #close()} when it is {@link AutoCloseable}).
      */
     public static DagScheduler onThreadPool(Executor cpu, int ioThreads, Supplier<? extends RedisCommands> connectionPerThread) {
-        if (ioThreads < 1) {
-            throw new IllegalArgumentException("ioThreads must be >= 1, got " + ioThreads);
-        }
-        Objects.requireNonNull(connectionPerThread, "connectionPerThread");
-        return new DagScheduler(cpu, IoMode.THREAD_POOL, null, null, ioThreads, connectionPerThread);
+        return builder(cpu).threadPool(ioThreads, connectionPerThread).build();
+    }
+
+    /** A scheduler with options: pick one mode ({@link Builder#eventLoop} or {@link Builder#threadPool}). */
+    public static Builder builder(Executor cpu) {
+        return new Builder(Objects.requireNonNull(cpu, "cpu executor"));
     }
 
     public IoMode mode() {
         return mode;
+    }
+
+    /** The command names whose identical reads in flight share one call; empty when coalescing is off. */
+    public Set<String> coalescedReads() {
+        return coalescedReads;
+    }
+
+    /** Collects a scheduler's mode and options. Not thread-safe. */
+    public static final class Builder {
+        private final Executor cpu;
+        private IoMode mode;
+        private EventLoop loop;
+        private RedisCommands redis;
+        private int ioThreads;
+        private Supplier<? extends RedisCommands> connectionPerThread;
+        private Set<String> coalescedReads;
+
+        private Builder(Executor cpu) {
+            this.cpu = cpu;
+        }
+
+        /** IO nodes start on {@code loop} and use {@code redis} (a client on that loop) for async calls. */
+        public Builder eventLoop(EventLoop loop, RedisCommands redis) {
+            this.loop = Objects.requireNonNull(loop, "loop");
+            this.redis = Objects.requireNonNull(redis, "redis");
+            return mode(IoMode.EVENT_LOOP);
+        }
+
+        /**
+         * IO nodes run on {@code ioThreads} threads, each with its own blocking connection made by
+         * {@code connectionPerThread} (closed by {@link DagScheduler#close()} when it is {@link AutoCloseable}).
+         */
+        public Builder threadPool(int ioThreads, Supplier<? extends RedisCommands> connectionPerThread) {
+            if (ioThreads < 1) {
+                throw new IllegalArgumentException("ioThreads must be >= 1, got " + ioThreads);
+            }
+            this.ioThreads = ioThreads;
+            this.connectionPerThread = Objects.requireNonNull(connectionPerThread, "connectionPerThread");
+            return mode(IoMode.THREAD_POOL);
+        }
+
+        /** {@link #coalesceReads(Set)} of {@link DagScheduler#DEFAULT_COALESCED_READS}. */
+        public Builder coalesceReads() {
+            return coalesceReads(DEFAULT_COALESCED_READS);
+        }
+
+        /**
+         * Identical reads in flight at the same time share one call (single-flight): a command
+         * named in {@code commands} (any case) with the same argument bytes as one this
+         * scheduler's connection has not answered yet is not sent; it gets that call's reply,
+         * or its failure. {@link DagMetrics#coalescedCalls()} counts the calls saved. Reads are
+         * shared only within this scheduler's connection, and with the same per-call timeout
+         * (a late joiner may see the shared call's timeout sooner than its own, never later).
+         *
+         * <p>The cost is consistency: a read that joins a call already in flight gets the
+         * value Redis read for the first caller, so it may miss a write that completed just
+         * before it was asked for. Use it for reads that tolerate that (caches, catalogues,
+         * features); leave it off for reads that must see the caller's own writes. Event-loop
+         * mode only: each thread of the pool has a blocking connection of its own, with nothing
+         * in flight to share.
+         *
+         * @throws IllegalArgumentException if {@code commands} is empty or holds something that is not a command name
+         */
+        public Builder coalesceReads(Set<String> commands) {
+            this.coalescedReads = CoalescingRedisCommands.normalise(commands);
+            return this;
+        }
+
+        /**
+         * @throws IllegalStateException if no mode was chosen, or coalescing was asked for in thread-pool mode
+         */
+        public DagScheduler build() {
+            if (mode == null) {
+                throw new IllegalStateException("choose where IO nodes run: eventLoop(loop, redis) or threadPool(n, connections)");
+            }
+            if (mode == IoMode.THREAD_POOL && coalescedReads != null) {
+                throw new IllegalStateException("read coalescing shares calls in flight on one connection; in thread-pool"
+                        + " mode each IO thread has a blocking connection of its own with nothing in flight to share:"
+                        + " use eventLoop(loop, redis) with coalesceReads()");
+            }
+            return new DagScheduler(cpu, mode, loop, redis, ioThreads, connectionPerThread, coalescedReads);
+        }
+
+        private Builder mode(IoMode chosen) {
+            if (mode != null && mode != chosen) {
+                throw new IllegalStateException("this builder already runs IO nodes " + (mode == IoMode.EVENT_LOOP
+                        ? "on an event loop" : "on a thread pool") + "; a scheduler has one mode");
+            }
+            mode = chosen;
+            return this;
+        }
     }
 
     public DagMetrics metrics() {
@@ -118,9 +238,13 @@ public final class DagScheduler implements AutoCloseable {
         return execution.result;
     }
 
-    /** Stops the IO pool and the deadline timer and closes the per-thread connections. Idempotent. */
+    /**
+     * Stops the coroutine IO nodes still running (their executions fail), the IO pool and the
+     * deadline timer, and closes the per-thread connections. Idempotent.
+     */
     @Override
     public void close() {
+        coroutines.forEach(run -> run.stop("the scheduler was closed"));
         deadlines.shutdownNow();
         if (ioPool != null) {
             ioPool.shutdown();
@@ -152,6 +276,11 @@ public final class DagScheduler implements AutoCloseable {
         };
     }
 
+    /** Something an execution started and must stop if it ends early. */
+    interface Stoppable {
+        void stop(String reason);
+    }
+
     /** The state of one run of a DAG. */
     private final class Execution {
         final Dag dag;
@@ -162,10 +291,11 @@ public final class DagScheduler implements AutoCloseable {
         final AtomicIntegerArray missingInputs;
         final AtomicInteger nodesLeft;
         final AtomicBoolean over = new AtomicBoolean();
-        final Map<Integer, CompletableFuture<?>> running = new ConcurrentHashMap<>();
+        final Map<Integer, Stoppable> running = new ConcurrentHashMap<>();
         final CompletableFuture<DagResult> result = new CompletableFuture<>();
         final long startNanos = System.nanoTime();
         volatile ScheduledFuture<?> deadlineTask;
+        long deadlineMillis;
 
         Execution(Dag dag, Object request) {
             this.dag = dag;
@@ -181,6 +311,7 @@ public final class DagScheduler implements AutoCloseable {
         }
 
         void start(Duration deadline) {
+            deadlineMillis = deadline.toMillis();
             metrics.executionStarted();
             result.whenComplete((r, e) -> {
                 if (e instanceof CancellationException) {
@@ -202,8 +333,10 @@ public final class DagScheduler implements AutoCloseable {
             NodeInputs inputs = inputsFor(node);
             long started = System.nanoTime();
             try {
-                if (!node.io) {
+                if (node.kind == Dag.Kind.CPU) {
                     cpu.execute(() -> runCpu(node, inputs, started));
+                } else if (node.kind == Dag.Kind.COROUTINE_IO) {
+                    startCoroutine(node, inputs, started);
                 } else if (mode == IoMode.EVENT_LOOP) {
                     loop.execute(() -> startIo(node, inputs, eventLoopRedis, started));
                 } else {
@@ -214,13 +347,22 @@ public final class DagScheduler implements AutoCloseable {
             }
         }
 
+        /** Hands the rest of the work to the CPU executor, or does it here if the executor refuses. */
+        void onCpu(Runnable task) {
+            try {
+                cpu.execute(task);
+            } catch (RejectedExecutionException shutDown) {
+                task.run(); // the execution must still end, with whatever thread is at hand
+            }
+        }
+
         void runCpu(Dag.Node node, NodeInputs inputs, long started) {
             if (over.get()) {
                 return;
             }
             Object value;
             try {
-                value = node.cpu.apply(inputs);
+                value = ((Dag.CpuFunction) node.function).apply(inputs);
             } catch (Throwable t) {
                 fail(node, t);
                 return;
@@ -232,14 +374,22 @@ public final class DagScheduler implements AutoCloseable {
             if (over.get()) {
                 return;
             }
-            CompletableFuture<?> future;
-            try {
-                future = Objects.requireNonNull(node.ioFunction.start(inputs, redis), "IO node returned a null future");
-            } catch (Throwable t) {
-                fail(node, t);
+            if (node.kind == Dag.Kind.FAN_OUT_IO) {
+                startFanOut(node, inputs, redis, started);
                 return;
             }
-            running.put(node.index, future);
+            CompletableFuture<?> future;
+            try {
+                future = Objects.requireNonNull(((Dag.IoFunction) node.function).start(inputs, redis),
+                        "IO node returned a null future");
+            } catch (Throwable t) {
+                onCpu(() -> fail(node, t));
+                return;
+            }
+            running.put(node.index, reason -> future.cancel(false));
+            if (over.get()) {
+                future.cancel(false); // the execution ended while this node started: its stop may have missed it
+            }
             // Hand the completion back to the CPU executor: nothing continues on the loop thread.
             future.whenCompleteAsync((value, error) -> {
                 running.remove(node.index);
@@ -251,7 +401,183 @@ public final class DagScheduler implements AutoCloseable {
             }, cpu);
         }
 
+        /**
+         * Starts a coroutine node's thread: a virtual one in event-loop mode (from whichever
+         * thread launches the node; the loop thread is not needed to start it), an IO thread in
+         * thread-pool mode.
+         */
+        void startCoroutine(Dag.Node node, NodeInputs inputs, long started) {
+            CoroutineRun run = new CoroutineRun(node.name, loop, metrics);
+            running.put(node.index, run::stop);
+            coroutines.add(run);
+            metrics.coroutineStarted();
+            try {
+                if (mode == IoMode.EVENT_LOOP) {
+                    VirtualThreads.newThread(() -> runCoroutine(node, inputs, eventLoopRedis, run, started), node.name).start();
+                } else {
+                    ioPool.execute(() -> runCoroutine(node, inputs, threadRedis.get(), run, started));
+                }
+            } catch (RuntimeException | Error notStarted) {
+                coroutineEnded(run);
+                running.remove(node.index);
+                throw notStarted;
+            }
+        }
+
+        void runCoroutine(Dag.Node node, NodeInputs inputs, RedisCommands redis, CoroutineRun run, long started) {
+            try {
+                if (!run.attach(Thread.currentThread()) || over.get()) {
+                    return;
+                }
+                Object value;
+                try {
+                    value = ((Dag.CoroutineIoFunction) node.function).run(inputs, redis, run);
+                } catch (Throwable t) {
+                    onCpu(() -> fail(node, t));
+                    return;
+                } finally {
+                    run.finish();
+                    running.remove(node.index);
+                }
+                // As after an IO node: what follows runs on the CPU executor, and this thread ends.
+                onCpu(() -> complete(node, value, started));
+            } finally {
+                coroutineEnded(run);
+            }
+        }
+
+        void coroutineEnded(CoroutineRun run) {
+            coroutines.remove(run);
+            metrics.coroutineEnded();
+        }
+
+        void startFanOut(Dag.Node node, NodeInputs inputs, RedisCommands redis, long started) {
+            Dag.FanOut spec = (Dag.FanOut) node.function;
+            Object[] items;
+            try {
+                // A copy: the calls read it from several threads while the source may change.
+                items = Objects.requireNonNull(spec.items().items(inputs), "the items function returned null").toArray();
+            } catch (Throwable t) {
+                onCpu(() -> fail(node, t));
+                return;
+            }
+            FanOutRun run = new FanOutRun(node, inputs, redis, items, spec, started);
+            running.put(node.index, run);
+            run.pump();
+        }
+
+        /**
+         * One fan-out node of this execution. {@link #pump} starts calls while fewer than the
+         * bound are in flight; each completion frees a slot and pumps again. Calls may complete
+         * at once (a blocking connection, a failed send) inside {@link #pump}: the work-in-progress
+         * counter then turns the nested pump into another round of the outer one, so that a long
+         * list never recurses.
+         */
+        final class FanOutRun implements Stoppable {
+            final Dag.Node node;
+            final NodeInputs inputs;
+            final RedisCommands redis;
+            final Object[] items;
+            final Object[] results;
+            final Dag.ItemIoFunction<Object> call;
+            final long started;
+            final AtomicReferenceArray<CompletableFuture<?>> calls;
+            final AtomicInteger free;
+            final AtomicInteger left;
+            final AtomicInteger pumping = new AtomicInteger();
+            int next; // only touched by the thread that holds the pump
+            volatile boolean stopped;
+
+            // The builder typed the call with the items function's element type; the items here come from that function.
+            @SuppressWarnings("unchecked")
+            FanOutRun(Dag.Node node, NodeInputs inputs, RedisCommands redis, Object[] items, Dag.FanOut spec, long started) {
+                this.node = node;
+                this.inputs = inputs;
+                this.redis = redis;
+                this.items = items;
+                this.results = new Object[items.length];
+                this.call = (Dag.ItemIoFunction<Object>) spec.call();
+                this.started = started;
+                this.calls = new AtomicReferenceArray<>(items.length);
+                this.free = new AtomicInteger(spec.maxInFlight());
+                this.left = new AtomicInteger(items.length);
+            }
+
+            void pump() {
+                if (items.length == 0) {
+                    finished();
+                    return;
+                }
+                if (pumping.getAndIncrement() != 0) {
+                    return; // the thread holding the pump goes round once more for us
+                }
+                do {
+                    // over: the execution may have ended before this run was registered to be stopped
+                    while (!stopped && !over.get() && next < items.length && free.get() > 0) {
+                        free.decrementAndGet();
+                        startItem(next++);
+                    }
+                } while (pumping.decrementAndGet() != 0);
+            }
+
+            void startItem(int i) {
+                CompletableFuture<?> f;
+                try {
+                    f = Objects.requireNonNull(call.start(inputs, items[i], redis), "the call returned a null future");
+                } catch (Throwable t) {
+                    itemFailed(i, t);
+                    return;
+                }
+                calls.set(i, f);
+                if (stopped) {
+                    f.cancel(false); // the stop came while this call was being started
+                }
+                f.whenComplete((value, error) -> itemDone(i, value, error));
+            }
+
+            void itemDone(int i, Object value, Throwable error) {
+                calls.set(i, null);
+                if (error != null) {
+                    itemFailed(i, unwrap(error));
+                    return;
+                }
+                results[i] = value; // published to finished() by the decrement of left
+                if (left.decrementAndGet() == 0) {
+                    finished();
+                } else {
+                    free.incrementAndGet();
+                    pump();
+                }
+            }
+
+            void finished() {
+                running.remove(node.index);
+                List<Object> values = Collections.unmodifiableList(Arrays.asList(results));
+                onCpu(() -> complete(node, values, started));
+            }
+
+            void itemFailed(int i, Throwable error) {
+                stopped = true;
+                DagItemException e = new DagItemException(i, items.length, items[i], error);
+                onCpu(() -> fail(node, e));
+            }
+
+            @Override
+            public void stop(String reason) {
+                stopped = true;
+                for (int i = 0; i < items.length; i++) {
+                    CompletableFuture<?> f = calls.get(i);
+                    if (f != null) {
+                        f.cancel(false);
+                    }
+                }
+            }
+        }
+
         void complete(Dag.Node node, Object value, long started) {
+            if (over.get()) {
+                return; // a node that finished after its execution ended: nobody reads its value
+            }
             metrics.nodeFinished(node.name, System.nanoTime() - started);
             values[node.index] = value;
             finished.set(node.index, 1);
@@ -273,7 +599,7 @@ public final class DagScheduler implements AutoCloseable {
                 cancelDeadline();
                 metrics.executionFinished(System.nanoTime() - startNanos);
                 metrics.executionFailed();
-                cancelRunning(); // before the caller hears of the failure
+                cancelRunning("node '" + node.name + "' failed"); // before the caller hears of the failure
                 result.completeExceptionally(new DagNodeException(node.name, error));
             }
         }
@@ -288,7 +614,7 @@ public final class DagScheduler implements AutoCloseable {
                 }
                 metrics.executionFinished(System.nanoTime() - startNanos);
                 metrics.executionFailed();
-                cancelRunning(); // before the caller hears of the timeout
+                cancelRunning("the execution passed its deadline of " + deadlineMillis + " ms"); // before the caller hears
                 result.completeExceptionally(new DagTimeoutException("the execution passed its deadline after "
                         + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos) + " ms; unfinished nodes "
                         + unfinished + " were cancelled"));
@@ -300,7 +626,7 @@ public final class DagScheduler implements AutoCloseable {
                 cancelDeadline();
                 metrics.executionFinished(System.nanoTime() - startNanos);
                 metrics.executionFailed();
-                cancelRunning();
+                cancelRunning("the execution was cancelled");
             }
         }
 
@@ -311,8 +637,8 @@ public final class DagScheduler implements AutoCloseable {
             }
         }
 
-        void cancelRunning() {
-            running.values().forEach(f -> f.cancel(false));
+        void cancelRunning(String reason) {
+            running.values().forEach(r -> r.stop(reason));
         }
 
         NodeInputs inputsFor(Dag.Node node) {

@@ -3,6 +3,7 @@ package io.evloop.internal;
 import jdk.jfr.Category;
 import jdk.jfr.Description;
 import jdk.jfr.Event;
+import jdk.jfr.FlightRecorder;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
 import jdk.jfr.StackTrace;
@@ -12,7 +13,9 @@ import jdk.jfr.Timespan;
  * evloop's JDK Flight Recorder events, for the moments a production team looks for in a
  * recording: a loop thread stalled, a command that took long. Off unless a recording enables
  * them (e.g. {@code jcmd <pid> JFR.start}); then an emit costs an allocation and a commit, and
- * only happens on the rare event itself, never per command. On a runtime without the jdk.jfr
+ * only happens on the rare event itself, never per command. While the JVM has never started a
+ * recording nothing is emitted, because the first event class to load would initialise the
+ * recorder, which takes a loop thread 100 ms and more. On a runtime without the jdk.jfr
  * module nothing is emitted and nothing fails.
  */
 public final class FlightEvents {
@@ -39,6 +42,9 @@ public final class FlightEvents {
     /** Loaded only when jdk.jfr is present. */
     private static final class Events {
         static void loopStall(String loop, long busyNanos, long thresholdNanos) {
+            if (!FlightRecorder.isInitialized()) {
+                return;
+            }
             LoopStallEvent e = new LoopStallEvent();
             if (e.isEnabled()) {
                 e.loop = loop;
@@ -49,6 +55,9 @@ public final class FlightEvents {
         }
 
         static void slowCommand(String endpoint, String command, long latencyNanos) {
+            if (!FlightRecorder.isInitialized()) {
+                return;
+            }
             SlowCommandEvent e = new SlowCommandEvent();
             if (e.isEnabled()) {
                 e.endpoint = endpoint;

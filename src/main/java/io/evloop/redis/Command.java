@@ -39,7 +39,8 @@ final class Command extends LoopFuture<Reply> {
     boolean counted;
     ScheduledTask timer;
     String shownName;
-    Command prefix; // ASKING, for a cluster redirection
+    /** Written right before this one, in the same turn: ASKING for a redirection, or a transaction's MULTI and commands. */
+    Command[] prefix;
 
     Command(EventLoop loop, byte[][] argv, long timeoutNanos, boolean ownTimer, boolean internal) {
         super(loop);

@@ -5,8 +5,8 @@ import java.util.List;
 
 /**
  * The commands a new connection runs before the client reports it up, in order: AUTH, SELECT,
- * CLIENT SETNAME, READONLY, each only when configured. Every reconnect runs them again (with
- * credentials asked for again when they come from a provider).
+ * CLIENT SETNAME, READONLY, each only when configured (over TLS, a PING when none is). Every
+ * reconnect runs them again (with credentials asked for again when they come from a provider).
  */
 final class Handshake {
 
@@ -38,6 +38,12 @@ final class Handshake {
         }
         if (config.readOnly()) {
             steps.add(new Step(RespEncoder.utf8("READONLY"), "READONLY"));
+        }
+        if (steps.isEmpty() && config.tls() != null) {
+            // In TLS 1.3 the client's handshake is over before the server has checked the
+            // client's certificate, and a server that refuses it says so afterwards. One round
+            // trip makes that refusal fail the connect, not the first command.
+            steps.add(new Step(RespEncoder.utf8("PING"), "PING"));
         }
         return steps;
     }

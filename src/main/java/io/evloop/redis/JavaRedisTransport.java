@@ -10,36 +10,54 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
+import javax.net.ssl.SSLException;
 import jdk.net.ExtendedSocketOptions;
 
 /**
  * The Java backend's connection: a non-blocking {@link SocketChannel} on the
  * {@link JavaEventLoop}'s selector. Writes go straight from the client's {@link RespEncoder}
- * (all commands of a loop turn in one {@code write}); reads fill one direct buffer that the
- * client's decoder parses in bulk.
+ * (all commands of a loop turn in one {@code write}); reads fill one buffer that the client's
+ * decoder parses in bulk. Over TLS a {@link TlsSession} sits between the socket and those
+ * bytes: the same socket code reads and writes its ciphertext, and the replies it decrypts
+ * reach the same decoder.
  */
 final class JavaRedisTransport implements RedisTransport, JavaEventLoop.IoHandler {
 
     private static final int READ_BUFFER_SIZE = 64 * 1024;
     /** Reads per readiness event before giving other connections and tasks a turn. */
     private static final int MAX_READS_PER_EVENT = 16;
+    /** Rounds of unwrap-then-write in one go before concluding that the engine is stuck. */
+    private static final int MAX_TLS_ROUNDS = 64;
+    private static final String TLS_PORT_HINT = "is it a TLS port? use rediss://";
 
     private static final System.Logger LOG = System.getLogger(JavaRedisTransport.class.getName());
 
     private final JavaEventLoop loop;
-    private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(READ_BUFFER_SIZE);
     private final RespDecoder decoder;
     private final int keepAliveSeconds; // 0: none
+    private final String endpoint;
+    private final TlsSession.Factory tlsSessions; // null: plain TCP
+    private ByteBuffer readBuffer; // plain TCP only; over TLS the session's inbound buffer
+    private TlsSession tls; // this connection's, when TLS
     private SocketAddress address;
     private SocketChannel channel;
     private SelectionKey key;
     private Listener listener;
     private RespEncoder unwritten; // non-null while the socket is full
+    private boolean up; // onConnected was called
+    private boolean replied; // a byte of a reply arrived
     private boolean closed;
 
-    JavaRedisTransport(JavaEventLoop loop, long maxReplyBytes, int keepAliveSeconds) {
+    /**
+     * @param endpoint    how messages name the server ({@link RedisConfig#endpoint()})
+     * @param tlsSessions where this connection's TLS comes from; null for plain TCP
+     */
+    JavaRedisTransport(JavaEventLoop loop, long maxReplyBytes, int keepAliveSeconds, String endpoint,
+                       TlsSession.Factory tlsSessions) {
         this.loop = loop;
         this.keepAliveSeconds = keepAliveSeconds;
+        this.endpoint = endpoint;
+        this.tlsSessions = tlsSessions;
         this.decoder = new RespDecoder(RespDecoder.DEFAULT_MAX_ARRAY_LENGTH, RespDecoder.DEFAULT_MAX_DEPTH,
                 RespDecoder.DEFAULT_MAX_LINE_LENGTH, maxReplyBytes);
     }
@@ -49,6 +67,11 @@ final class JavaRedisTransport implements RedisTransport, JavaEventLoop.IoHandle
         this.listener = listener;
         this.address = address;
         try {
+            if (tlsSessions != null) {
+                tls = tlsSessions.newSession();
+            } else {
+                readBuffer = ByteBuffer.allocateDirect(READ_BUFFER_SIZE);
+            }
             channel = address instanceof UnixDomainSocketAddress
                     ? SocketChannel.open(StandardProtocolFamily.UNIX)
                     : SocketChannel.open();
@@ -64,7 +87,11 @@ final class JavaRedisTransport implements RedisTransport, JavaEventLoop.IoHandle
             if (done) {
                 loop.post(() -> {
                     if (!closed) {
-                        listener.onConnected();
+                        try {
+                            socketConnected();
+                        } catch (IOException | RuntimeException e) {
+                            fail(e);
+                        }
                     }
                 });
             }
@@ -83,13 +110,25 @@ final class JavaRedisTransport implements RedisTransport, JavaEventLoop.IoHandle
         }
     }
 
+    /** The socket is connected: plain TCP is up now, TLS starts its handshake. */
+    private void socketConnected() throws IOException {
+        if (tls == null) {
+            up = true;
+            listener.onConnected();
+            return;
+        }
+        tls.beginHandshake(); // the ClientHello; the server's answer arrives as reads
+        flushTls();
+        updateInterest();
+    }
+
     @Override
     public void onReady(SelectionKey k) {
         try {
             if (k.isConnectable()) {
                 channel.finishConnect();
                 k.interestOps(SelectionKey.OP_READ);
-                listener.onConnected();
+                socketConnected();
                 return;
             }
             if (k.isReadable()) {
@@ -105,35 +144,120 @@ final class JavaRedisTransport implements RedisTransport, JavaEventLoop.IoHandle
 
     private void read() throws IOException {
         for (int i = 0; i < MAX_READS_PER_EVENT && !closed; i++) {
-            int n = channel.read(readBuffer);
+            ByteBuffer into = tls == null ? readBuffer : tls.inbound();
+            int n = channel.read(into);
             if (n < 0) {
-                fail(new EOFException("the server closed the connection"));
+                fail(endOfStream());
                 return;
             }
             if (n == 0) {
                 return;
             }
-            readBuffer.flip();
-            try {
-                decoder.feed(readBuffer, listener::onReply);
-            } catch (RedisProtocolException e) {
-                fail(e);
+            boolean drained = into.hasRemaining(); // the socket had less than the room: nothing more now
+            if (tls == null) {
+                readBuffer.flip();
+                try {
+                    if (!deliver(readBuffer)) {
+                        return;
+                    }
+                } finally {
+                    readBuffer.clear();
+                }
+            } else if (!pumpTls()) {
                 return;
-            } catch (Throwable e) {
-                // An Error (OutOfMemoryError, say) or a bug, in the middle of a reply: the
-                // stream cannot be followed any more, so the connection goes with the cause.
-                LOG.log(System.Logger.Level.ERROR, "decoding the replies of " + address
-                        + " failed; closing the connection", e);
-                fail(new RedisConnectionException("decoding a reply from " + address + " failed (" + e
-                        + "); the connection was closed", e));
-                return;
-            } finally {
-                readBuffer.clear();
             }
-            if (n < READ_BUFFER_SIZE) {
-                return; // the socket is drained; do not pay for one more read that finds nothing
+            if (drained) {
+                return; // do not pay for one more read that finds nothing
             }
         }
+    }
+
+    /**
+     * Hands plaintext reply bytes to the decoder, whose replies go to the listener.
+     *
+     * @return false when the connection went meanwhile
+     */
+    private boolean deliver(ByteBuffer bytes) {
+        if (!replied && bytes.hasRemaining()) {
+            replied = true;
+            byte first = bytes.get(bytes.position());
+            if (tls == null && (first == 0x15 || first == 0x16)) {
+                // A TLS alert or handshake record: no RESP reply starts with these bytes.
+                fail(new RedisConnectionException("the server at " + endpoint + " answered in TLS, not RESP: "
+                        + TLS_PORT_HINT));
+                return false;
+            }
+        }
+        try {
+            decoder.feed(bytes, listener::onReply);
+        } catch (RedisProtocolException e) {
+            fail(e);
+            return false;
+        } catch (Throwable e) {
+            // An Error (OutOfMemoryError, say) or a bug, in the middle of a reply: the
+            // stream cannot be followed any more, so the connection goes with the cause.
+            LOG.log(System.Logger.Level.ERROR, "decoding the replies of " + address
+                    + " failed; closing the connection", e);
+            fail(new RedisConnectionException("decoding a reply from " + address + " failed (" + e
+                    + "); the connection was closed", e));
+            return false;
+        }
+        return !closed;
+    }
+
+    private IOException endOfStream() {
+        if (tls != null && tls.inboundClosed()) {
+            return new EOFException("the server closed the connection (TLS close_notify)");
+        }
+        if (tls == null && !replied) {
+            // A TLS server drops a client that speaks RESP to it, often without a word.
+            return new EOFException("the server closed the connection before any reply (" + TLS_PORT_HINT + ")");
+        }
+        return new EOFException("the server closed the connection");
+    }
+
+    /**
+     * Moves TLS along after a read or a write: unwraps what was read (replies to the decoder),
+     * writes what the engine has to send, and reports the end of the handshake.
+     *
+     * @return false when the connection went meanwhile
+     */
+    private boolean pumpTls() throws IOException {
+        for (int round = 0; ; round++) {
+            if (!tls.unwrap(this::deliver)) {
+                if (!closed && tls.inboundClosed()) {
+                    fail(endOfStream());
+                }
+                return false;
+            }
+            tls.advance();
+            boolean flushed = flushTls();
+            if (!up && tls.handshakeDone()) {
+                up = true;
+                listener.onConnected();
+                if (closed) {
+                    return false;
+                }
+            }
+            if (!flushed || !tls.stalled()) {
+                updateInterest();
+                return true;
+            }
+            if (round == MAX_TLS_ROUNDS) {
+                throw new SSLException("the TLS engine made no progress with " + endpoint);
+            }
+        }
+    }
+
+    /** Writes the session's ciphertext; false when the socket is full (OP_WRITE carries on). */
+    private boolean flushTls() throws IOException {
+        ByteBuffer out = tls.outbound();
+        while (out.hasRemaining()) {
+            if (channel.write(out) == 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override
@@ -142,33 +266,77 @@ final class JavaRedisTransport implements RedisTransport, JavaEventLoop.IoHandle
             return; // waiting for OP_WRITE: the new bytes are behind the old ones in the same buffer
         }
         try {
-            out.writeTo(channel);
-            if (!out.isEmpty()) {
+            if (!send(out)) {
                 unwritten = out;
-                key.interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
+                updateInterest();
             }
         } catch (IOException | RuntimeException e) {
             loop.post(() -> fail(e)); // not from inside the client's flush
         }
     }
 
-    private void writeUnwritten() throws IOException {
-        if (unwritten == null) {
-            key.interestOps(SelectionKey.OP_READ);
-            return;
+    /** Sends what the socket takes now; false when bytes are left for OP_WRITE. */
+    private boolean send(RespEncoder out) throws IOException {
+        if (tls == null) {
+            out.writeTo(channel);
+            return out.isEmpty();
         }
-        unwritten.writeTo(channel);
-        if (unwritten.isEmpty()) {
-            unwritten = null;
-            key.interestOps(SelectionKey.OP_READ);
+        while (true) {
+            if (!flushTls()) {
+                return false;
+            }
+            if (out.isEmpty()) {
+                return true;
+            }
+            int taken = tls.wrap(out.pending());
+            if (taken == 0 && !tls.outbound().hasRemaining()) {
+                throw new SSLException("the TLS engine took none of the bytes for " + endpoint);
+            }
+            out.consume(taken);
         }
     }
 
+    private void writeUnwritten() throws IOException {
+        if (tls != null && (!flushTls() || !pumpTls() || closed)) {
+            return; // the rest of the ciphertext first; pumpTls resumes a stalled unwrap
+        }
+        if (unwritten != null && send(unwritten)) {
+            unwritten = null;
+        }
+        updateInterest();
+    }
+
+    /** OP_WRITE while bytes wait for room in the socket, OP_READ always. */
+    private void updateInterest() {
+        if (closed || !key.isValid()) {
+            return;
+        }
+        boolean waiting = unwritten != null || (tls != null && tls.outbound().hasRemaining());
+        key.interestOps(waiting ? SelectionKey.OP_READ | SelectionKey.OP_WRITE : SelectionKey.OP_READ);
+    }
+
+    @Override
+    public String timeoutHint() {
+        if (closed || channel == null || !channel.isConnected()) {
+            return "";
+        }
+        if (tls != null) {
+            return tls.timeoutHint();
+        }
+        return up && !replied ? ": no reply from the server at all (" + TLS_PORT_HINT + ")" : "";
+    }
 
     private void fail(Throwable cause) {
         if (!closed) {
+            Throwable reported = cause;
+            if (tls != null && cause instanceof IOException io) {
+                reported = tls.failure(io, replied);
+            } else if (up && !replied && cause instanceof IOException io && !(cause instanceof EOFException)) {
+                // A TLS server resets a client that speaks RESP to it as often as it closes.
+                reported = new IOException(io.getMessage() + " before any reply (" + TLS_PORT_HINT + ")", io);
+            }
             close();
-            listener.onClosed(cause);
+            listener.onClosed(reported);
         }
     }
 
@@ -179,6 +347,16 @@ final class JavaRedisTransport implements RedisTransport, JavaEventLoop.IoHandle
         }
         closed = true;
         unwritten = null;
+        if (tls != null && channel != null && channel.isConnected()) {
+            // close_notify, or the alert of a failed handshake, in one write that does not
+            // wait: the server learns why, and nothing waits for its own close_notify.
+            tls.closeOutbound();
+            try {
+                channel.write(tls.outbound());
+            } catch (IOException | RuntimeException ignored) {
+                // the connection is going either way
+            }
+        }
         if (key != null) {
             key.cancel();
         }

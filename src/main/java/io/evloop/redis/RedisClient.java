@@ -24,6 +24,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.SingleWriterRecorder;
@@ -47,12 +48,29 @@ import org.HdrHistogram.SingleWriterRecorder;
  *       another command.</li>
  *   <li>Futures complete on the loop thread: never block in a continuation.</li>
  * </ul>
+ *
+ * <h2>Through Redis Sentinel</h2>
+ * With {@link RedisConfig#sentinel()} the client asks the sentinels for the primary's address
+ * before every connection (the first and each reconnect) and, once the handshake is done,
+ * checks with {@code ROLE} that the node is the primary; a node that is not (a sentinel's view
+ * may lag a failover) is dropped and the sentinels are asked again (on the first connection for
+ * at most the connect timeout). While connected it asks them again every
+ * {@link RedisSentinel#pollInterval()} and whenever a reply is a {@code READONLY} error. A
+ * failover ({@code +switch-master}) is learned by this polling, not pushed: the client holds no
+ * pub/sub connection to the sentinels. When the primary moved, the connection is closed as
+ * lost: the commands in flight fail with a {@link RedisConnectionException} saying a failover
+ * happened (nothing is resent) and the client reconnects to the new primary.
  */
 public final class RedisClient implements RedisCommands, AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger("io.evloop.redis");
     private static final byte[][] ASKING = {"ASKING".getBytes(StandardCharsets.US_ASCII)};
     private static final byte[][] PING = {"PING".getBytes(StandardCharsets.US_ASCII)};
+    private static final Handshake.Step ROLE = new Handshake.Step(RespEncoder.utf8("ROLE"), "ROLE");
+    /** The shortest wait before connecting again to a node that said it is not the primary. */
+    private static final long NOT_PRIMARY_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+    /** READONLY replies bring the next sentinel check forward, but to at most one per this gap. */
+    private static final long READONLY_CHECK_GAP_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private enum State { NEW, CONNECTING, HANDSHAKE, CONNECTED, DISCONNECTED, CLOSED }
 
@@ -61,6 +79,7 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
     private final AbstractEventLoop loopCore;
     private final RedisConfig config;
     private final Supplier<RedisTransport> transports;
+    private final SentinelDiscovery sentinels; // null unless the config names sentinels
     private final long defaultTimeoutNanos;
     private final AtomicInteger inFlight = new AtomicInteger();
     // Counted on the loop thread, read by metrics() from any thread.
@@ -97,16 +116,24 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
     private ScheduledTask idleTimer;
     private long lastReplyNanos; // turn start of the last reply, or of the connect
     private int reconnectAttempt;
+    private long firstConnectDeadline;
+    private SentinelDiscovery.Primary primary; // the address the sentinels gave this connection attempt
+    private ScheduledTask sentinelPoll;
+    private int primaryCheckFor = -1; // the generation whose sentinel check is in flight
+    private long lastPrimaryCheckNanos;
+    private boolean sentinelsSilent; // the last check got no answer: log the next ones quietly
     private boolean flushScheduled;
     private final Runnable flushAction = this::flush;
     private final Runnable exitHook = () -> shutdown(new RedisClosedException(
             "event loop " + loopName() + " stopped; the Redis client on it is closed"));
 
-    private RedisClient(EventLoop loop, RedisConfig config, Supplier<RedisTransport> transports) {
+    private RedisClient(EventLoop loop, RedisConfig config, Supplier<RedisTransport> transports,
+                        Function<RedisConfig, Supplier<RedisTransport>> sentinelTransports) {
         this.loop = loop;
         this.loopCore = (AbstractEventLoop) loop;
         this.config = config;
         this.transports = transports;
+        this.sentinels = config.sentinel() == null ? null : new SentinelDiscovery(loop, config, sentinelTransports);
         this.defaultTimeoutNanos = Durations.toNanosSaturated(config.commandTimeout());
         long slow = Durations.toNanosSaturated(config.slowCommandThreshold());
         this.slowThresholdNanos = slow == 0 ? Long.MAX_VALUE : slow;
@@ -123,22 +150,60 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
     /**
      * Connects: the future completes with a client once the connection is up and AUTH,
      * SELECT and CLIENT SETNAME (those configured) have succeeded, or fails within the
-     * connect timeout with an exception naming the server.
+     * connect timeout with an exception naming the server. Through Sentinel, asking the
+     * sentinels comes first, each within {@link RedisSentinel#queryTimeout()}, and the
+     * connect timeout starts once one of them named the primary.
      */
     public static CompletableFuture<RedisClient> connect(EventLoop loop, RedisConfig config) {
         Objects.requireNonNull(loop, "loop: pass the EventLoop the client runs on (EventLoops.create())");
         Objects.requireNonNull(config, "config");
-        return connect(loop, config, RedisTransport.factory(loop, config));
+        return connect(loop, config, RedisTransport.factory(loop, config), c -> RedisTransport.factory(loop, c));
     }
 
-    /** With the given transports: the tests' fake one, or each loop's own. */
+    /** With the given transports: the tests' fake one, or each loop's own; sentinel connections use the same. */
     static CompletableFuture<RedisClient> connect(EventLoop loop, RedisConfig config, Supplier<RedisTransport> transports) {
-        RedisClient client = new RedisClient(loop, config, transports);
+        return connect(loop, config, transports, c -> transports);
+    }
+
+    /** With the given transports for the data connection and, by their config, for the sentinel connections. */
+    static CompletableFuture<RedisClient> connect(EventLoop loop, RedisConfig config, Supplier<RedisTransport> transports,
+                                                  Function<RedisConfig, Supplier<RedisTransport>> sentinelTransports) {
+        return open(loop, config, transports, sentinelTransports).connected;
+    }
+
+    /**
+     * Starts connecting and returns the client at once, so that its owner can close it while
+     * it connects (the sentinel connections); {@link #connectedFuture()} tells when it is up.
+     */
+    static RedisClient open(EventLoop loop, RedisConfig config, Supplier<RedisTransport> transports,
+                            Function<RedisConfig, Supplier<RedisTransport>> sentinelTransports) {
+        RedisClient client = new RedisClient(loop, config, transports, sentinelTransports);
         if (!loop.post(client::start)) {
-            return CompletableFuture.failedFuture(new RedisClosedException(
+            client.closing = true;
+            client.connected.completeExceptionally(new RedisClosedException(
                     "event loop " + loop.name() + " is stopped; cannot connect to " + config.endpoint()));
+            client.closed.complete(null);
         }
-        return client.connected;
+        return client;
+    }
+
+    /** Completes with this client once its first connection is up, or fails as {@link #connect} does. */
+    CompletableFuture<RedisClient> connectedFuture() {
+        return connected;
+    }
+
+    /**
+     * Loop thread: closes at once rather than on a task of its own, so that the sentinel
+     * connections are gone when their owner's attempt fails or it closes.
+     */
+    void closeOnLoop() {
+        closing = true;
+        shutdown(closedException());
+    }
+
+    /** Loop thread: whether the connection is up now (a sentinel connection is reused only then). */
+    boolean isUp() {
+        return state == State.CONNECTED;
     }
 
     public RedisConfig config() {
@@ -192,38 +257,83 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
      * so that no other thread's command can slip between them and take the ASKING flag.
      */
     CompletableFuture<Reply> sendAsking(Duration timeout, byte[][] argv) {
+        RespEncoder.validate(argv);
+        UnsupportedCommands.refuse(argv);
         long nanos = timeout == null ? defaultTimeoutNanos : Durations.toNanosSaturated(timeout);
-        return submit(argv, nanos, nanos != defaultTimeoutNanos, true);
+        return submit(argv, nanos, nanos != defaultTimeoutNanos, new byte[][][] {ASKING}).get(1);
+    }
+
+    /**
+     * A transaction on this client's connection; see {@link RedisTransaction}. Its commands are
+     * written together, so that no other thread's command can fall inside it.
+     */
+    public RedisTransaction transaction() {
+        return new RedisTransaction(this::sendGroup, null);
+    }
+
+    /**
+     * {@code group} written back to back in one loop task; the last one carries {@code timeout}
+     * (null: the default) and counts as one command in flight, the others are the client's own
+     * (no timeout of their own: the last one's bounds them, as their replies come before its).
+     * The arguments were checked by the caller. Returns every command's future, in order.
+     */
+    List<CompletableFuture<Reply>> sendGroup(byte[][][] group, Duration timeout) {
+        long nanos = timeout == null ? defaultTimeoutNanos : Durations.toNanosSaturated(timeout);
+        byte[][][] before = java.util.Arrays.copyOf(group, group.length - 1);
+        return submit(group[group.length - 1], nanos, nanos != defaultTimeoutNanos, before);
     }
 
     private CompletableFuture<Reply> submit(byte[][] argv, long timeoutNanos, boolean ownTimer) {
-        return submit(argv, timeoutNanos, ownTimer, false);
-    }
-
-    private CompletableFuture<Reply> submit(byte[][] argv, long timeoutNanos, boolean ownTimer, boolean asking) {
         RespEncoder.validate(argv);
         UnsupportedCommands.refuse(argv);
+        return submit(argv, timeoutNanos, ownTimer, null).get(0);
+    }
+
+    /** Returns the futures of {@code before}'s commands, then {@code argv}'s. */
+    private List<CompletableFuture<Reply>> submit(byte[][] argv, long timeoutNanos, boolean ownTimer, byte[][][] before) {
         if (closing) {
-            return CompletableFuture.failedFuture(closedException());
+            return failedGroup(before, closedException());
         }
         if (inFlight.incrementAndGet() > config.maxInFlight()) {
             inFlight.decrementAndGet();
-            return CompletableFuture.failedFuture(new RedisBackpressureException(config.maxInFlight()
+            return failedGroup(before, new RedisBackpressureException(config.maxInFlight()
                     + " commands already in flight to " + config.endpoint()
                     + " (maxInFlight); wait for replies before sending more, or raise RedisConfig.maxInFlight"));
         }
         Command command = new Command(loop, argv, timeoutNanos, ownTimer, false);
-        if (asking) {
-            command.prefix = new Command(loop, ASKING, 0, false, true);
+        List<CompletableFuture<Reply>> all;
+        if (before == null) {
+            all = List.of(command);
+        } else {
+            command.prefix = new Command[before.length];
+            List<CompletableFuture<Reply>> futures = new java.util.ArrayList<>(before.length + 1);
+            for (int i = 0; i < before.length; i++) {
+                command.prefix[i] = new Command(loop, before[i], 0, false, true);
+                futures.add(command.prefix[i]);
+            }
+            futures.add(command);
+            all = futures;
         }
         if (!submitted.offer(command)) {
             command.counted = false;
             inFlight.decrementAndGet();
-            command.completeExceptionally(loop.isStopping()
+            RedisException notSent = loop.isStopping()
                     ? new RedisClosedException("event loop " + loop.name() + " is stopped; the command was not sent")
-                    : closedException());
+                    : closedException();
+            for (CompletableFuture<Reply> f : all) {
+                f.completeExceptionally(notSent);
+            }
         }
-        return command;
+        return all;
+    }
+
+    private static List<CompletableFuture<Reply>> failedGroup(byte[][][] before, RedisException cause) {
+        int n = before == null ? 1 : before.length + 1;
+        List<CompletableFuture<Reply>> failed = new java.util.ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            failed.add(CompletableFuture.failedFuture(cause));
+        }
+        return failed;
     }
 
     /** Closes the connection: pending commands fail with {@link RedisClosedException}. Idempotent. */
@@ -265,6 +375,7 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
             return;
         }
         loopCore.addExitHook(exitHook);
+        firstConnectDeadline = System.nanoTime() + Durations.toNanosSaturated(config.connectTimeout());
         connectAttempt();
     }
 
@@ -277,9 +388,7 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
         }
         switch (state) {
             case CONNECTED -> {
-                if (c.prefix != null) {
-                    write(c.prefix);
-                }
+                writePrefix(c);
                 write(c);
             }
             case CLOSED -> finish(c, closedException());
@@ -295,6 +404,14 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
                     waiting.add(c);
                     armTimeoutCheck();
                 }
+            }
+        }
+    }
+
+    private void writePrefix(Command c) {
+        if (c.prefix != null) {
+            for (Command p : c.prefix) {
+                write(p);
             }
         }
     }
@@ -354,6 +471,9 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
         }
         if (reply instanceof Reply.ErrorReply error) {
             errorReplies.increment();
+            if (sentinels != null && error.message().startsWith("READONLY")) {
+                onReadOnlyReply();
+            }
             finish(c, error.toException());
         } else {
             release(c);
@@ -407,11 +527,39 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
         }
         state = State.CONNECTING;
         int attempt = ++generation;
+        if (sentinels == null) {
+            connectTo(config.host(), config.port(), attempt);
+            return;
+        }
+        // Asked before every connection: the primary may have moved since the last one (which is
+        // often why it was lost). Each sentinel's query has its own bound; the connect timeout
+        // starts once one answered.
+        primary = null;
+        sentinels.ask((found, failure) -> {
+            if (attempt != generation || state != State.CONNECTING) {
+                return;
+            }
+            if (failure != null) {
+                connectionLost(failure, attempt);
+            } else {
+                primary = found;
+                connectTo(found.host(), found.port(), attempt);
+            }
+        });
+    }
+
+    /** How connection messages name the node: with Sentinel, the primary's name and the address it was given. */
+    private String target() {
+        return primary == null ? config.endpoint() : config.endpoint() + " at " + primary.endpoint();
+    }
+
+    private void connectTo(String host, int port, int attempt) {
         connectTimer = loop.schedule(() -> {
             if (attempt == generation && (state == State.CONNECTING || state == State.HANDSHAKE)) {
-                connectionLost(new RedisConnectionException("connect to " + config.endpoint() + " timed out after "
+                connectionLost(new RedisConnectionException("connect to " + target() + " timed out after "
                         + config.connectTimeout().toMillis() + " ms"
-                        + (transport == null && config.socketPath() == null ? " while resolving the host name" : "")),
+                        + (transport == null && config.socketPath() == null ? " while resolving the host name" : "")
+                        + (transport != null ? transport.timeoutHint() : "")),
                         attempt);
             }
         }, Durations.toNanosSaturated(config.connectTimeout()), TimeUnit.NANOSECONDS);
@@ -421,42 +569,42 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
         }
         InetAddress literal;
         try {
-            literal = HostAddresses.literal(config.host());
+            literal = HostAddresses.literal(host);
         } catch (UnknownHostException e) {
             // Cannot fail from inside this task: the connect future must still complete.
-            connectionLost(new RedisConnectionException("cannot connect to " + config.endpoint() + ": "
+            connectionLost(new RedisConnectionException("cannot connect to " + target() + ": "
                     + rootMessage(e), e), attempt);
             return;
         }
         if (literal != null) {
-            startTransport(new InetSocketAddress(literal, config.port()), attempt);
+            startTransport(new InetSocketAddress(literal, port), attempt);
             return;
         }
         // A name: getaddrinfo blocks (for seconds when a DNS server does not answer), so never
         // on the loop thread.
-        CompletableFuture.supplyAsync(this::resolve, HostAddresses.RESOLVER).whenComplete((address, error) -> {
+        CompletableFuture.supplyAsync(() -> resolve(host, port), HostAddresses.RESOLVER).whenComplete((address, error) -> {
             boolean posted = loop.post(() -> {
                 if (attempt != generation || state != State.CONNECTING) {
                     return;
                 }
                 if (error != null) {
-                    connectionLost(new RedisConnectionException("cannot resolve " + config.endpoint() + ": "
+                    connectionLost(new RedisConnectionException("cannot resolve " + target() + ": "
                             + rootMessage(error), error), attempt);
                 } else {
                     startTransport(address, attempt);
                 }
             });
             if (!posted) {
-                LOG.log(System.Logger.Level.DEBUG, "loop stopped while resolving " + config.endpoint());
+                LOG.log(System.Logger.Level.DEBUG, "loop stopped while resolving " + host);
             }
         });
     }
 
-    private SocketAddress resolve() {
+    private static SocketAddress resolve(String host, int port) {
         try {
-            return new InetSocketAddress(InetAddress.getByName(config.host()), config.port());
+            return new InetSocketAddress(InetAddress.getByName(host), port);
         } catch (UnknownHostException e) {
-            throw new RedisConnectionException("unknown host " + config.host(), e);
+            throw new RedisConnectionException("unknown host " + host, e);
         }
     }
 
@@ -536,6 +684,12 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
         for (Handshake.Step step : steps) {
             last = handshake(attempt, step);
         }
+        if (sentinels != null) {
+            // A sentinel's view may lag a failover: only a node that says it is the primary is
+            // used. Pipelined behind the handshake; a failed step before it fails the attempt first.
+            handshake(attempt, ROLE).thenAccept(reply -> onRole(attempt, reply));
+            return;
+        }
         if (last == null) {
             onHandshakeDone(attempt);
         } else {
@@ -548,12 +702,30 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
         c.shownName = step.shownName();
         c.whenComplete((reply, error) -> {
             if (error != null && attempt == generation && state == State.HANDSHAKE) {
-                String what = c.name() + " during the handshake with " + config.endpoint() + " failed: " + rootMessage(error);
+                String what = c.name() + " during the handshake with " + target() + " failed: " + rootMessage(error);
                 connectionLost(new RedisConnectionException(what, error), attempt);
             }
         });
         write(c);
         return c;
+    }
+
+    private void onRole(int attempt, Reply reply) {
+        if (attempt != generation || state != State.HANDSHAKE) {
+            return;
+        }
+        String role;
+        try {
+            role = reply.asList().get(0).asString();
+        } catch (RuntimeException unexpected) {
+            role = "(an unexpected reply: " + reply + ")";
+        }
+        if ("master".equals(role)) {
+            onHandshakeDone(attempt);
+        } else {
+            connectionLost(new NotThePrimaryException(target() + " says its ROLE is " + role
+                    + ", not master: the sentinels' view lags a failover; asking them again"), attempt);
+        }
     }
 
     private void onHandshakeDone(int attempt) {
@@ -565,15 +737,16 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
         state = State.CONNECTED;
         lastReplyNanos = loopCore.turnStartNanos();
         armIdleCheck(config.idlePingInterval().toNanos());
-        if (reconnectAttempt > 0) {
-            reconnects.increment();
-            LOG.log(System.Logger.Level.INFO, "reconnected to " + config.endpoint() + " after " + reconnectAttempt + " attempt(s)");
+        if (sentinels != null && !config.sentinel().pollInterval().isZero()) {
+            armPrimaryCheck(config.sentinel().pollInterval().toNanos());
+        }
+        if (reconnectAttempt > 0 && connected.isDone()) {
+            reconnects.increment(); // not the retries of a first connection that met a replica
+            LOG.log(System.Logger.Level.INFO, "reconnected to " + target() + " after " + reconnectAttempt + " attempt(s)");
         }
         reconnectAttempt = 0;
         for (Command c; (c = waiting.poll()) != null; ) {
-            if (c.prefix != null) {
-                write(c.prefix);
-            }
+            writePrefix(c);
             write(c);
         }
         connected.complete(this);
@@ -621,6 +794,56 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
         write(ping);
     }
 
+    /** Loop thread: asks the sentinels whether the primary moved, in {@code delayNanos}; replaces a check already due. */
+    private void armPrimaryCheck(long delayNanos) {
+        cancel(sentinelPoll);
+        sentinelPoll = loop.schedule(this::checkPrimary, delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * The poll of a connected client: when the sentinels name another primary than this
+     * connection's, a failover happened, and the connection is closed as lost so that the
+     * client reconnects to the new one. Sentinels that do not answer leave the connection be:
+     * the primary may well be fine.
+     */
+    private void checkPrimary() {
+        sentinelPoll = null;
+        if (state != State.CONNECTED || primaryCheckFor == generation) {
+            return;
+        }
+        int attempt = generation;
+        primaryCheckFor = attempt;
+        lastPrimaryCheckNanos = System.nanoTime();
+        sentinels.ask((found, failure) -> {
+            if (primaryCheckFor == attempt) {
+                primaryCheckFor = -1;
+            }
+            if (attempt != generation || state != State.CONNECTED) {
+                return;
+            }
+            if (failure != null) {
+                LOG.log(sentinelsSilent ? System.Logger.Level.DEBUG : System.Logger.Level.WARNING, "cannot check where "
+                        + config.endpoint() + " is (" + failure.getMessage() + "); keeping the connection to " + primary.endpoint());
+            }
+            sentinelsSilent = failure != null;
+            if (found != null && !found.equals(primary)) {
+                connectionLost(new RedisConnectionException("a failover happened: the sentinels name " + found.endpoint()
+                        + " as the primary of " + config.sentinel().masterName() + " now, no longer " + primary.endpoint()), attempt);
+                return;
+            }
+            if (!config.sentinel().pollInterval().isZero()) {
+                armPrimaryCheck(config.sentinel().pollInterval().toNanos());
+            }
+        });
+    }
+
+    /** A READONLY reply: the node was demoted to a replica, most likely by a failover; check now rather than at the next poll. */
+    private void onReadOnlyReply() {
+        if (state == State.CONNECTED && primaryCheckFor != generation) {
+            armPrimaryCheck(Math.max(0, lastPrimaryCheckNanos + READONLY_CHECK_GAP_NANOS - System.nanoTime()));
+        }
+    }
+
     private void connectionLost(Throwable cause, int attempt) {
         if (attempt != generation || state == State.CLOSED) {
             return;
@@ -632,19 +855,29 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
         dropTransport();
         RedisException failure = failureFor(cause, wasUp);
         failPending(failure);
-        if (!connected.isDone()) {
-            // The first connection failed: the caller gets the error and no client.
+        boolean notPrimary = cause instanceof NotThePrimaryException;
+        if (!connected.isDone() && !(notPrimary && System.nanoTime() - firstConnectDeadline < 0)) {
+            // The first connection failed: the caller gets the error and no client. A node that
+            // is not the primary yet only fails it once the connect timeout has passed.
             shutdown(failure);
             connected.completeExceptionally(failure);
             return;
         }
         state = State.DISCONNECTED;
-        if (!config.reconnectPolicy().enabled()) {
+        if (!config.reconnectPolicy().enabled() && connected.isDone()) {
             failWaiting(failure);
             return;
         }
         reconnectAttempt++;
         long delay = config.reconnectPolicy().delayNanos(reconnectAttempt);
+        if (sentinels != null && !config.sentinel().pollInterval().isZero()) {
+            // While the sentinels still name a primary that is gone, each attempt is a poll: a
+            // failover is followed within about one poll interval, connected or not.
+            delay = Math.min(delay, config.sentinel().pollInterval().toNanos());
+        }
+        if (notPrimary) {
+            delay = Math.max(delay, NOT_PRIMARY_RETRY_NANOS);
+        }
         LOG.log(System.Logger.Level.WARNING, failure.getMessage() + "; reconnect attempt " + reconnectAttempt
                 + " in " + TimeUnit.NANOSECONDS.toMillis(delay) + " ms");
         reconnectTimer = loop.schedule(this::connectAttempt, delay, TimeUnit.NANOSECONDS);
@@ -659,8 +892,8 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
         }
         String reason = rootMessage(cause);
         return new RedisConnectionException(wasUp
-                ? "connection to " + config.endpoint() + " lost (" + reason + "); commands in flight failed and may or may not have run"
-                : "cannot connect to " + config.endpoint() + ": " + reason, cause);
+                ? "connection to " + target() + " lost (" + reason + "); commands in flight failed and may or may not have run"
+                : "cannot connect to " + target() + ": " + reason, cause);
     }
 
     private void dropTransport() {
@@ -669,6 +902,8 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
         connectTimer = null;
         cancel(idleTimer);
         idleTimer = null;
+        cancel(sentinelPoll);
+        sentinelPoll = null;
         if (transport != null) {
             transport.close();
             transport = null;
@@ -695,6 +930,9 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
                 connected.completeExceptionally(cause);
             }
         }
+        if (sentinels != null) {
+            sentinels.close();
+        }
         closed.complete(null);
     }
 
@@ -715,6 +953,11 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
     private void finish(Command c, Throwable error) {
         release(c);
         c.completeExceptionally(error);
+        if (c.prefix != null) {
+            for (Command p : c.prefix) {
+                p.completeExceptionally(error); // no-op for those written and answered already
+            }
+        }
     }
 
     private void release(Command c) {
@@ -735,6 +978,15 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
     private static void cancel(ScheduledTask task) {
         if (task != null) {
             task.cancel();
+        }
+    }
+
+    /** A node the sentinels named that is not (yet) the primary: the attempt is retried, even a first one. */
+    private static final class NotThePrimaryException extends RedisConnectionException {
+        private static final long serialVersionUID = 1L;
+
+        NotThePrimaryException(String message) {
+            super(message);
         }
     }
 

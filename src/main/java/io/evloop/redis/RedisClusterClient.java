@@ -6,7 +6,6 @@ import io.evloop.internal.Durations;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -15,7 +14,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
@@ -50,25 +48,27 @@ public final class RedisClusterClient implements RedisCommands, AutoCloseable {
             "ZCARD", "STRLEN", "TTL", "PTTL", "TYPE", "GETRANGE");
 
     /** The routing table: for each slot, the master's address and its replicas'. */
-    private record SlotMap(String[] master, String[][] replicas, List<String> masters) {
-        static final SlotMap EMPTY = new SlotMap(new String[ClusterKeys.SLOTS], new String[ClusterKeys.SLOTS][], List.of());
-    }
 
     private final EventLoop loop;
     private final RedisClusterConfig config;
+    private final TlsMaterial tls; // null: plain TCP
     private final Map<String, CompletableFuture<RedisClient>> nodes = new ConcurrentHashMap<>();
     private final Map<String, CompletableFuture<RedisClient>> replicaNodes = new ConcurrentHashMap<>();
     private final AtomicReference<CompletableFuture<Void>> refreshing = new AtomicReference<>();
     private final LongAdder moved = new LongAdder();
     private final LongAdder asks = new LongAdder();
     private final LongAdder refreshes = new LongAdder();
-    private volatile SlotMap slots = SlotMap.EMPTY;
+    private volatile ClusterSlotMap slots = ClusterSlotMap.EMPTY;
     private volatile long lastRefreshStart;
     private volatile boolean closed;
 
     private RedisClusterClient(EventLoop loop, RedisClusterConfig config) {
         this.loop = loop;
         this.config = config;
+        // Once for every node connection, at the connect call: bad TLS input fails the call,
+        // and no node connection (made on the loop thread) reads a file.
+        this.tls = config.node().tls() == null ? null : TlsMaterial.resolve(config.node().tls());
+        RedisTransport.factory(loop, config.node(), tls); // refuses a loop that cannot carry the config, now
     }
 
     /** Connects through the seed nodes of {@code redis://host:port} URIs. */
@@ -109,7 +109,7 @@ public final class RedisClusterClient implements RedisCommands, AutoCloseable {
 
     /** The master that owns {@code slot} in the current map, or null. */
     public String masterOf(int slot) {
-        return slots.master()[slot];
+        return slots.master(slot);
     }
 
     public long movedRedirects() {
@@ -129,6 +129,16 @@ public final class RedisClusterClient implements RedisCommands, AutoCloseable {
         return route(argv, null);
     }
 
+    /**
+     * Refused: SCAN walks the keys of one node, and a cluster's keys live on several. Scan each
+     * primary with a client of its own, or use HSCAN, SSCAN or ZSCAN, which follow their key.
+     */
+    @Override
+    public RedisScan<String> scan(String match, int count) {
+        throw new UnsupportedOperationException("SCAN on a cluster would walk one node's keys only; scan each primary"
+                + " with a RedisClient of its own, or use hscan/sscan/zscan, which follow their key");
+    }
+
     @Override
     public CompletableFuture<Reply> send(Duration timeout, byte[]... argv) {
         return route(argv, Durations.positiveTimeout(timeout, "timeout"));
@@ -145,7 +155,7 @@ public final class RedisClusterClient implements RedisCommands, AutoCloseable {
         boolean readOnly = config.readFromReplicas() && READ_ONLY_COMMANDS.contains(command);
         if (keys.length == 0) {
             CompletableFuture<Reply> result = new LoopFuture<>(loop);
-            dispatch(argv, -1, timeout, 0, null, false, result);
+            dispatch(command(argv), -1, timeout, 0, null, false, result);
             return result;
         }
         int slot = ClusterKeys.slot(argv[keys[0]]);
@@ -159,7 +169,7 @@ public final class RedisClusterClient implements RedisCommands, AutoCloseable {
         }
         if (other < 0) {
             CompletableFuture<Reply> result = new LoopFuture<>(loop);
-            dispatch(argv, slot, timeout, 0, null, readOnly, result);
+            dispatch(command(argv), slot, timeout, 0, null, readOnly, result);
             return result;
         }
         if (ClusterKeys.SPLITTABLE.contains(command) && keys.length == argv.length - 1) {
@@ -171,52 +181,131 @@ public final class RedisClusterClient implements RedisCommands, AutoCloseable {
 
     /** MGET/DEL/EXISTS/UNLINK/TOUCH across slots: one command per slot, merged in key order. */
     private CompletableFuture<Reply> split(String command, byte[][] argv, Duration timeout, boolean readOnly) {
-        Map<Integer, List<Integer>> bySlot = new LinkedHashMap<>();
-        for (int i = 1; i < argv.length; i++) {
-            bySlot.computeIfAbsent(ClusterKeys.slot(argv[i]), s -> new ArrayList<>()).add(i);
-        }
+        KeySplit split = KeySplit.of(command, argv);
         List<CompletableFuture<Reply>> parts = new ArrayList<>();
-        List<List<Integer>> positions = new ArrayList<>();
-        bySlot.forEach((slot, indexes) -> {
-            byte[][] part = new byte[indexes.size() + 1][];
-            part[0] = argv[0];
-            for (int j = 0; j < indexes.size(); j++) {
-                part[j + 1] = argv[indexes.get(j)];
-            }
+        for (KeySplit.Part part : split.parts()) {
             CompletableFuture<Reply> f = new LoopFuture<>(loop);
-            dispatch(part, slot, timeout, 0, null, readOnly, f);
+            dispatch(command(part.argv()), part.slot(), timeout, 0, null, readOnly, f);
             parts.add(f);
-            positions.add(indexes);
-        });
-        LoopFuture<Void> all = new LoopFuture<>(loop);
+        }
+        LoopFuture<Reply> merged = new LoopFuture<>(loop);
         CompletableFuture.allOf(parts.toArray(new CompletableFuture<?>[0])).whenComplete((done, error) -> {
             if (error != null) {
-                all.completeExceptionally(error);
-            } else {
-                all.complete(null);
+                merged.completeExceptionally(unwrap(error));
+                return;
+            }
+            try {
+                merged.complete(split.merge(parts.stream().map(CompletableFuture::join).toList()));
+            } catch (RuntimeException e) {
+                merged.completeExceptionally(e);
             }
         });
-        return all.thenApply(done -> {
-            if (command.equals("MGET")) {
-                Reply[] merged = new Reply[argv.length - 1];
-                for (int p = 0; p < parts.size(); p++) {
-                    List<Reply> values = parts.get(p).join().asList();
-                    List<Integer> at = positions.get(p);
-                    for (int j = 0; j < at.size(); j++) {
-                        merged[at.get(j) - 1] = values.get(j);
-                    }
+        return merged;
+    }
+
+    /**
+     * A transaction on the node that serves its keys' slot: every key of every command (and of
+     * WATCH) must be in one slot, checked at each {@code send}, so that a transaction spanning
+     * slots is refused at the call. A slot that moved while the transaction was queued (MOVED
+     * while queueing: nothing ran) is followed as for a command; one that is being migrated
+     * (ASK) fails the transaction, unrun, to be retried.
+     */
+    public RedisTransaction transaction() {
+        int[] slot = {-1};
+        return new RedisTransaction((group, timeout) -> sendTransaction(group, timeout, slot[0]), argv -> {
+            String command = ClusterKeys.commandName(argv);
+            for (int k : ClusterKeys.keyIndexes(command, argv)) {
+                int s = ClusterKeys.slot(argv[k]);
+                if (slot[0] < 0) {
+                    slot[0] = s;
+                } else if (s != slot[0]) {
+                    throw new IllegalArgumentException("a cluster transaction runs on one node, but " + command
+                            + " has a key in slot " + s + " and an earlier key is in slot " + slot[0]
+                            + "; give the keys a common {hash tag}");
                 }
-                return new Reply.ArrayReply(List.of(merged));
             }
-            long sum = 0;
-            for (CompletableFuture<Reply> part : parts) {
-                sum += part.join().asLong();
-            }
-            return new Reply.IntegerReply(sum);
         });
     }
 
-    private void dispatch(byte[][] argv, int slot, Duration timeout, int redirects, String askTarget,
+    private List<CompletableFuture<Reply>> sendTransaction(byte[][][] group, Duration timeout, int slot) {
+        if (closed) {
+            RedisClosedException c = new RedisClosedException("the cluster client is closed");
+            List<CompletableFuture<Reply>> failed = new ArrayList<>();
+            for (int i = 0; i < group.length; i++) {
+                failed.add(CompletableFuture.failedFuture(c));
+            }
+            return failed;
+        }
+        java.util.concurrent.atomic.AtomicReference<List<CompletableFuture<Reply>>> attempt =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        Sender sender = (node, t, asking) -> {
+            if (asking) {
+                return CompletableFuture.failedFuture(new RedisException("slot " + slot + " is being migrated between"
+                        + " nodes (ASK): the transaction was not run; retry it once the migration is done"));
+            }
+            List<CompletableFuture<Reply>> sent = node.sendGroup(group, t);
+            attempt.set(sent);
+            // EXECABORT after a MOVED while queueing: hand the redirection to the retry logic.
+            return sent.get(sent.size() - 1).handle((reply, error) -> {
+                if (error == null) {
+                    return CompletableFuture.completedFuture(reply);
+                }
+                Throwable cause = unwrap(error);
+                for (CompletableFuture<Reply> queued : sent.subList(0, sent.size() - 1)) {
+                    Throwable q = queued.isCompletedExceptionally() ? unwrap(queued.handle((r, e) -> e).join()) : null;
+                    if (q instanceof RedisErrorException e && ("MOVED".equals(e.prefix()) || "ASK".equals(e.prefix()))) {
+                        cause = e;
+                        break;
+                    }
+                }
+                return CompletableFuture.<Reply>failedFuture(cause);
+            }).thenCompose(f -> f);
+        };
+        LoopFuture<Reply> result = new LoopFuture<>(loop);
+        dispatch(sender, slot, timeout, 0, null, false, result);
+        // What the transaction reads: the last attempt's queueing replies, then the outcome.
+        List<CompletableFuture<Reply>> outcome = new ArrayList<>(group.length);
+        for (int i = 0; i < group.length; i++) {
+            outcome.add(new CompletableFuture<>());
+        }
+        result.whenComplete((reply, error) -> {
+            List<CompletableFuture<Reply>> sent = attempt.get();
+            for (int i = 0; i < group.length - 1; i++) {
+                CompletableFuture<Reply> target = outcome.get(i);
+                if (sent == null) {
+                    target.completeExceptionally(unwrap(error));
+                } else {
+                    sent.get(i).whenComplete((r, e) -> {
+                        if (e != null) {
+                            target.completeExceptionally(unwrap(e));
+                        } else {
+                            target.complete(r);
+                        }
+                    });
+                }
+            }
+            CompletableFuture<Reply> exec = outcome.get(group.length - 1);
+            if (error != null) {
+                exec.completeExceptionally(unwrap(error));
+            } else {
+                exec.complete(reply);
+            }
+        });
+        return outcome;
+    }
+
+    /** What one attempt sends on the node's client: a command, or a transaction's group. */
+    @FunctionalInterface
+    private interface Sender {
+        CompletableFuture<Reply> send(RedisClient node, Duration timeout, boolean asking);
+    }
+
+    private static Sender command(byte[][] argv) {
+        return (node, timeout, asking) -> asking ? node.sendAsking(timeout, argv)
+                : timeout == null ? node.send(argv) : node.send(timeout, argv);
+    }
+
+    private void dispatch(Sender sender, int slot, Duration timeout, int redirects, String askTarget,
                           boolean readOnly, CompletableFuture<Reply> result) {
         String address = askTarget != null ? askTarget : addressFor(slot, readOnly);
         if (address == null) {
@@ -225,7 +314,7 @@ public final class RedisClusterClient implements RedisCommands, AutoCloseable {
                     + " right now (the slot map is being refreshed); the command was not sent"));
             return;
         }
-        boolean replica = askTarget == null && readOnly && !Objects.equals(address, slots.master()[Math.max(slot, 0)]);
+        boolean replica = askTarget == null && readOnly && !Objects.equals(address, slots.master(Math.max(slot, 0)));
         (replica ? replicaFor(address) : nodeFor(address)).whenComplete((client, connectError) -> {
             if (connectError != null) {
                 requestRefresh();
@@ -234,8 +323,7 @@ public final class RedisClusterClient implements RedisCommands, AutoCloseable {
             }
             CompletableFuture<Reply> sent;
             try {
-                sent = askTarget != null ? client.sendAsking(timeout, argv)
-                        : timeout == null ? client.send(argv) : client.send(timeout, argv);
+                sent = sender.send(client, timeout, askTarget != null);
             } catch (RuntimeException e) {
                 result.completeExceptionally(e);
                 return;
@@ -244,13 +332,13 @@ public final class RedisClusterClient implements RedisCommands, AutoCloseable {
                 if (error == null) {
                     result.complete(reply);
                 } else {
-                    onError(argv, slot, timeout, redirects, readOnly, result, unwrap(error), address);
+                    onError(sender, slot, timeout, redirects, readOnly, result, unwrap(error), address);
                 }
             });
         });
     }
 
-    private void onError(byte[][] argv, int slot, Duration timeout, int redirects, boolean readOnly,
+    private void onError(Sender sender, int slot, Duration timeout, int redirects, boolean readOnly,
                          CompletableFuture<Reply> result, Throwable error, String address) {
         if (error instanceof RedisErrorException serverError) {
             String message = serverError.getMessage();
@@ -264,20 +352,20 @@ public final class RedisClusterClient implements RedisCommands, AutoCloseable {
             if (words[0].equals("MOVED") && words.length == 3) {
                 moved.increment();
                 int movedSlot = Integer.parseInt(words[1]);
-                String target = normalize(words[2], address);
+                String target = ClusterSlotMap.normalize(words[2], address);
                 repoint(movedSlot, target);
                 requestRefresh();
-                dispatch(argv, slot, timeout, redirects + 1, null, false, result);
+                dispatch(sender, slot, timeout, redirects + 1, null, false, result);
                 return;
             }
             if (words[0].equals("ASK") && words.length == 3) {
                 asks.increment();
-                dispatch(argv, slot, timeout, redirects + 1, normalize(words[2], address), false, result);
+                dispatch(sender, slot, timeout, redirects + 1, ClusterSlotMap.normalize(words[2], address), false, result);
                 return;
             }
             if (words[0].equals("TRYAGAIN")) {
                 try {
-                    loop.schedule(() -> dispatch(argv, slot, timeout, redirects + 1, null, readOnly, result), 20, TimeUnit.MILLISECONDS);
+                    loop.schedule(() -> dispatch(sender, slot, timeout, redirects + 1, null, readOnly, result), 20, TimeUnit.MILLISECONDS);
                 } catch (RuntimeException stopped) {
                     result.completeExceptionally(serverError);
                 }
@@ -293,37 +381,12 @@ public final class RedisClusterClient implements RedisCommands, AutoCloseable {
     }
 
     private String addressFor(int slot, boolean readOnly) {
-        SlotMap map = slots;
-        if (slot < 0) {
-            List<String> masters = map.masters();
-            return masters.isEmpty() ? null : masters.get(ThreadLocalRandom.current().nextInt(masters.size()));
-        }
-        if (readOnly) {
-            String[] replicas = map.replicas()[slot];
-            if (replicas != null && replicas.length > 0) {
-                return replicas[ThreadLocalRandom.current().nextInt(replicas.length)];
-            }
-        }
-        return map.master()[slot];
+        return slots.addressFor(slot, readOnly);
     }
 
     /** Points one slot at a new master at once (MOVED), ahead of the full refresh. */
     private synchronized void repoint(int slot, String target) {
-        SlotMap map = slots;
-        if (target.equals(map.master()[slot])) {
-            return;
-        }
-        String[] master = map.master().clone();
-        master[slot] = target;
-        List<String> masters = map.masters().contains(target) ? map.masters()
-                : appendTo(map.masters(), target);
-        slots = new SlotMap(master, map.replicas(), masters);
-    }
-
-    private static List<String> appendTo(List<String> list, String item) {
-        List<String> out = new ArrayList<>(list);
-        out.add(item);
-        return List.copyOf(out);
+        slots = slots.repointed(slot, target);
     }
 
     private CompletableFuture<RedisClient> nodeFor(String address) {
@@ -349,7 +412,7 @@ public final class RedisClusterClient implements RedisCommands, AutoCloseable {
         if (raced != null) {
             return raced;
         }
-        RedisClient.connect(loop, nodeConfig).whenComplete((client, error) -> {
+        RedisClient.connect(loop, nodeConfig, RedisTransport.factory(loop, nodeConfig, tls)).whenComplete((client, error) -> {
             if (error != null) {
                 fresh.completeExceptionally(error);
             } else if (closed) {
@@ -417,52 +480,13 @@ public final class RedisClusterClient implements RedisCommands, AutoCloseable {
         String address = candidates.get(index);
         return nodeFor(address)
                 .thenCompose(client -> client.send(Duration.ofSeconds(5), "CLUSTER", "SLOTS"))
-                .thenAccept(reply -> install(parse(reply, address)))
+                .thenAccept(reply -> install(ClusterSlotMap.parse(reply, address)))
                 .handle((v, error) -> error)
                 .thenCompose(error -> error == null ? CompletableFuture.<Void>completedFuture(null)
                         : fetchSlots(candidates, index + 1, error));
     }
 
-    private SlotMap parse(Reply reply, String answeredBy) {
-        String[] master = new String[ClusterKeys.SLOTS];
-        String[][] replicas = new String[ClusterKeys.SLOTS][];
-        Set<String> masters = new LinkedHashSet<>();
-        for (Reply range : reply.asList()) {
-            List<Reply> r = range.asList();
-            int from = (int) r.get(0).asLong();
-            int to = (int) r.get(1).asLong();
-            String owner = address(r.get(2), answeredBy);
-            List<String> copies = new ArrayList<>();
-            for (int i = 3; i < r.size(); i++) {
-                copies.add(address(r.get(i), answeredBy));
-            }
-            String[] copyArray = copies.toArray(new String[0]);
-            for (int s = from; s <= to; s++) {
-                master[s] = owner;
-                replicas[s] = copyArray;
-            }
-            masters.add(owner);
-        }
-        if (masters.isEmpty()) {
-            throw new RedisConnectionException(answeredBy + " answered CLUSTER SLOTS with no slots: is the cluster set up?");
-        }
-        return new SlotMap(master, replicas, List.copyOf(masters));
-    }
-
-    private static String address(Reply node, String answeredBy) {
-        List<Reply> n = node.asList();
-        String host = n.get(0).asString();
-        if (host == null || host.isEmpty() || host.equals("?")) {
-            host = answeredBy.substring(0, answeredBy.lastIndexOf(':'));
-        }
-        return host + ":" + n.get(1).asLong();
-    }
-
-    private static String normalize(String target, String askedAddress) {
-        return target.startsWith(":") ? askedAddress.substring(0, askedAddress.lastIndexOf(':')) + target : target;
-    }
-
-    private synchronized void install(SlotMap map) {
+    private synchronized void install(ClusterSlotMap map) {
         slots = map;
         for (String m : map.masters()) {
             nodeFor(m); // connect ahead of the first command

@@ -46,7 +46,12 @@ public record RedisClusterConfig(List<String> seeds, RedisConfig node, int maxRe
         minRefreshGap = Durations.clamp(minRefreshGap);
     }
 
-    /** Seeds from {@code redis://} URIs; the first URI's password, user and database settings apply to all nodes. */
+    /**
+     * Seeds from {@code redis://} or {@code rediss://} URIs (all of one scheme); the first URI's
+     * password, user and TLS settings apply to all nodes: with {@code rediss://} every node
+     * connection speaks TLS, and node addresses from the slot map are verified like host names
+     * (an address against the certificate's IP address entries).
+     */
     public static RedisClusterConfig fromUris(String... seedUris) {
         if (seedUris == null || seedUris.length == 0) {
             throw new IllegalArgumentException("pass at least one seed URI, such as redis://127.0.0.1:7000");
@@ -56,10 +61,14 @@ public record RedisClusterConfig(List<String> seeds, RedisConfig node, int maxRe
         for (String uri : seedUris) {
             RedisConfig c = RedisConfig.fromUri(uri);
             if (c.socketPath() != null) {
-                throw new IllegalArgumentException("cluster seeds must be redis://host:port URIs, not unix sockets");
+                throw new IllegalArgumentException("cluster seeds must be redis:// or rediss://host:port URIs, not unix sockets");
             }
             if (c.database() != 0) {
                 throw new IllegalArgumentException("Redis Cluster has only database 0; drop /" + c.database() + " from the seed URI");
+            }
+            if (first != null && (first.tls() == null) != (c.tls() == null)) {
+                throw new IllegalArgumentException("cluster seeds mix redis:// and rediss:// (" + uri
+                        + "); the nodes of one cluster either all speak TLS or none do");
             }
             first = first == null ? c : first;
             seeds.add(c.endpoint());

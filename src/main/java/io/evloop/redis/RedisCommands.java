@@ -6,8 +6,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -121,18 +123,176 @@ public interface RedisCommands {
         return send("LRANGE", key, Long.toString(start), Long.toString(stop)).thenApply(RedisCommands::strings);
     }
 
+    /** MGET of binary keys: values in key order, null for missing keys. */
+    default CompletableFuture<List<byte[]>> mget(byte[]... keys) {
+        return send(prepend(bytes("MGET"), keys)).thenApply(RedisCommands::byteArrays);
+    }
+
+    /** HMGET: the fields' values in field order, null for missing fields (all null for a missing key). */
+    default CompletableFuture<List<String>> hmget(String key, String... fields) {
+        return send(prepend("HMGET", withKey(key, fields))).thenApply(RedisCommands::strings);
+    }
+
+    /** HMGET of binary fields. */
+    default CompletableFuture<List<byte[]>> hmget(byte[] key, byte[]... fields) {
+        return send(prepend(bytes("HMGET"), withKey(key, fields))).thenApply(RedisCommands::byteArrays);
+    }
+
+    /** HGETALL of a binary key: field names as UTF-8, values binary-safe, in the server's order. */
+    default CompletableFuture<Map<String, byte[]>> hgetall(byte[] key) {
+        return send(bytes("HGETALL"), key).thenApply(r -> {
+            List<Reply> items = r.asList();
+            Map<String, byte[]> map = new LinkedHashMap<>(Math.max(4, items.size()));
+            for (int i = 0; i + 1 < items.size(); i += 2) {
+                map.put(items.get(i).asString(), items.get(i + 1).asBytes());
+            }
+            return Collections.unmodifiableMap(map);
+        });
+    }
+
+    /** LRANGE of a binary key. */
+    default CompletableFuture<List<byte[]>> lrange(byte[] key, long start, long stop) {
+        return send(bytes("LRANGE"), key, bytes(Long.toString(start)), bytes(Long.toString(stop)))
+                .thenApply(RedisCommands::byteArrays);
+    }
+
+    /** ZRANGE by index (negative from the end), lowest score first. */
+    default CompletableFuture<List<String>> zrange(String key, long start, long stop) {
+        return send("ZRANGE", key, Long.toString(start), Long.toString(stop)).thenApply(RedisCommands::strings);
+    }
+
+    /** ZRANGE ... WITHSCORES: members with their scores, lowest score first. */
+    default CompletableFuture<List<ScoredValue>> zrangeWithScores(String key, long start, long stop) {
+        return send("ZRANGE", key, Long.toString(start), Long.toString(stop), "WITHSCORES")
+                .thenApply(r -> scored(r.asList()));
+    }
+
+    /** SMEMBERS: the members, in the server's (unspecified) order. */
+    default CompletableFuture<Set<String>> smembers(String key) {
+        return send("SMEMBERS", key).thenApply(r -> {
+            List<Reply> items = r.asList();
+            Set<String> set = new LinkedHashSet<>(Math.max(4, items.size() * 2));
+            for (Reply item : items) {
+                set.add(item.asString());
+            }
+            return Collections.unmodifiableSet(set);
+        });
+    }
+
+    /** SMEMBERS of a binary key. */
+    default CompletableFuture<List<byte[]>> smembers(byte[] key) {
+        return send(bytes("SMEMBERS"), key).thenApply(RedisCommands::byteArrays);
+    }
+
+    /** TTL in seconds: -1 when the key has no expiry, -2 when it does not exist (as Redis answers). */
+    default CompletableFuture<Long> ttl(String key) {
+        return send("TTL", key).thenApply(Reply::asLong);
+    }
+
+    /** PTTL in milliseconds: -1 when the key has no expiry, -2 when it does not exist. */
+    default CompletableFuture<Long> pttl(String key) {
+        return send("PTTL", key).thenApply(Reply::asLong);
+    }
+
+    /**
+     * SCAN over the keys matching {@code match} (a glob; null for all), {@code count} a hint of
+     * the page size. On a cluster client, refused: keys live on several nodes.
+     */
+    default RedisScan<String> scan(String match, int count) {
+        return new RedisScan<>(this, new byte[][] {bytes("SCAN")}, match, count, RedisCommands::strings);
+    }
+
+    /** HSCAN over a hash's fields matching {@code match} (null for all). */
+    default RedisScan<Map.Entry<String, String>> hscan(String key, String match, int count) {
+        return new RedisScan<>(this, new byte[][] {bytes("HSCAN"), bytes(key)}, match, count, items -> {
+            List<Map.Entry<String, String>> out = new ArrayList<>(items.size() / 2);
+            for (int i = 0; i + 1 < items.size(); i += 2) {
+                out.add(Map.entry(items.get(i).asString(), items.get(i + 1).asString()));
+            }
+            return Collections.unmodifiableList(out);
+        });
+    }
+
+    /** SSCAN over a set's members matching {@code match} (null for all). */
+    default RedisScan<String> sscan(String key, String match, int count) {
+        return new RedisScan<>(this, new byte[][] {bytes("SSCAN"), bytes(key)}, match, count, RedisCommands::strings);
+    }
+
+    /** ZSCAN over a sorted set's members matching {@code match} (null for all), with their scores. */
+    default RedisScan<ScoredValue> zscan(String key, String match, int count) {
+        return new RedisScan<>(this, new byte[][] {bytes("ZSCAN"), bytes(key)}, match, count, RedisCommands::scored);
+    }
+
+        /** FCALL of a function loaded with FUNCTION LOAD (Redis 7): its reply as Redis gives it. */
+    default CompletableFuture<Reply> fcall(String function, List<String> keys, List<String> args) {
+        return send(RedisScript.invocation("FCALL", function, keys, args));
+    }
+
     /** EXPIRE with millisecond resolution (PEXPIRE): true if the key exists. */
     default CompletableFuture<Boolean> expire(String key, Duration ttl) {
         return send("PEXPIRE", key, Long.toString(positiveMillis(ttl))).thenApply(r -> r.asLong() == 1);
     }
 
     private static List<String> strings(Reply reply) {
-        List<Reply> items = reply.asList();
+        return strings(reply.asList());
+    }
+
+    private static List<String> strings(List<Reply> items) {
         List<String> out = new ArrayList<>(items.size());
         for (Reply item : items) {
             out.add(item.asString());
         }
         return Collections.unmodifiableList(out);
+    }
+
+    private static List<byte[]> byteArrays(Reply reply) {
+        List<Reply> items = reply.asList();
+        List<byte[]> out = new ArrayList<>(items.size());
+        for (Reply item : items) {
+            out.add(item.asBytes());
+        }
+        return Collections.unmodifiableList(out);
+    }
+
+    private static List<ScoredValue> scored(List<Reply> items) {
+        if (items.size() % 2 != 0) {
+            throw new RedisProtocolException("members and scores do not pair up: " + items.size() + " elements");
+        }
+        List<ScoredValue> out = new ArrayList<>(items.size() / 2);
+        for (int i = 0; i < items.size(); i += 2) {
+            out.add(new ScoredValue(items.get(i).asString(), ScoredValue.parseScore(items.get(i + 1).asString())));
+        }
+        return Collections.unmodifiableList(out);
+    }
+
+    private static String[] withKey(String key, String[] fields) {
+        if (fields == null || fields.length == 0) {
+            throw new IllegalArgumentException("name at least one field");
+        }
+        String[] out = new String[fields.length + 1];
+        out[0] = key;
+        System.arraycopy(fields, 0, out, 1, fields.length);
+        return out;
+    }
+
+    private static byte[][] withKey(byte[] key, byte[][] fields) {
+        if (fields == null || fields.length == 0) {
+            throw new IllegalArgumentException("name at least one field");
+        }
+        byte[][] out = new byte[fields.length + 1][];
+        out[0] = key;
+        System.arraycopy(fields, 0, out, 1, fields.length);
+        return out;
+    }
+
+    private static byte[][] prepend(byte[] command, byte[][] keys) {
+        if (keys == null || keys.length == 0) {
+            throw new IllegalArgumentException(new String(command, StandardCharsets.UTF_8) + " needs at least one key");
+        }
+        byte[][] argv = new byte[keys.length + 1][];
+        argv[0] = command;
+        System.arraycopy(keys, 0, argv, 1, keys.length);
+        return argv;
     }
 
     private static String[] prepend(String command, String[] keys) {

@@ -14,6 +14,9 @@ import java.util.Objects;
  *   <li>{@code redis://[[user]:password@]host[:port][/db]} (port 6379 and db 0 by default)</li>
  *   <li>{@code rediss://...} the same over TLS ({@link RedisTls#defaults()})</li>
  *   <li>{@code redis-socket:///path/to/redis.sock} (a unix socket)</li>
+ *   <li>{@code redis-sentinel://[[user]:password@]host[:port][,host[:port]...]/service[/db]}
+ *       (the primary that these sentinels monitor as {@code service}; port 26379 by default;
+ *       the user and password are the primary's, see {@link RedisSentinel})</li>
  * </ul>
  * The password never appears in {@link #toString()}, in exceptions or in logs.
  */
@@ -32,6 +35,8 @@ public final class RedisConfig {
      * values or ranges on purpose.
      */
     public static final long DEFAULT_MAX_REPLY_BYTES = 128L * 1024 * 1024;
+
+    private static final String SENTINEL_SCHEME = "redis-sentinel://";
 
     /** The largest {@link #tcpKeepAlive()} kernels accept, in seconds (Linux's TCP_KEEPIDLE limit). */
     static final int MAX_TCP_KEEPALIVE_SECONDS = 32767;
@@ -62,6 +67,7 @@ public final class RedisConfig {
     private final Duration slowCommandThreshold;
     private final RedisCredentialsProvider credentials;
     private final RedisTls tls;
+    private final RedisSentinel sentinel;
 
     private RedisConfig(Builder b) {
         this.host = b.host;
@@ -84,6 +90,7 @@ public final class RedisConfig {
         this.slowCommandThreshold = b.slowCommandThreshold;
         this.credentials = b.credentials;
         this.tls = b.tls;
+        this.sentinel = b.sentinel;
     }
 
     public static Builder builder() {
@@ -113,22 +120,30 @@ public final class RedisConfig {
         b.slowCommandThreshold = slowCommandThreshold;
         b.credentials = credentials;
         b.tls = tls;
+        b.sentinel = sentinel;
         return b;
     }
 
     /**
-     * Parses {@code redis://[[user]:password@]host[:port][/db]} or {@code redis-socket:///path}.
+     * Parses {@code redis://[[user]:password@]host[:port][/db]}, {@code rediss://...},
+     * {@code redis-socket:///path} or
+     * {@code redis-sentinel://[[user]:password@]host[:port][,host[:port]...]/service[/db]}.
      *
      * @throws IllegalArgumentException naming what is wrong (the password is never echoed)
      */
     public static RedisConfig fromUri(String uri) {
         Objects.requireNonNull(uri, "uri: pass a Redis URI such as redis://localhost:6379/0");
+        if (uri.trim().regionMatches(true, 0, SENTINEL_SCHEME, 0, SENTINEL_SCHEME.length())) {
+            // java.net.URI takes one host per authority; a sentinel URI lists several.
+            return SentinelUri.parse(uri.trim().substring(SENTINEL_SCHEME.length()));
+        }
         URI parsed;
         try {
             parsed = new URI(uri.trim());
         } catch (java.net.URISyntaxException e) {
             throw new IllegalArgumentException("not a valid Redis URI (" + e.getReason()
-                    + "); expected redis://[[user]:password@]host[:port][/db] or redis-socket:///path");
+                    + "); expected redis://[[user]:password@]host[:port][/db], redis-socket:///path or "
+                    + SentinelUri.FORM);
         }
         String scheme = parsed.getScheme();
         Builder b = builder();
@@ -158,7 +173,8 @@ public final class RedisConfig {
             }
         } else {
             throw new IllegalArgumentException("unknown Redis URI scheme '" + scheme
-                    + "'; use redis://host:port[/db], rediss://host:port[/db] (TLS) or redis-socket:///path");
+                    + "'; use redis://host:port[/db], rediss://host:port[/db] (TLS), redis-socket:///path or "
+                    + "redis-sentinel://host:port[,host:port...]/service[/db]");
         }
         String userInfo = parsed.getRawUserInfo();
         if (userInfo != null && !userInfo.isEmpty()) {
@@ -174,17 +190,29 @@ public final class RedisConfig {
         return b.build();
     }
 
-    private static String decode(String s) {
+    static String decode(String s) {
         return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
     }
 
-    /** Host name or address; null for a unix socket. */
+    /**
+     * Host name or address; null for a unix socket, and with {@link #sentinel()}, where the
+     * primary's address is asked for on every connection.
+     */
     public String host() {
-        return host;
+        return sentinel != null ? null : host;
     }
 
+    /** The TCP port; 0 with {@link #sentinel()}. */
     public int port() {
-        return port;
+        return sentinel != null ? 0 : port;
+    }
+
+    /**
+     * The sentinels that name the primary to connect to, asked before every connection and
+     * then polled; null when the client connects to {@link #host()} or {@link #socketPath()}.
+     */
+    public RedisSentinel sentinel() {
+        return sentinel;
     }
 
     /** Unix socket path; null for TCP. */
@@ -305,10 +333,16 @@ public final class RedisConfig {
         return readOnly;
     }
 
-    /** {@code host:port} or the socket path: how errors name the server. */
+    /**
+     * {@code host:port}, the socket path, or {@code primary <service>} with Sentinel: how
+     * errors name the server.
+     */
     public String endpoint() {
         if (socketPath != null) {
             return socketPath;
+        }
+        if (sentinel != null) {
+            return "primary " + sentinel.masterName();
         }
         return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
     }
@@ -320,6 +354,7 @@ public final class RedisConfig {
                 + (password != null ? ", password=****" : "")
                 + (credentials != null ? ", credentials from a provider" : "")
                 + (tls != null ? ", " + tls : "")
+                + (sentinel != null ? ", " + sentinel : "")
                 + (clientName != null ? ", clientName=" + clientName : "")
                 + ", connectTimeout=" + connectTimeout + ", commandTimeout=" + commandTimeout
                 + ", maxInFlight=" + maxInFlight + ", maxReplyBytes=" + maxReplyBytes + ", reconnect=" + reconnectPolicy
@@ -351,6 +386,7 @@ public final class RedisConfig {
         private Duration slowCommandThreshold = DEFAULT_SLOW_COMMAND_THRESHOLD;
         private RedisCredentialsProvider credentials;
         private RedisTls tls;
+        private RedisSentinel sentinel;
 
         private Builder() {
         }
@@ -362,6 +398,7 @@ public final class RedisConfig {
             }
             this.host = host;
             this.socketPath = null;
+            this.sentinel = null;
             return this;
         }
 
@@ -376,6 +413,21 @@ public final class RedisConfig {
         public Builder socketPath(String path) {
             Objects.requireNonNull(path, "path");
             this.socketPath = path;
+            this.sentinel = null;
+            return this;
+        }
+
+        /**
+         * Connect to the primary these sentinels name instead of a fixed address (replaces a
+         * {@link #host(String)} or {@link #socketPath(String)} set before; a later one
+         * replaces it); null removes it. The user, password, database and client name set
+         * here are the primary's; the sentinels' own are in {@link RedisSentinel}.
+         */
+        public Builder sentinel(RedisSentinel sentinel) {
+            this.sentinel = sentinel;
+            if (sentinel != null) {
+                this.socketPath = null;
+            }
             return this;
         }
 
@@ -527,6 +579,15 @@ public final class RedisConfig {
             if (tls != null && socketPath != null) {
                 throw new IllegalArgumentException("TLS over a unix socket (" + socketPath + ") is not supported;"
                         + " use TLS with host and port, or the socket without TLS");
+            }
+            if (sentinel != null && tls != null) {
+                throw new IllegalArgumentException("TLS through Sentinel (" + sentinel.masterName() + ") is not supported"
+                        + " in this version: the primary's name for the certificate check would come from the sentinels;"
+                        + " connect to the primary with rediss://host:port, or through Sentinel without TLS");
+            }
+            if (sentinel != null && readOnly) {
+                throw new IllegalArgumentException("readOnly (READONLY) is for Redis Cluster replicas; a client through"
+                        + " Sentinel (" + sentinel.masterName() + ") connects to the primary");
             }
             return new RedisConfig(this);
         }

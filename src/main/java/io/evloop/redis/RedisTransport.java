@@ -27,20 +27,28 @@ interface RedisTransport {
      *     message says what to install), or the TLS material is refused
      */
     static Supplier<RedisTransport> factory(EventLoop loop, RedisConfig config) {
+        // Resolved here, at the connect call: files are read once per client rather than per
+        // reconnect, never on the loop thread, and bad TLS input fails the call itself.
+        return factory(loop, config, config.tls() == null ? null : TlsMaterial.resolve(config.tls()));
+    }
+
+    /**
+     * As {@link #factory(EventLoop, RedisConfig)}, with the config's TLS already resolved (null
+     * for plain TCP): a cluster client resolves it once for all its node connections.
+     */
+    static Supplier<RedisTransport> factory(EventLoop loop, RedisConfig config, TlsMaterial tls) {
         int keepAliveSeconds = (int) config.tcpKeepAlive().getSeconds();
         if (loop instanceof JavaEventLoop java) {
-            if (config.tls() != null) {
-                throw new IllegalArgumentException("TLS (" + config.tls() + ") is not available on the "
-                        + loop.implementation() + " loop in this version; connect without TLS");
-            }
-            return () -> new JavaRedisTransport(java, config.maxReplyBytes(), keepAliveSeconds);
+            TlsSession.Factory sessions = tls == null ? null : new TlsSession.Factory(tls, config);
+            return () -> new JavaRedisTransport(java, config.maxReplyBytes(), keepAliveSeconds, config.endpoint(), sessions);
         }
         if (loop instanceof NativeEventLoop nativeLoop) {
-            // TLS is set up here, once per client and on the caller's thread: loading the TLS
-            // layer and parsing the trusted certificates never stall the loop. Without OpenSSL
-            // this throws, naming what to install.
-            NativeRedisTransport.Tls tls = NativeRedisTransport.tlsFor(config.tls());
-            return () -> new NativeRedisTransport(nativeLoop, config.maxReplyBytes(), keepAliveSeconds, tls);
+            // The native TLS context is made once per resolved TLS (at the connect call, on the
+            // caller's thread: parsing the trusted certificates never stalls the loop). Without
+            // OpenSSL this throws, naming what to install.
+            NativeRedisTransport.Tls nativeTls = NativeRedisTransport.tlsFor(tls, config);
+            return () -> new NativeRedisTransport(nativeLoop, config.maxReplyBytes(), keepAliveSeconds, config.endpoint(),
+                    nativeTls);
         }
         throw new IllegalArgumentException("a Redis client runs on a loop from io.evloop.EventLoops, not on "
                 + loop.getClass().getName());
@@ -61,6 +69,15 @@ interface RedisTransport {
      * now (a full socket buffer) leaves the rest in {@code out} and sends it when it can.
      */
     void write(RespEncoder out, int[] commandEnds, int commandCount);
+
+    /**
+     * What the connection still waits for, appended to the message of a connect that timed
+     * out (such as ": the server at host:port did not answer the TLS handshake: is it a TLS
+     * port?"); empty when there is nothing to add.
+     */
+    default String timeoutHint() {
+        return "";
+    }
 
     /** Closes the connection at once. No listener call follows. Idempotent. */
     void close();

@@ -233,6 +233,19 @@ final class RespEncoder {
         return total;
     }
 
+    /**
+     * The pending bytes as a buffer (position at the first, limit after the last) for a writer
+     * that transforms them before they reach the socket, such as TLS: it reads what it takes
+     * and then calls {@link #consume}. Valid until the next change of this encoder.
+     */
+    ByteBuffer pending() {
+        if (view == null || view.array() != buf) {
+            view = ByteBuffer.wrap(buf);
+        }
+        view.limit(tail).position(head);
+        return view;
+    }
+
     private void ensureWritable(int need) {
         if (buf.length - tail >= need) {
             return;

@@ -40,6 +40,7 @@ final class TlsMaterial {
     private final List<X509Certificate> trusted;
     private final PrivateKey clientKey; // null without mTLS
     private final List<X509Certificate> clientChain; // empty without mTLS
+    private SSLContext sslContext; // built on first use; guarded by this
 
     private TlsMaterial(RedisTls tls, X509TrustManager trustManager, PrivateKey clientKey, List<X509Certificate> clientChain) {
         this.tls = tls;
@@ -89,8 +90,19 @@ final class TlsMaterial {
         return clientKey != null;
     }
 
-    /** An SSLContext that trusts {@link #trustedCertificates()} and presents the client certificate, if any. */
-    SSLContext sslContext() {
+    /**
+     * An SSLContext that trusts {@link #trustedCertificates()} and presents the client
+     * certificate, if any; the same one on every call, so that every connection of a client
+     * shares its TLS session cache (a reconnect may resume the session).
+     */
+    synchronized SSLContext sslContext() {
+        if (sslContext == null) {
+            sslContext = newSslContext();
+        }
+        return sslContext;
+    }
+
+    private SSLContext newSslContext() {
         try {
             KeyManager[] keyManagers = null;
             if (clientKey != null) {

@@ -20,6 +20,8 @@ import java.util.Locale;
  *   <li>AUTH, SELECT, RESET: credentials and database are set in {@link RedisConfig} and
  *       restored on every reconnect; changing them on the side would be undone silently.</li>
  *   <li>QUIT: closes the connection, which the client would reconnect.</li>
+ *   <li>MULTI, EXEC, DISCARD, WATCH, UNWATCH: on a connection other threads share, their
+ *       commands would fall inside the transaction; {@link RedisTransaction} writes it whole.</li>
  * </ul>
  */
 final class UnsupportedCommands {
@@ -51,6 +53,9 @@ final class UnsupportedCommands {
                 if (is(name, "AUTH")) {
                     return ownState("AUTH", "the user and password in RedisConfig (redis://user:password@host)");
                 }
+                if (is(name, "EXEC")) {
+                    return transaction("EXEC");
+                }
                 if (is(name, "QUIT")) {
                     return "QUIT is not supported: it closes the connection, which the client would reconnect;"
                             + " call close() on the client instead";
@@ -67,6 +72,9 @@ final class UnsupportedCommands {
                 if (is(name, "RESET")) {
                     return ownState("RESET", "close() and a new client");
                 }
+                if (is(name, "MULTI") || is(name, "WATCH")) {
+                    return transaction(upper(name));
+                }
             }
             case 6 -> {
                 if (is(name, "SELECT")) {
@@ -80,6 +88,9 @@ final class UnsupportedCommands {
                 }
             }
             case 7 -> {
+                if (is(name, "DISCARD") || is(name, "UNWATCH")) {
+                    return transaction(upper(name));
+                }
                 if (is(name, "MONITOR")) {
                     return "MONITOR is not supported: it turns the connection into a stream of every client's"
                             + " commands, which no longer answers this client's; run it from redis-cli";
@@ -105,6 +116,12 @@ final class UnsupportedCommands {
             }
         }
         return null;
+    }
+
+    private static String transaction(String command) {
+        return command + " is not supported through send(): the connection is shared, so other threads' commands"
+                + " would fall inside the transaction; use transaction() (RedisTransaction), which writes WATCH,"
+                + " MULTI, the commands and EXEC together";
     }
 
     private static String replication(String command) {

@@ -20,10 +20,14 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The same DAG gives the same results in thread-pool mode and in event-loop mode on both loops. */
+/**
+ * The same DAG gives the same results in thread-pool mode and in event-loop mode on both loops,
+ * with reads coalesced or not and with the viewer written as a coroutine IO node.
+ */
 class DagModesParityTest {
 
     private static RedisServerProcess server;
@@ -47,9 +51,12 @@ class DagModesParityTest {
     }
 
     private static List<List<String>> run(Function<ExecutorService, DagScheduler> schedulerFactory) {
+        return run(schedulerFactory, WORKLOAD.dag());
+    }
+
+    private static List<List<String>> run(Function<ExecutorService, DagScheduler> schedulerFactory, Dag dag) {
         ExecutorService cpu = Executors.newFixedThreadPool(4);
         try (DagScheduler scheduler = schedulerFactory.apply(cpu)) {
-            Dag dag = WORKLOAD.dag();
             List<CompletableFuture<DagResult>> futures = new ArrayList<>();
             for (int i = 0; i < 200; i++) {
                 futures.add(scheduler.execute(dag, WORKLOAD.userFor(i), Duration.ofSeconds(30)));
@@ -65,10 +72,17 @@ class DagModesParityTest {
     }
 
     private static List<List<String>> onLoop(EventLoop loop) {
+        return onLoop(loop, WORKLOAD.dag(), false);
+    }
+
+    private static List<List<String>> onLoop(EventLoop loop, Dag dag, boolean coalesce) {
         try (loop) {
             RedisClient redis = await(RedisClient.connect(loop, config));
             try {
-                return run(cpu -> DagScheduler.onEventLoop(cpu, loop, redis));
+                return run(cpu -> {
+                    DagScheduler.Builder b = DagScheduler.builder(cpu).eventLoop(loop, redis);
+                    return (coalesce ? b.coalesceReads() : b).build();
+                }, dag);
             } finally {
                 redis.close();
             }
@@ -85,6 +99,25 @@ class DagModesParityTest {
         assertTrue(threadPool.stream().allMatch(top -> top.size() == 10), "every request ranks ten items");
         assertEquals(threadPool, javaLoop);
         assertEquals(threadPool, nativeLoop);
+    }
+
+    @Test
+    void coalescedReadsGiveTheSameResults() {
+        NativeRequirement.check();
+        List<List<String>> threadPool = run(cpu -> DagScheduler.onThreadPool(cpu, 8, () -> BlockingRedisClient.connect(config)));
+        assertEquals(threadPool, onLoop(EventLoops.createJava(), WORKLOAD.dag(), true), "coalesced reads, Java loop");
+        assertEquals(threadPool, onLoop(EventLoops.createNative(), WORKLOAD.dag(), true), "coalesced reads, native loop");
+    }
+
+    @Test
+    void theCoroutineViewerGivesTheSameResults() {
+        NativeRequirement.check();
+        Assumptions.assumeTrue(Dag.coroutineIoAvailable(), "the coroutine viewer needs Java 21 or later; this JVM is Java "
+                + Runtime.version());
+        List<List<String>> threadPool = run(cpu -> DagScheduler.onThreadPool(cpu, 8, () -> BlockingRedisClient.connect(config)));
+        assertEquals(threadPool, onLoop(EventLoops.createJava(), WORKLOAD.coroutineDag(), false), "coroutine viewer, Java loop");
+        assertEquals(threadPool, onLoop(EventLoops.createNative(), WORKLOAD.coroutineDag(), true),
+                "coroutine viewer with coalesced reads, native loop");
     }
 
     @Test

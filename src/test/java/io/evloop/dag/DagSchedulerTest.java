@@ -204,6 +204,11 @@ class DagSchedulerTest {
         assertEquals(0, scheduler.metrics().executionsInFlight());
         assertEquals(2000 * 4, scheduler.metrics().nodeLatencies().values().stream().mapToLong(DagMetrics.NodeLatency::count).sum());
         assertTrue(scheduler.metrics().ioCalls() >= 2000);
+        String line = scheduler.metrics().toString();
+        assertTrue(line.startsWith("DagMetrics[executions: 0 in flight, 2000 finished, 0 failed; IO calls: "), line);
+        for (String node : scheduler.metrics().nodeLatencies().keySet()) {
+            assertTrue(line.contains("; " + node + ": 2000x mean "), line);
+        }
     }
 
     static <E extends Throwable> E failure(CompletableFuture<?> f, Class<E> type) {

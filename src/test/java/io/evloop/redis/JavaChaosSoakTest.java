@@ -1,13 +1,9 @@
 package io.evloop.redis;
 
-import io.evloop.EventLoop;
-import io.evloop.EventLoopOptions;
-import io.evloop.EventLoops;
+import io.evloop.testkit.Backend;
 
 class JavaChaosSoakTest extends ChaosSoakContractTest {
-
-    @Override
-    protected EventLoop createLoop(EventLoopOptions options) {
-        return EventLoops.createJava(options);
+    JavaChaosSoakTest() {
+        super(Backend.JAVA);
     }
 }

@@ -1,12 +1,9 @@
 package io.evloop.redis;
 
-import io.evloop.EventLoop;
-import io.evloop.EventLoopOptions;
-import io.evloop.EventLoops;
+import io.evloop.testkit.Backend;
 
 class JavaRedisClientTest extends RedisClientContractTest {
-    @Override
-    protected EventLoop createLoop(EventLoopOptions options) {
-        return EventLoops.createJava(options);
+    JavaRedisClientTest() {
+        super(Backend.JAVA);
     }
 }

@@ -15,6 +15,7 @@ import io.evloop.EventLoop;
 import io.evloop.EventLoopOptions;
 import io.evloop.LoopStall;
 import io.evloop.TestFutures;
+import io.evloop.testkit.Backend;
 import io.evloop.testkit.LatencyProxy;
 import java.io.IOException;
 import java.io.InputStream;
@@ -54,7 +55,15 @@ public abstract class RedisClientContractTest {
     protected EventLoop loop;
     private final List<RedisClient> clients = new ArrayList<>();
 
-    protected abstract EventLoop createLoop(EventLoopOptions options);
+    private final Backend backend;
+
+    protected RedisClientContractTest(Backend backend) {
+        this.backend = backend;
+    }
+
+    protected EventLoop createLoop(EventLoopOptions options) {
+        return backend.create(options);
+    }
 
     @BeforeAll
     static void startServer() {

@@ -322,6 +322,49 @@ class RedisClientPartsTest {
     }
 
     @Test
+    void aTransactionIsWrittenWholeAndANilExecAbortsEveryCommand() throws Exception {
+        Connected c = connect(config().build());
+        CompletableFuture<Reply> before = c.client().send(argv("GET", "before"));
+        RedisTransaction tx = c.client().transaction().watch("k");
+        CompletableFuture<Reply> set = tx.send("SET", "k", "v");
+        CompletableFuture<Reply> incr = tx.send("INCR", "n");
+        CompletableFuture<List<Reply>> exec = tx.exec();
+        assertEquals(List.of("GET", "before"), c.transport().nextCommand());
+        for (List<String> expected : List.of(List.of("WATCH", "k"), List.of("MULTI"), List.of("SET", "k", "v"),
+                List.of("INCR", "n"), List.of("EXEC"))) {
+            assertEquals(expected, c.transport().nextCommand());
+        }
+        c.transport().reply(Reply.NIL); // GET before
+        c.transport().reply(new Reply.SimpleString("OK")); // WATCH
+        c.transport().reply(new Reply.SimpleString("OK")); // MULTI
+        c.transport().reply(new Reply.SimpleString("QUEUED"));
+        c.transport().reply(new Reply.SimpleString("QUEUED"));
+        c.transport().reply(Reply.NIL); // EXEC: a watched key changed
+        assertEquals(Reply.NIL, await(before));
+        for (CompletableFuture<?> f : List.of(set, incr, exec)) {
+            ExecutionException aborted = assertThrows(ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS));
+            assertInstanceOf(RedisTransactionAbortedException.class, aborted.getCause());
+        }
+        assertEquals(1, c.client().metrics().commandsWritten() - 1, "a transaction counts as one command (EXEC)");
+        c.client().close();
+    }
+
+    @Test
+    void aTransactionOnALostConnectionFailsEveryFuture() throws Exception {
+        Connected c = connect(config().reconnectPolicy(ReconnectPolicy.NEVER).build());
+        RedisTransaction tx = c.client().transaction();
+        CompletableFuture<Reply> one = tx.send("INCR", "n");
+        CompletableFuture<List<Reply>> exec = tx.exec();
+        c.transport().nextCommand();
+        c.transport().lost(new IOException("reset"));
+        for (CompletableFuture<?> f : List.of(one, exec)) {
+            ExecutionException lost = assertThrows(ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS));
+            assertInstanceOf(RedisConnectionException.class, lost.getCause());
+        }
+        c.client().close();
+    }
+
+    @Test
     void aLateReplyToATimedOutCommandIsAbsorbedAndNeverReachesTheNext() throws Exception {
         Connected c = connect(config().build());
         CompletableFuture<Reply> slow = c.client().send(Duration.ofMillis(50), argv("GET", "slow"));

@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import io.evloop.EventLoop;
 import io.evloop.EventLoopOptions;
 import io.evloop.TestFutures;
+import io.evloop.testkit.Backend;
 import io.evloop.testkit.RedisClusterProcess;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -42,7 +43,15 @@ public abstract class RedisClusterContractTest {
     private EventLoop loop;
     private RedisClusterClient redis;
 
-    protected abstract EventLoop createLoop(EventLoopOptions options);
+    private final Backend backend;
+
+    protected RedisClusterContractTest(Backend backend) {
+        this.backend = backend;
+    }
+
+    protected EventLoop createLoop(EventLoopOptions options) {
+        return backend.create(options);
+    }
 
     @BeforeAll
     static void startCluster() throws Exception {
@@ -119,6 +128,32 @@ public abstract class RedisClusterContractTest {
         assertEquals(present, await(redis.exists(keys.toArray(new String[0]))));
         assertEquals(present, await(redis.del(keys.toArray(new String[0]))));
         assertEquals(0L, await(redis.exists(keys.toArray(new String[0]))));
+    }
+
+    @Test
+    @Order(2)
+    void typedReadsScansAndScriptsFollowTheirKeys() {
+        List<byte[]> binary = await(redis.mget("typed:a".getBytes(), "typed:b".getBytes(), "typed:c".getBytes()));
+        assertEquals(3, binary.size(), "split over slots like MGET");
+        String h = "typed:hash";
+        for (int i = 0; i < 50; i++) {
+            await(redis.hset(h, "f" + i, "v" + i));
+        }
+        assertEquals(List.of("v1", "v2"), await(redis.hmget(h, "f1", "f2")));
+        assertEquals(50, await(redis.hscan(h, null, 10).toList(1000)).size());
+        RedisScript script = RedisScript.of("return redis.call('INCRBY', KEYS[1], ARGV[1])");
+        assertEquals(3L, await(script.eval(redis, List.of("typed:counter:" + System.nanoTime()), List.of("3"))).asLong());
+        RedisTransaction tx = redis.transaction().watch("{tx}:a");
+        CompletableFuture<Reply> a = tx.send("INCR", "{tx}:a");
+        CompletableFuture<Reply> b = tx.send("INCR", "{tx}:b");
+        assertEquals(2, await(tx.exec()).size());
+        assertTrue(await(a).asLong() >= 1 && await(b).asLong() >= 1);
+        RedisTransaction crossing = redis.transaction();
+        crossing.send("INCR", "{one}x");
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> crossing.send("INCR", "{two}x"));
+        assertTrue(refused.getMessage().contains("hash tag"), refused.getMessage());
+        UnsupportedOperationException scan = assertThrows(UnsupportedOperationException.class, () -> redis.scan(null, 10));
+        assertTrue(scan.getMessage().contains("each primary"), scan.getMessage());
     }
 
     @Test

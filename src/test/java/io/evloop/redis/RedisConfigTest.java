@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class RedisConfigTest {
@@ -53,6 +55,9 @@ class RedisConfigTest {
         assertThrows(IllegalArgumentException.class,
                 () -> RedisConfig.builder().socketPath("/tmp/r.sock").tls(RedisTls.defaults()).build());
         assertThrows(IllegalArgumentException.class, () -> RedisTls.builder().protocols("SSLv3"));
+        IllegalArgumentException sentinelTls = assertThrows(IllegalArgumentException.class,
+                () -> RedisConfig.fromUri("redis-sentinel://127.0.0.1:26379/mymaster").toBuilder().tls(RedisTls.defaults()).build());
+        assertTrue(sentinelTls.getMessage().contains("Sentinel"), sentinelTls.getMessage());
         assertTrue(RedisTls.defaults().verifyHostName());
         assertEquals(RedisTls.DEFAULT_PROTOCOLS, RedisTls.defaults().protocols());
     }
@@ -103,5 +108,110 @@ class RedisConfigTest {
             first = Math.max(first, p.delayNanos(1));
         }
         assertTrue(first <= Duration.ofMillis(10).toNanos());
+    }
+
+    // ---- Sentinel -------------------------------------------------------------------------
+
+    @Test
+    void parsesSentinelUrisWithSeveralHosts() {
+        RedisConfig c = RedisConfig.fromUri("redis-sentinel://app:p%40ss@10.0.0.1:26380,sentinel-b,[::1]:26381/mymaster/3");
+        RedisSentinel s = c.sentinel();
+        assertEquals("mymaster", s.masterName());
+        assertEquals(List.of(InetSocketAddress.createUnresolved("10.0.0.1", 26380),
+                InetSocketAddress.createUnresolved("sentinel-b", RedisSentinel.DEFAULT_PORT),
+                InetSocketAddress.createUnresolved("::1", 26381)), s.sentinels());
+        assertEquals("app", c.user(), "the URI's user and password are the primary's");
+        assertEquals("p@ss", c.password());
+        assertNull(s.credentials(), "the sentinels get no AUTH from the URI");
+        assertEquals(3, c.database());
+        assertEquals(RedisSentinel.DEFAULT_POLL_INTERVAL, s.pollInterval());
+        assertEquals(RedisSentinel.DEFAULT_QUERY_TIMEOUT, s.queryTimeout());
+        assertNull(c.host(), "the primary's address is asked for on every connection");
+        assertEquals(0, c.port());
+        assertEquals("primary mymaster", c.endpoint());
+
+        RedisConfig plain = RedisConfig.fromUri("REDIS-SENTINEL://127.0.0.1:26379/cache/");
+        assertEquals("cache", plain.sentinel().masterName());
+        assertNull(plain.password());
+        assertEquals(0, plain.database());
+        assertEquals(List.of(InetSocketAddress.createUnresolved("127.0.0.1", 26379)), plain.sentinel().sentinels());
+
+        RedisConfig passwordOnly = RedisConfig.fromUri("redis-sentinel://s3cr/t?@h:1/m");
+        assertEquals("s3cr/t?", passwordOnly.password(), "a raw '/' or '?' in the password is taken whole");
+        assertNull(passwordOnly.user());
+    }
+
+    @Test
+    void refusesBadSentinelUrisNamingTheProblemAndNeverThePassword() {
+        List<List<String>> cases = List.of(
+                List.of("redis-sentinel:///mymaster", "no sentinel address"),
+                List.of("redis-sentinel://:topsecret@/mymaster", "no sentinel address"),
+                List.of("redis-sentinel://h1:1,,h2:2/mymaster", "empty sentinel address"),
+                List.of("redis-sentinel://h1:1,/mymaster", "empty sentinel address"),
+                List.of("redis-sentinel://h1:x/mymaster", "must be a number in 1..65535"),
+                List.of("redis-sentinel://h1:/mymaster", "must be a number in 1..65535"),
+                List.of("redis-sentinel://h1:0/mymaster", "in 1..65535, got 0"),
+                List.of("redis-sentinel://h1:70000/mymaster", "in 1..65535, got 70000"),
+                List.of("redis-sentinel://:1/mymaster", "has no host"),
+                List.of("redis-sentinel://::1:26379/mymaster", "in brackets"),
+                List.of("redis-sentinel://[::1:26379/mymaster", "does not close it"),
+                List.of("redis-sentinel://[::1]x/mymaster", "after the ']'"),
+                List.of("redis-sentinel://h1:1", "no service name"),
+                List.of("redis-sentinel://h1:1/", "no service name"),
+                List.of("redis-sentinel://h1:1//2", "bad service name"),
+                List.of("redis-sentinel://h1:1/my%20master", "bad service name"),
+                List.of("redis-sentinel://h1:1/mymaster/x", "database must be a number"),
+                List.of("redis-sentinel://h1:1/mymaster/-1", "database must be >= 0"),
+                List.of("redis-sentinel://h1:1/mymaster/1/2", "too many path segments"),
+                List.of("redis-sentinel://h1:1/mymaster?timeout=5", "query parameters"),
+                List.of("redis-sentinel://h1:1,h1:1/mymaster", "listed twice"),
+                List.of("redis-sentinel://u:top%zzsecret@h1:1/mymaster", "malformed %-escape"),
+                List.of("redis-sentinel://u:topsecret@h1:x/mymaster", "must be a number"));
+        for (List<String> c : cases) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RedisConfig.fromUri(c.get(0)), c.get(0));
+            assertTrue(e.getMessage().contains(c.get(1)), c.get(0) + ": " + e.getMessage());
+            assertTrue(e.getMessage().contains("redis-sentinel://"), c.get(0) + ": the expected form is shown: " + e.getMessage());
+            assertFalse(e.getMessage().contains("secret"), c.get(0) + ": " + e.getMessage());
+        }
+        IllegalArgumentException scheme = assertThrows(IllegalArgumentException.class, () -> RedisConfig.fromUri("sentinel://h:1/m"));
+        assertTrue(scheme.getMessage().contains("redis-sentinel://"), scheme.getMessage());
+    }
+
+    @Test
+    void theSentinelBuilderChecksEachSettingAndKeepsTheSentinelsPasswordOutOfToString() {
+        RedisSentinel s = RedisSentinel.builder("mymaster").sentinel("s1", 26379).sentinel("10.0.0.2", 26380)
+                .password("sentinel-pw").pollInterval(Duration.ofMillis(250)).queryTimeout(Duration.ofMillis(300)).build();
+        assertEquals(new RedisCredentials(null, "sentinel-pw"), s.credentials());
+        assertEquals(s, s.toBuilder().build());
+        assertEquals(s, RedisSentinel.of("mymaster", List.of(new InetSocketAddress("s1", 26379),
+                InetSocketAddress.createUnresolved("10.0.0.2", 26380))).toBuilder().password("sentinel-pw")
+                .pollInterval(Duration.ofMillis(250)).queryTimeout(Duration.ofMillis(300)).build());
+        RedisConfig c = RedisConfig.builder().sentinel(s).password("data-pw").database(1).build();
+        assertFalse(c.toString().contains("sentinel-pw"), c.toString());
+        assertFalse(c.toString().contains("data-pw"), c.toString());
+        assertTrue(c.toString().contains("mymaster"), c.toString());
+        assertEquals(s, c.toBuilder().build().sentinel());
+        assertNull(c.toBuilder().host("h").build().sentinel(), "a fixed host replaces the sentinels");
+        assertEquals("h:6379", c.toBuilder().host("h").build().endpoint());
+        assertNull(c.toBuilder().socketPath("/tmp/r.sock").build().sentinel());
+        assertEquals(0, RedisSentinel.builder("m").sentinel("h", 1).pollInterval(Duration.ZERO).build().pollInterval().toNanos());
+
+        assertThrows(NullPointerException.class, () -> RedisSentinel.builder(null));
+        assertThrows(IllegalArgumentException.class, () -> RedisSentinel.builder(""));
+        assertThrows(IllegalArgumentException.class, () -> RedisSentinel.builder("my master"));
+        assertThrows(IllegalArgumentException.class, () -> RedisSentinel.builder("m").build(), "no sentinel");
+        assertThrows(IllegalArgumentException.class, () -> RedisSentinel.of("m", List.of()));
+        assertThrows(NullPointerException.class, () -> RedisSentinel.of("m", null));
+        assertThrows(IllegalArgumentException.class, () -> RedisSentinel.builder("m").sentinel("h", 0));
+        assertThrows(IllegalArgumentException.class, () -> RedisSentinel.builder("m").sentinel(" ", 1));
+        assertThrows(IllegalArgumentException.class, () -> RedisSentinel.of("m", List.of(new InetSocketAddress(0))),
+                "port 0 is no sentinel");
+        assertThrows(IllegalArgumentException.class, () -> RedisSentinel.builder("m").pollInterval(Duration.ofMillis(1)));
+        assertThrows(IllegalArgumentException.class, () -> RedisSentinel.builder("m").pollInterval(Duration.ofSeconds(-1)));
+        assertThrows(IllegalArgumentException.class, () -> RedisSentinel.builder("m").queryTimeout(Duration.ZERO));
+        assertThrows(IllegalArgumentException.class, () -> RedisSentinel.builder("m").queryTimeout(Duration.ofMinutes(2)));
+        IllegalArgumentException readOnly = assertThrows(IllegalArgumentException.class,
+                () -> RedisConfig.builder().sentinel(s).readOnly(true).build());
+        assertTrue(readOnly.getMessage().contains("primary"), readOnly.getMessage());
     }
 }

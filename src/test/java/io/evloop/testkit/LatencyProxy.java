@@ -63,9 +63,14 @@ public final class LatencyProxy implements AutoCloseable {
 
     private void acceptLoop() {
         while (!closed) {
+            Socket client;
             try {
-                Socket client = server.accept();
-                Socket target = new Socket();
+                client = server.accept();
+            } catch (IOException e) {
+                continue; // closed (the loop ends), or one failed accept
+            }
+            Socket target = new Socket();
+            try {
                 target.connect(upstream, 5000);
                 client.setTcpNoDelay(true);
                 target.setTcpNoDelay(true);
@@ -76,9 +81,11 @@ public final class LatencyProxy implements AutoCloseable {
                 pipe(client, target, "up");
                 pipe(target, client, "down");
             } catch (IOException e) {
-                if (!closed) {
-                    continue; // one failed connection does not stop the proxy
-                }
+                // The upstream refused (a server restarting, say): the client sees its
+                // connection closed, as it would without the proxy. One failed connection
+                // does not stop the proxy.
+                closeQuietly(target);
+                closeQuietly(client);
             }
         }
     }

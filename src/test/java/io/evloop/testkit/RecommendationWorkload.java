@@ -1,5 +1,6 @@
 package io.evloop.testkit;
 
+import io.evloop.dag.Coroutine;
 import io.evloop.dag.Dag;
 import io.evloop.redis.RedisCommands;
 import io.evloop.redis.Reply;
@@ -73,17 +74,31 @@ public final class RecommendationWorkload {
             }
             writes.add(redis.send(push));
             if (writes.size() > 20_000) {
-                CompletableFuture.allOf(writes.toArray(new CompletableFuture[0])).join();
+                CompletableFuture.allOf(writes.toArray(new CompletableFuture<?>[0])).join();
                 writes.clear();
             }
         }
-        CompletableFuture.allOf(writes.toArray(new CompletableFuture[0])).join();
+        CompletableFuture.allOf(writes.toArray(new CompletableFuture<?>[0])).join();
     }
 
     /** viewer (IO) → filter, vm (CPU) → sort (CPU); the request is the user id. */
     public Dag dag() {
-        return Dag.builder()
-                .io("viewer", List.of(), (in, redis) -> viewer(redis, (String) in.request()))
+        return cpuNodes(Dag.builder().io("viewer", List.of(), (in, redis) -> viewer(redis, (String) in.request())));
+    }
+
+    /**
+     * The same DAG with the viewer written as a coroutine IO node: sequential code that awaits
+     * each reply, with the same values (so the same results) as {@link #dag()}.
+     *
+     * @throws UnsupportedOperationException before Java 21 (see {@link Dag#coroutineIoAvailable()})
+     */
+    public Dag coroutineDag() {
+        return cpuNodes(Dag.builder().coroutineIo("viewer", List.of(),
+                (in, redis, co) -> viewerAsCoroutine(redis, (String) in.request(), co)));
+    }
+
+    private static Dag cpuNodes(Dag.Builder withViewer) {
+        return withViewer
                 .cpu("filter", List.of("viewer"), in -> filter(in.get("viewer")))
                 .cpu("vm", List.of("viewer"), in -> score(in.get("viewer")))
                 .cpu("sort", List.of("filter", "vm"), in -> topTen(in.get("filter"), in.get("vm")))
@@ -98,7 +113,7 @@ public final class RecommendationWorkload {
             for (String item : list) {
                 gets.add(redis.send("GET", "ctr:" + item));
             }
-            return CompletableFuture.allOf(gets.toArray(new CompletableFuture[0])).thenCombine(features, (done, f) -> {
+            return CompletableFuture.allOf(gets.toArray(new CompletableFuture<?>[0])).thenCombine(features, (done, f) -> {
                 List<Long> counters = new ArrayList<>(gets.size());
                 for (CompletableFuture<Reply> g : gets) {
                     counters.add(Long.parseLong(g.join().asString()));
@@ -106,6 +121,25 @@ public final class RecommendationWorkload {
                 return new ViewerData(f, list, counters);
             });
         });
+    }
+
+    /**
+     * The viewer as plain code. The feature hash is asked for first and awaited last, so that it
+     * is in flight while the item list is read; the counters are all sent before the first is
+     * awaited, so that the node waits about one round trip for them, not one per item.
+     */
+    private static ViewerData viewerAsCoroutine(RedisCommands redis, String user, Coroutine co) {
+        CompletableFuture<Map<String, String>> features = redis.hgetall("user:" + user);
+        List<String> items = co.await(redis.lrange("items:" + user, 0, -1));
+        List<CompletableFuture<Reply>> gets = new ArrayList<>(items.size());
+        for (String item : items) {
+            gets.add(redis.send("GET", "ctr:" + item));
+        }
+        List<Long> counters = new ArrayList<>(gets.size());
+        for (CompletableFuture<Reply> get : gets) {
+            counters.add(Long.parseLong(co.await(get).asString()));
+        }
+        return new ViewerData(co.await(features), items, counters);
     }
 
     private static List<String> filter(ViewerData data) {

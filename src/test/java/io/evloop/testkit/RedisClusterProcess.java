@@ -24,13 +24,31 @@ public final class RedisClusterProcess implements AutoCloseable {
 
     /** Starts {@code masters * (1 + replicasPerMaster)} nodes and waits until the cluster is ok (at most 60 s). */
     public static RedisClusterProcess start(int masters, int replicasPerMaster) throws IOException {
+        return start(masters, replicasPerMaster, null);
+    }
+
+    /**
+     * As {@link #start(int, int)}, every node also with a TLS port that presents
+     * {@code certificates}' server certificate (for localhost and 127.0.0.1), and with the
+     * cluster bus and replication over TLS. A client that connects over TLS is told the nodes'
+     * TLS ports by CLUSTER SLOTS; the plain ports stay for admin commands.
+     */
+    public static RedisClusterProcess startTls(int masters, int replicasPerMaster, TlsCertificates certificates)
+            throws IOException {
+        return start(masters, replicasPerMaster, certificates);
+    }
+
+    private static RedisClusterProcess start(int masters, int replicasPerMaster, TlsCertificates tls) throws IOException {
         RedisClusterProcess cluster = new RedisClusterProcess();
         try {
             for (int i = 0; i < masters * (1 + replicasPerMaster); i++) {
-                cluster.nodes.add(RedisServerProcess.start("--cluster-enabled", "yes",
+                String[] args = {"--cluster-enabled", "yes",
                         "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "1000",
                         // Replicas must sync before a failover can promote them: start syncing at once.
-                        "--repl-diskless-sync-delay", "0"));
+                        "--repl-diskless-sync-delay", "0"};
+                cluster.nodes.add(tls == null ? RedisServerProcess.start(args)
+                        : RedisServerProcess.startTls(tls.serverCertificate(), tls.serverKey(), tls.caCertificate(), false,
+                        concat(args, "--tls-cluster", "yes", "--tls-replication", "yes")));
             }
             List<String> cmd = new ArrayList<>(List.of("redis-cli", "--cluster", "create"));
             for (RedisServerProcess n : cluster.nodes) {
@@ -54,6 +72,12 @@ public final class RedisClusterProcess implements AutoCloseable {
         }
     }
 
+    private static String[] concat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
     public List<RedisServerProcess> nodes() {
         return nodes;
     }
@@ -63,9 +87,14 @@ public final class RedisClusterProcess implements AutoCloseable {
         return nodes.stream().map(RedisServerProcess::uri).toArray(String[]::new);
     }
 
+    /** {@code rediss://127.0.0.1:tlsPort} of every node of a cluster from {@link #startTls}. */
+    public String[] tlsSeedUris() {
+        return nodes.stream().map(RedisServerProcess::tlsUri).toArray(String[]::new);
+    }
+
     /** The node listening on {@code port}. */
     public RedisServerProcess node(int port) {
-        return nodes.stream().filter(n -> n.port() == port).findFirst()
+        return nodes.stream().filter(n -> n.port() == port || n.tlsPort() == port).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("no node on port " + port));
     }
 

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,13 +19,15 @@ import java.util.concurrent.TimeUnit;
 public final class RedisServerProcess implements AutoCloseable {
 
     private final int port;
+    private final int tlsPort; // 0: none
     private final Path dir;
     private final List<String> extraArgs;
     private final Thread shutdownHook;
     private Process process;
 
-    private RedisServerProcess(int port, Path dir, List<String> extraArgs) {
+    private RedisServerProcess(int port, int tlsPort, Path dir, List<String> extraArgs) {
         this.port = port;
+        this.tlsPort = tlsPort;
         this.dir = dir;
         this.extraArgs = extraArgs;
         this.shutdownHook = new Thread(this::destroyProcess, "redis-server-cleanup");
@@ -37,8 +38,35 @@ public final class RedisServerProcess implements AutoCloseable {
      * {@code "--requirepass", "secret"}; returns once it accepts connections (at most 20 s).
      */
     public static RedisServerProcess start(String... extraArgs) throws IOException {
-        RedisServerProcess server = new RedisServerProcess(freePort(), Files.createTempDirectory("evloop-redis-"), List.of(extraArgs));
-        server.startProcess();
+        return start(0, List.of(extraArgs));
+    }
+
+    /**
+     * Starts {@code redis-server} with a TLS port ({@link #tlsPort()}) beside the plain one,
+     * which stays for admin connections and readiness checks. The server presents
+     * {@code certificate} with {@code key} and, when {@code requireClientCertificates}, asks
+     * every client for a certificate issued by the CAs of {@code caCertificates} and refuses
+     * clients without one. Debian's redis-server (7.x) is built with TLS.
+     */
+    public static RedisServerProcess startTls(Path certificate, Path key, Path caCertificates,
+                                              boolean requireClientCertificates, String... extraArgs) throws IOException {
+        List<String> args = new ArrayList<>(List.of(
+                "--tls-cert-file", certificate.toAbsolutePath().toString(),
+                "--tls-key-file", key.toAbsolutePath().toString(),
+                "--tls-ca-cert-file", caCertificates.toAbsolutePath().toString(),
+                "--tls-auth-clients", requireClientCertificates ? "yes" : "no"));
+        args.addAll(List.of(extraArgs));
+        return start(freePort(), args);
+    }
+
+    private static RedisServerProcess start(int tlsPort, List<String> args) throws IOException {
+        RedisServerProcess server = new RedisServerProcess(freePort(), tlsPort, Files.createTempDirectory("evloop-redis-"), args);
+        try {
+            server.startProcess();
+        } catch (IOException e) {
+            server.deleteDir();
+            throw e;
+        }
         Runtime.getRuntime().addShutdownHook(server.shutdownHook);
         return server;
     }
@@ -49,6 +77,19 @@ public final class RedisServerProcess implements AutoCloseable {
 
     public String uri() {
         return "redis://127.0.0.1:" + port;
+    }
+
+    /** The TLS port of a server from {@link #startTls}; 0 for a plain one. */
+    public int tlsPort() {
+        return tlsPort;
+    }
+
+    /** {@code rediss://127.0.0.1:tlsPort} of a server from {@link #startTls}. */
+    public String tlsUri() {
+        if (tlsPort == 0) {
+            throw new IllegalStateException("this redis-server has no TLS port; start it with startTls");
+        }
+        return "rediss://127.0.0.1:" + tlsPort;
     }
 
     public InetSocketAddress address() {
@@ -90,6 +131,10 @@ public final class RedisServerProcess implements AutoCloseable {
         } catch (IllegalStateException shuttingDown) {
             // the hook runs anyway
         }
+        deleteDir();
+    }
+
+    private void deleteDir() {
         try (var files = Files.walk(dir)) {
             files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException ignored) {
@@ -103,52 +148,15 @@ public final class RedisServerProcess implements AutoCloseable {
                 "--unixsocket", socketPath().toString(), "--unixsocketperm", "700",
                 "--save", "", "--appendonly", "no", "--dir", dir.toString(),
                 "--daemonize", "no", "--loglevel", "warning"));
+        if (tlsPort != 0) {
+            cmd.addAll(List.of("--tls-port", Integer.toString(tlsPort)));
+        }
         cmd.addAll(extraArgs);
-        try {
-            process = new ProcessBuilder(cmd).redirectErrorStream(true)
-                    .redirectOutput(dir.resolve("redis.log").toFile()).start();
-        } catch (IOException e) {
-            throw new IOException("cannot run redis-server (install it, e.g. ./build-native.sh does): " + e.getMessage(), e);
-        }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new IOException("redis-server exited with " + process.exitValue() + ": " + log());
-            }
-            try (Socket s = new Socket()) {
-                s.connect(address(), 200);
-                return;
-            } catch (IOException notYet) {
-                try {
-                    Thread.sleep(20);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IOException("interrupted while waiting for redis-server", e);
-                }
-            }
-        }
-        destroyProcess();
-        throw new IOException("redis-server did not listen on port " + port + " within 20 s: " + log());
-    }
-
-    private String log() {
-        try {
-            return Files.readString(dir.resolve("redis.log"));
-        } catch (IOException e) {
-            return "(no log)";
-        }
+        process = ServerProcesses.startListening(cmd, dir.resolve("redis.log"), address(), "redis-server");
     }
 
     private void destroyProcess() {
-        Process p = process;
-        if (p != null && p.isAlive()) {
-            p.destroyForcibly();
-            try {
-                p.waitFor(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        ServerProcesses.destroy(process);
     }
 
     /** A port that was free a moment ago on loopback. */

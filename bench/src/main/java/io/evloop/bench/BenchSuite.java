@@ -503,16 +503,53 @@ public final class BenchSuite {
 
     // ---- DAG end to end ----------------------------------------------------------------------
 
+    /**
+     * The JVM the DAG runs on: this one, or the one {@code EVLOOP_BENCH_DAG_JAVA} names (a
+     * {@code bin/java}), so that a suite run on Java 17 can still measure coroutine IO nodes,
+     * which need Java 21.
+     */
+    private static String dagJava() {
+        String java = System.getenv("EVLOOP_BENCH_DAG_JAVA");
+        return java == null || java.isBlank() ? ChildProcess.javaBinary() : java;
+    }
+
     private void dagSection() throws Exception {
-        List<String> cmd = List.of(ChildProcess.javaBinary(), "-Xms2g", "-Xmx2g", "-cp", classPath, "io.evloop.bench.DagBench",
+        List<String> cmd = List.of(dagJava(), "-Xms2g", "-Xmx2g", "-cp", classPath, "io.evloop.bench.DagBench",
                 "--port", Integer.toString(port), "--modes", "threadpool,evloop-native,evloop-java",
                 "--io-calls", join(s.dagIoCalls()), "--rtt-us", join(s.dagRttUs()),
                 "--warmup-ms", Long.toString(s.dagWarmupMs()), "--duration-ms", Long.toString(s.dagDurationMs()),
                 "--min-requests", Integer.toString(s.dagMinRequests()));
-        say("bench: DAG end to end");
+        say("bench: DAG end to end (" + dagJava() + ")");
         ChildProcess.Outcome o = ChildProcess.run(cmd, log, 1200);
         List<Results.DagRow> rows = new ArrayList<>();
         for (JsonObject r : jsonLines(o.stdout())) {
+            switch (str(r, "part", "recommendation")) {
+                case "dependent" -> {
+                    results.dagDependent.add(new Results.DagDependentRow(str(r, "mode", "?"), num(r, "rttMs", 0),
+                            str(r, "java", "?"), str(r, "status", "failed"), str(r, "reason", null), (int) num(r, "requests", 0),
+                            num(r, "seconds", 0), num(r, "requestsPerSec", 0), num(r, "p50Ms", 0), num(r, "p99Ms", 0),
+                            (int) num(r, "peakIoInFlight", 0), num(r, "cpuMsPerRequest", 0), num(r, "ioCallsPerRequest", 0), null));
+                    continue;
+                }
+                case "suspended" -> {
+                    results.dagSuspended.add(new Results.DagSuspendedRow(str(r, "mode", "?"), str(r, "loop", "?"),
+                            str(r, "java", "?"), str(r, "status", "failed"), str(r, "reason", null), (int) num(r, "executions", 0),
+                            (long) num(r, "heapBefore", 0), (long) num(r, "heapSuspended", 0), num(r, "heapBytesPerExecution", 0),
+                            num(r, "drainSeconds", 0)));
+                    continue;
+                }
+                case "hotkey" -> {
+                    results.dagHotKeys.add(new Results.DagHotKeyRow(str(r, "mode", "?"), str(r, "loop", "?"), num(r, "rttMs", 0),
+                            str(r, "java", "?"), str(r, "status", "failed"), str(r, "reason", null), (int) num(r, "keys", 0),
+                            num(r, "zipf", 0), (int) num(r, "keysPerRequest", 0), (int) num(r, "requests", 0), num(r, "seconds", 0),
+                            num(r, "requestsPerSec", 0), num(r, "p50Ms", 0), num(r, "p99Ms", 0), num(r, "ioCallsPerRequest", 0),
+                            num(r, "coalescedPerRequest", 0)));
+                    continue;
+                }
+                default -> {
+                    // the recommendation workload, below
+                }
+            }
             rows.add(new Results.DagRow(str(r, "mode", "?"), (int) num(r, "ioCalls", 0), num(r, "rttMs", 0),
                     str(r, "status", "failed"), str(r, "reason", null), (int) num(r, "requests", 0), num(r, "seconds", 0),
                     num(r, "requestsPerSec", 0), num(r, "p50Ms", 0), num(r, "p99Ms", 0), (int) num(r, "peakIoInFlight", 0),
@@ -539,6 +576,42 @@ public final class BenchSuite {
             }
             say(String.format(Locale.ROOT, "  %-14s io=%-5d rtt=%.1fms %-11s %10.1f req/s%s", row.mode(), row.ioCalls(), row.rttMs(),
                     row.status(), row.requestsPerSec(), speedup == null ? "" : String.format(Locale.ROOT, "  x%.1f", speedup)));
+        }
+        dagParts();
+    }
+
+    /** The dependent-call, suspended and hot-key parts: speed-ups over the pool, problems, one line each. */
+    private void dagParts() {
+        Results.DagDependentRow pool = results.dagDependent.stream()
+                .filter(d -> d.mode().equals("threadpool") && "ok".equals(d.status()) && d.requestsPerSec() > 0).findFirst().orElse(null);
+        for (int i = 0; i < results.dagDependent.size(); i++) {
+            Results.DagDependentRow d = results.dagDependent.get(i);
+            Double vs = pool == null || d == pool || !"ok".equals(d.status()) ? null : d.requestsPerSec() / pool.requestsPerSec();
+            d = new Results.DagDependentRow(d.mode(), d.rttMs(), d.java(), d.status(), d.reason(), d.requests(), d.seconds(),
+                    d.requestsPerSec(), d.p50Ms(), d.p99Ms(), d.peakIoInFlight(), d.cpuMsPerRequest(), d.ioCallsPerRequest(), vs);
+            results.dagDependent.set(i, d);
+            if ("failed".equals(d.status())) {
+                problem("DAG dependent calls, " + d.mode() + ": " + d.reason());
+            }
+            say(!"ok".equals(d.status()) ? String.format(Locale.ROOT, "  dependent %-20s %s: %s", d.mode(), d.status(), d.reason())
+                    : String.format(Locale.ROOT, "  dependent %-20s %-8s %10.1f req/s%s", d.mode(), d.status(), d.requestsPerSec(),
+                    vs == null ? "" : String.format(Locale.ROOT, "  x%.1f", vs)));
+        }
+        for (Results.DagSuspendedRow d : results.dagSuspended) {
+            if ("failed".equals(d.status())) {
+                problem("DAG suspended executions, " + d.mode() + ": " + d.reason());
+            }
+            say(!"ok".equals(d.status()) ? String.format(Locale.ROOT, "  suspended %-12s %s: %s", d.mode(), d.status(), d.reason())
+                    : String.format(Locale.ROOT, "  suspended %-12s %-8s %,d executions, %.0f B heap each", d.mode(), d.status(),
+                    d.executions(), d.heapBytesPerExecution()));
+        }
+        for (Results.DagHotKeyRow d : results.dagHotKeys) {
+            if ("failed".equals(d.status())) {
+                problem("DAG hot keys, " + d.mode() + ": " + d.reason());
+            }
+            say(!"ok".equals(d.status()) ? String.format(Locale.ROOT, "  hot keys  %-12s %s: %s", d.mode(), d.status(), d.reason())
+                    : String.format(Locale.ROOT, "  hot keys  %-12s %-8s %10.1f req/s, %.2f Redis calls per request", d.mode(),
+                    d.status(), d.requestsPerSec(), d.ioCallsPerRequest()));
         }
     }
 

@@ -20,6 +20,9 @@ final class Csv {
         write(dir.resolve("handoff.csv"), Results.JmhRow.class, r.handoff);
         write(dir.resolve("micro.csv"), Results.JmhRow.class, r.micro);
         write(dir.resolve("dag.csv"), Results.DagRow.class, r.dag);
+        write(dir.resolve("dag_dependent.csv"), Results.DagDependentRow.class, r.dagDependent);
+        write(dir.resolve("dag_suspended.csv"), Results.DagSuspendedRow.class, r.dagSuspended);
+        write(dir.resolve("dag_hotkeys.csv"), Results.DagHotKeyRow.class, r.dagHotKeys);
         write(dir.resolve("memory.csv"), Results.MemoryRow.class, r.memory);
     }
 

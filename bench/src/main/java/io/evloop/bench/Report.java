@@ -580,6 +580,96 @@ public final class Report {
         }
         line();
         chart(mdDir, charts, "dag-speedup.png", "DAG speed-up vs IO calls per request");
+        dagDependentTable();
+        dagSuspendedTable();
+        dagHotKeyTable();
+    }
+
+    private static String dagMode(String mode) {
+        if (mode.equals("threadpool")) {
+            return "8-thread pool, blocking calls";
+        }
+        String loop = mode.endsWith("-native") ? "native loop" : mode.endsWith("-java") ? "Java loop" : null;
+        String style = mode.startsWith("coroutine") ? "coroutine IO node" : mode.startsWith("thencompose") ? "thenCompose" : mode;
+        return loop == null ? style : style + ", " + loop;
+    }
+
+    private void dagDependentTable() {
+        if (r.dagDependent.isEmpty()) {
+            return;
+        }
+        line("### Dependent calls: thenCompose, coroutine IO nodes and the thread pool");
+        line();
+        line("One IO node makes 3 GETs in a row, each needing the reply before (the value of the first is the key of the "
+                + "second...), then a CPU node checks the end of the chain; 64 executions in flight. The same node written "
+                + "with `thenCompose` (each continuation sends the next call from the loop thread), as a coroutine IO node "
+                + "(`co.await` on a virtual thread, Java 21+), and run by the 8-thread pool (the `thenCompose` node, whose "
+                + "blocking calls complete at once). **x pool** = requests/s over the pool's.");
+        line();
+        line("| mode | round trip | Java | requests/s | p50 ms | p99 ms | Redis calls per request | CPU ms/request | x pool |");
+        line("|---|---:|---|---:|---:|---:|---:|---:|---:|");
+        for (Results.DagDependentRow d : r.dagDependent) {
+            if (!"ok".equals(d.status())) {
+                line("| " + dagMode(d.mode()) + " | " + ms(d.rttMs()) + " | " + d.java() + " | " + why(d.status(), d.reason())
+                        + " | | | | | |");
+                continue;
+            }
+            line(String.format(Locale.ROOT, "| %s | %s | %s | %s | %.1f | %.1f | %.2f | %.3f | %s |", dagMode(d.mode()),
+                    ms(d.rttMs()), d.java(), num(d.requestsPerSec()), d.p50Ms(), d.p99Ms(), d.ioCallsPerRequest(),
+                    d.cpuMsPerRequest(), d.vsThreadPool() == null ? "" : String.format(Locale.ROOT, "**%.1fx**", d.vsThreadPool())));
+        }
+        line();
+    }
+
+    private void dagSuspendedTable() {
+        if (r.dagSuspended.isEmpty()) {
+            return;
+        }
+        line("### Executions suspended at once");
+        line();
+        line("The dependent-call node again, with the proxy to Redis stalled: every execution is started and waits on its "
+                + "first call; the heap in use after a full GC is compared with before (after an unmeasured warm-up round), "
+                + "then the replies are let through and every execution is checked. The heap per execution holds its "
+                + "state, its deadline, the call's futures and, for a coroutine IO node, its virtual thread and stack.");
+        line();
+        line("| node written as | loop | Java | executions suspended | heap B/execution | drain s |");
+        line("|---|---|---|---:|---:|---:|");
+        for (Results.DagSuspendedRow d : r.dagSuspended) {
+            if (!"ok".equals(d.status())) {
+                line("| " + dagMode(d.mode()) + " | " + d.loop() + " | " + d.java() + " | " + why(d.status(), d.reason()) + " | | |");
+                continue;
+            }
+            line(String.format(Locale.ROOT, "| %s | %s | %s | %,d | %,.0f | %.2f |", dagMode(d.mode()), d.loop(), d.java(),
+                    d.executions(), d.heapBytesPerExecution(), d.drainSeconds()));
+        }
+        line();
+    }
+
+    private void dagHotKeyTable() {
+        if (r.dagHotKeys.isEmpty()) {
+            return;
+        }
+        Results.DagHotKeyRow first = r.dagHotKeys.get(0);
+        line("### Hot keys, with and without read coalescing");
+        line();
+        line(String.format(Locale.ROOT, "Each request reads %d keys drawn from a Zipf(%.1f) law over %,d keys with a fan-out IO "
+                + "node (all %d at once), then a CPU node checks every value against its key; 64 executions in flight. With "
+                + "`coalesceReads()`, a GET identical to one in flight on the scheduler's connection shares its call. "
+                + "**Redis calls per request** = calls sent in the window over the requests finished in it.",
+                first.keysPerRequest(), first.zipf(), first.keys(), first.keysPerRequest()));
+        line();
+        line("| reads | loop | round trip | requests/s | p50 ms | p99 ms | Redis calls per request | reads coalesced per request |");
+        line("|---|---|---:|---:|---:|---:|---:|---:|");
+        for (Results.DagHotKeyRow d : r.dagHotKeys) {
+            String mode = d.mode().equals("coalescing") ? "coalesced" : "each its own call";
+            if (!"ok".equals(d.status())) {
+                line("| " + mode + " | " + d.loop() + " | " + ms(d.rttMs()) + " | " + why(d.status(), d.reason()) + " | | | | |");
+                continue;
+            }
+            line(String.format(Locale.ROOT, "| %s | %s | %s | %s | %.1f | %.1f | %.2f | %.2f |", mode, d.loop(), ms(d.rttMs()),
+                    num(d.requestsPerSec()), d.p50Ms(), d.p99Ms(), d.ioCallsPerRequest(), d.coalescedPerRequest()));
+        }
+        line();
     }
 
     private void memorySection(Path mdDir, List<Path> charts) {

@@ -60,6 +60,27 @@ final class Results {
                   Double speedup) {
     }
 
+    /**
+     * One node making 3 dependent calls (each needs the reply before): {@code mode} is
+     * {@code threadpool}, {@code thencompose-<loop>} or {@code coroutine-<loop>}; {@code vsThreadPool}
+     * is requests/s over the thread pool's.
+     */
+    record DagDependentRow(String mode, double rttMs, String java, String status, String reason, int requests, double seconds,
+                           double requestsPerSec, double p50Ms, double p99Ms, int peakIoInFlight, double cpuMsPerRequest,
+                           double ioCallsPerRequest, Double vsThreadPool) {
+    }
+
+    /** Many executions waiting on their first call at once, and the heap each holds: futures or coroutines. */
+    record DagSuspendedRow(String mode, String loop, String java, String status, String reason, int executions,
+                           long heapBefore, long heapSuspended, double heapBytesPerExecution, double drainSeconds) {
+    }
+
+    /** Zipf-distributed reads of hot keys, with read coalescing ({@code coalescing}) or without ({@code plain}). */
+    record DagHotKeyRow(String mode, String loop, double rttMs, String java, String status, String reason, int keys, double zipf,
+                        int keysPerRequest, int requests, double seconds, double requestsPerSec, double p50Ms, double p99Ms,
+                        double ioCallsPerRequest, double coalescedPerRequest) {
+    }
+
     /** Memory per in-flight command of one client. */
     record MemoryRow(String client, String status, String reason, int commands, long maxHeapBytes, Boolean fits,
                      double heapBytesPerCommand, double nativeBytesPerCommand, long heapBefore, long heapInFlight,
@@ -78,6 +99,9 @@ final class Results {
     List<JmhRow> handoff = new ArrayList<>();
     List<JmhRow> micro = new ArrayList<>();
     List<DagRow> dag = new ArrayList<>();
+    List<DagDependentRow> dagDependent = new ArrayList<>();
+    List<DagSuspendedRow> dagSuspended = new ArrayList<>();
+    List<DagHotKeyRow> dagHotKeys = new ArrayList<>();
     List<MemoryRow> memory = new ArrayList<>();
     /** Whatever went wrong while running (a client that failed, a chart that could not be drawn). */
     List<String> problems = new ArrayList<>();

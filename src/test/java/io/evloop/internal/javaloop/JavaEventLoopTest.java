@@ -1,17 +1,10 @@
 package io.evloop.internal.javaloop;
 
-import io.evloop.EventLoop;
 import io.evloop.EventLoopContractTest;
-import io.evloop.EventLoopOptions;
+import io.evloop.testkit.Backend;
 
 class JavaEventLoopTest extends EventLoopContractTest {
-    @Override
-    protected EventLoop create(EventLoopOptions options) {
-        return new JavaEventLoop(options);
-    }
-
-    @Override
-    protected String expectedImplementation() {
-        return "java";
+    JavaEventLoopTest() {
+        super(Backend.JAVA);
     }
 }

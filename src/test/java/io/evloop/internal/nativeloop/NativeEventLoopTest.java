@@ -1,25 +1,10 @@
 package io.evloop.internal.nativeloop;
 
-import io.evloop.EventLoop;
 import io.evloop.EventLoopContractTest;
-import io.evloop.EventLoopOptions;
-import io.evloop.testkit.NativeRequirement;
-import org.junit.jupiter.api.BeforeAll;
+import io.evloop.testkit.Backend;
 
 class NativeEventLoopTest extends EventLoopContractTest {
-
-    @BeforeAll
-    static void nativeMustLoad() {
-        NativeRequirement.check();
-    }
-
-    @Override
-    protected EventLoop create(EventLoopOptions options) {
-        return new NativeEventLoop(options);
-    }
-
-    @Override
-    protected String expectedImplementation() {
-        return "native";
+    NativeEventLoopTest() {
+        super(Backend.NATIVE);
     }
 }

@@ -33,15 +33,60 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The demo: the recommendation DAG of {@link RecommendationWorkload} run in each IO mode
- * against one redis-server, ending with a table. See {@link #usage()}.
+ * against one redis-server, ending with a table. See {@link #usage()}. Two modes show the DAG
+ * scheduler's options on the event loop: {@code coroutine} writes the viewer node as a
+ * coroutine IO node (sequential code awaiting each reply on a virtual thread; Java 21+), and
+ * {@code coalesced} lets identical reads in flight share one Redis call (the table's
+ * "coalesced" column counts the calls saved).
  */
 public final class Demo {
 
-    /** One mode's figures. */
+    /** One mode's figures; {@code ioCalls} and {@code coalesced} count the measured requests' Redis calls sent and saved. */
     record Outcome(String mode, int requests, double seconds, long p50Nanos, long p99Nanos,
-                   int peakIoInFlight, double cpuSeconds, long checksum) {
+                   int peakIoInFlight, double cpuSeconds, long checksum, long ioCalls, long coalesced) {
         double requestsPerSecond() {
             return requests / seconds;
+        }
+    }
+
+    /**
+     * A mode: where IO nodes run ({@code loop} "native" or "java", null for the thread pool),
+     * whether the viewer is a coroutine IO node and whether reads are coalesced.
+     */
+    record Mode(String label, String loop, boolean coroutine, boolean coalesce) {
+
+        static final String ALL = "threadpool,native,java,coroutine,coalesced";
+
+        static Mode of(String name) {
+            // The two option modes use the native loop, the target architecture, when it loads.
+            String preferred = EventLoops.nativeAvailable() ? "native" : "java";
+            return switch (name) {
+                case "threadpool" -> new Mode("threadpool (8 IO threads)", null, false, false);
+                case "native", "java" -> new Mode("eventloop, " + name + " loop", name, false, false);
+                case "coroutine" -> new Mode("eventloop, " + preferred + " loop, coroutine viewer", preferred, true, false);
+                case "coalesced" -> new Mode("eventloop, " + preferred + " loop, coalesced reads", preferred, false, true);
+                default -> throw new IllegalArgumentException("unknown mode '" + name + "'; use " + ALL);
+            };
+        }
+
+        /** Why this JVM cannot run the mode, or null. */
+        String unavailable() {
+            if ("native".equals(loop) && !EventLoops.nativeAvailable()) {
+                return EventLoops.nativeUnavailabilityCause().getMessage();
+            }
+            if (coroutine && !Dag.coroutineIoAvailable()) {
+                return "coroutine IO nodes need Java 21 or later; this JVM is Java " + Runtime.version();
+            }
+            return null;
+        }
+
+        Dag dag(RecommendationWorkload workload) {
+            return coroutine ? workload.coroutineDag() : workload.dag();
+        }
+
+        DagScheduler eventLoopScheduler(ExecutorService cpu, EventLoop eventLoop, io.evloop.redis.RedisCommands redis) {
+            DagScheduler.Builder b = DagScheduler.builder(cpu).eventLoop(eventLoop, redis);
+            return (coalesce ? b.coalesceReads() : b).build();
         }
     }
 
@@ -68,13 +113,15 @@ public final class Demo {
     static String usage() {
         return String.join("\n",
                 "Usage: ./demo.sh [--requests N] [--concurrency C] [--io-calls K] [--rtt 1ms] [--redis URI]",
-                "                 [--modes threadpool,native,java] [--users U] [--cluster]",
+                "                 [--modes threadpool,native,java,coroutine,coalesced] [--users U] [--cluster]",
                 "  --requests N     requests per mode (default 2000)",
                 "  --concurrency C  DAG executions in flight at once (default 64)",
                 "  --io-calls K     Redis calls per request by the viewer node (default 100)",
                 "  --rtt D          simulated network round trip through a latency proxy (e.g. 1ms; default 0)",
                 "  --redis URI      use this server instead of starting redis-server on a free port",
-                "  --modes LIST     which modes to run (default threadpool,native,java)",
+                "  --modes LIST     which modes to run (default all): threadpool, native, java, and on the event loop",
+                "                   coroutine (the viewer node as a coroutine IO node, Java 21+) and coalesced",
+                "                   (identical reads in flight share one Redis call)",
                 "  --users U        users in the data set (default 1000)",
                 "  --cluster        run against a local Redis Cluster (3 masters, 3 replicas) started for the demo,",
                 "                   or, with --redis, against the cluster that URI is a node of");
@@ -86,7 +133,7 @@ public final class Demo {
         int ioCalls = intOption("io-calls", 100);
         int users = intOption("users", 1000);
         Duration rtt = duration(options.getOrDefault("rtt", "0ms"));
-        List<String> modes = Arrays.asList(options.getOrDefault("modes", "threadpool,native,java").split(","));
+        List<String> modes = Arrays.asList(options.getOrDefault("modes", Mode.ALL).split(","));
         RecommendationWorkload workload = new RecommendationWorkload(users, ioCalls);
 
         boolean cluster = options.containsKey("cluster");
@@ -165,26 +212,24 @@ public final class Demo {
             RedisClusterClient sharedClient = RedisClusterClient.connect(shared, config).get(30, TimeUnit.SECONDS);
             workload.load(sharedClient);
             List<Outcome> outcomes = new ArrayList<>();
-            for (String mode : modes) {
-                String m = mode.trim();
-                if (m.equals("threadpool")) {
+            for (String name : modes) {
+                Mode mode = Mode.of(name.trim());
+                String why = mode.unavailable();
+                if (why != null) {
+                    System.out.println("skipping " + name.trim() + ": " + why);
+                    continue;
+                }
+                if (mode.loop() == null) {
                     // Eight IO threads, each blocking on its own calls through the shared cluster client.
                     try (DagScheduler scheduler = DagScheduler.onThreadPool(cpu, 8, () -> BlockingView.of(sharedClient))) {
-                        outcomes.add(measure("threadpool (8 IO threads)", scheduler, workload, requests, concurrency));
+                        outcomes.add(measure(mode.label(), scheduler, mode.dag(workload), workload, requests, concurrency));
                     }
                     continue;
                 }
-                if (m.equals("native") && !EventLoops.nativeAvailable()) {
-                    System.out.println("skipping native: " + EventLoops.nativeUnavailabilityCause().getMessage());
-                    continue;
-                }
-                if (!m.equals("native") && !m.equals("java")) {
-                    throw new IllegalArgumentException("unknown mode '" + m + "'; use threadpool, native or java");
-                }
-                try (EventLoop loop = m.equals("native") ? EventLoops.createNative() : EventLoops.createJava()) {
+                try (EventLoop loop = mode.loop().equals("native") ? EventLoops.createNative() : EventLoops.createJava()) {
                     RedisClusterClient client = RedisClusterClient.connect(loop, config).get(30, TimeUnit.SECONDS);
-                    try (DagScheduler scheduler = DagScheduler.onEventLoop(cpu, loop, client)) {
-                        outcomes.add(measure("eventloop, " + m + " loop", scheduler, workload, requests, concurrency));
+                    try (DagScheduler scheduler = mode.eventLoopScheduler(cpu, loop, client)) {
+                        outcomes.add(measure(mode.label(), scheduler, mode.dag(workload), workload, requests, concurrency));
                     } finally {
                         client.close();
                     }
@@ -195,27 +240,26 @@ public final class Demo {
         }
     }
 
-    private Outcome runMode(String mode, RecommendationWorkload workload, RedisConfig config, ExecutorService cpu,
+    private Outcome runMode(String name, RecommendationWorkload workload, RedisConfig config, ExecutorService cpu,
                             int requests, int concurrency) throws Exception {
+        Mode mode = Mode.of(name);
+        String why = mode.unavailable();
+        if (why != null) {
+            System.out.println("skipping " + name + ": " + why);
+            return null;
+        }
         EventLoop loop = null;
         RedisClient client = null;
         DagScheduler scheduler;
-        switch (mode) {
-            case "threadpool" -> scheduler = DagScheduler.onThreadPool(cpu, 8, () -> BlockingRedisClient.connect(config));
-            case "native", "java" -> {
-                if (mode.equals("native") && !EventLoops.nativeAvailable()) {
-                    System.out.println("skipping native: " + EventLoops.nativeUnavailabilityCause().getMessage());
-                    return null;
-                }
-                loop = mode.equals("native") ? EventLoops.createNative() : EventLoops.createJava();
-                client = RedisClient.connect(loop, config).get(10, TimeUnit.SECONDS);
-                scheduler = DagScheduler.onEventLoop(cpu, loop, client);
-            }
-            default -> throw new IllegalArgumentException("unknown mode '" + mode + "'; use threadpool, native or java");
+        if (mode.loop() == null) {
+            scheduler = DagScheduler.onThreadPool(cpu, 8, () -> BlockingRedisClient.connect(config));
+        } else {
+            loop = mode.loop().equals("native") ? EventLoops.createNative() : EventLoops.createJava();
+            client = RedisClient.connect(loop, config).get(10, TimeUnit.SECONDS);
+            scheduler = mode.eventLoopScheduler(cpu, loop, client);
         }
-        String label = mode.equals("threadpool") ? "threadpool (8 IO threads)" : "eventloop, " + mode + " loop";
         try {
-            return measure(label, scheduler, workload, requests, concurrency);
+            return measure(mode.label(), scheduler, mode.dag(workload), workload, requests, concurrency);
         } finally {
             scheduler.close();
             if (client != null) {
@@ -227,11 +271,12 @@ public final class Demo {
         }
     }
 
-    private static Outcome measure(String label, DagScheduler scheduler, RecommendationWorkload workload,
+    private static Outcome measure(String label, DagScheduler scheduler, Dag dag, RecommendationWorkload workload,
                                    int requests, int concurrency) throws InterruptedException {
-        Dag dag = workload.dag();
         drive(scheduler, dag, workload, Math.min(200, requests), concurrency, null, null); // warm-up
         scheduler.metrics().resetPeak();
+        long calls0 = scheduler.metrics().ioCalls();
+        long coalesced0 = scheduler.metrics().coalescedCalls();
         long[] latencies = new long[requests];
         AtomicLong checksum = new AtomicLong();
         long cpuBefore = processCpuNanos();
@@ -241,7 +286,8 @@ public final class Demo {
         double cpuSeconds = (processCpuNanos() - cpuBefore) / 1e9;
         Arrays.sort(latencies);
         return new Outcome(label, requests, elapsed / 1e9, percentile(latencies, 0.50), percentile(latencies, 0.99),
-                scheduler.metrics().peakIoCallsInFlight(), cpuSeconds, checksum.get());
+                scheduler.metrics().peakIoCallsInFlight(), cpuSeconds, checksum.get(),
+                scheduler.metrics().ioCalls() - calls0, scheduler.metrics().coalescedCalls() - coalesced0);
     }
 
     private static void drive(DagScheduler scheduler, Dag dag, RecommendationWorkload workload, int requests,
@@ -309,15 +355,19 @@ public final class Demo {
         Outcome baseline = outcomes.stream().filter(o -> o.mode().startsWith("threadpool")).findFirst().orElse(null);
         System.out.println();
         System.out.printf(Locale.ROOT, "Results (simulated round trip %s ms):%n", rtt.toNanos() / 1e6);
-        String fmt = "| %-28s | %10s | %9s | %9s | %14s | %8s | %8s |%n";
-        System.out.printf(Locale.ROOT, fmt, "mode", "requests/s", "p50 ms", "p99 ms", "peak Redis i/f", "CPU s", "speed-up");
-        System.out.printf(Locale.ROOT, fmt, "-".repeat(28), "-".repeat(10), "-".repeat(9), "-".repeat(9), "-".repeat(14), "-".repeat(8), "-".repeat(8));
+        String fmt = "| %-45s | %10s | %9s | %9s | %14s | %15s | %9s | %8s | %8s |%n";
+        System.out.printf(Locale.ROOT, fmt, "mode", "requests/s", "p50 ms", "p99 ms", "peak Redis i/f", "Redis calls/req",
+                "coalesced", "CPU s", "speed-up");
+        System.out.printf(Locale.ROOT, fmt, "-".repeat(45), "-".repeat(10), "-".repeat(9), "-".repeat(9), "-".repeat(14),
+                "-".repeat(15), "-".repeat(9), "-".repeat(8), "-".repeat(8));
         for (Outcome o : outcomes) {
             System.out.printf(Locale.ROOT, fmt, o.mode(), String.format(Locale.ROOT, "%.0f", o.requestsPerSecond()),
                     String.format(Locale.ROOT, "%.2f", o.p50Nanos() / 1e6), String.format(Locale.ROOT, "%.2f", o.p99Nanos() / 1e6),
-                    o.peakIoInFlight(), String.format(Locale.ROOT, "%.1f", o.cpuSeconds()),
+                    o.peakIoInFlight(), String.format(Locale.ROOT, "%.1f", (double) o.ioCalls() / o.requests()), o.coalesced(),
+                    String.format(Locale.ROOT, "%.1f", o.cpuSeconds()),
                     baseline == null ? "n/a" : String.format(Locale.ROOT, "%.1fx", o.requestsPerSecond() / baseline.requestsPerSecond()));
         }
+        System.out.println("(coalesced: reads that shared a call already in flight instead of sending their own)");
         long first = outcomes.get(0).checksum();
         boolean identical = outcomes.stream().allMatch(o -> o.checksum() == first);
         System.out.println();

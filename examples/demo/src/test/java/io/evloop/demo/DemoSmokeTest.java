@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.evloop.dag.Dag;
 import io.evloop.testkit.NativeRequirement;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -22,6 +23,13 @@ class DemoSmokeTest {
         assertTrue(output.contains("threadpool (8 IO threads)"), output);
         assertTrue(output.contains("eventloop, native loop"), output);
         assertTrue(output.contains("eventloop, java loop"), output);
+        assertTrue(output.contains("eventloop, native loop, coalesced reads"), output);
+        assertTrue(output.contains("| coalesced |") || output.contains(" coalesced |"), "the coalescing counter's column: " + output);
+        if (Dag.coroutineIoAvailable()) {
+            assertTrue(output.contains("eventloop, native loop, coroutine viewer"), output);
+        } else {
+            assertTrue(output.contains("skipping coroutine: coroutine IO nodes need Java 21"), output);
+        }
         assertTrue(output.contains("Results identical across modes: yes"), output);
     }
 
@@ -40,6 +48,7 @@ class DemoSmokeTest {
         assertThrows(IllegalArgumentException.class, () -> Demo.run("--requests", "zero"));
         assertThrows(IllegalArgumentException.class, () -> Demo.run("--rtt"));
         assertThrows(IllegalArgumentException.class, () -> Demo.run("stray"));
+        assertThrows(IllegalArgumentException.class, () -> Demo.run("--modes", "threadpool,nosuchmode", "--requests", "1"));
         assertEquals(Duration.ofMillis(1), Demo.duration("1ms"));
         assertEquals(Duration.ofNanos(500_000), Demo.duration("500us"));
     }
