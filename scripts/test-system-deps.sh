@@ -51,10 +51,12 @@ mkdir -p "$copy"
 status=0
 "$CHROOT_TOOL" run "$SUITE" --bind "$M2:/root/.m2" --cwd "$inside" -- bash -c 'set -euo pipefail
   echo "==> In Debian $(cat /etc/debian_version): libuv $(pkg-config --modversion libuv), hiredis $(pkg-config --modversion hiredis), $(getconf GNU_LIBC_VERSION)"
-  ./build-native.sh --no-install --system-deps
+  rm -rf /tmp/evloop-system-native
+  ./build-native.sh --no-install --system-deps --output /tmp/evloop-system-native
   echo "==> Java suites of the native loop against build/native-system/libevloop.so"
-  mkdir -p /tmp/evloop-no-native
-  mvn -B -ntp -o test -Devloop.nativeDir=/tmp/evloop-no-native -Dtest="NativeEventLoopTest,NativeRedisClientTest,NativeRedisClusterTest,NativeChaosSoakTest,NativeTlsTest" \
+  # Named by path, and also as the classes'"'"' bundled copies: the child JVMs some suites start
+  # (the TLS suite'"'"'s trust store probe) get the class path, not this JVM'"'"'s properties.
+  mvn -B -ntp -o test -Devloop.nativeDir=/tmp/evloop-system-native -Dtest="NativeEventLoopTest,NativeRedisClientTest,NativeRedisClusterTest,NativeChaosSoakTest,NativeTlsTest" \
     -Devloop.native.path="$PWD/build/native-system/libevloop.so" -Devloop.requireNative=true' \
   || status=$?
 rm -rf "$copy"
