@@ -225,7 +225,8 @@ EVL_EXPORT int evl_timer_close(evl_timer_t *timer);
  *
  * Signals: the shim does not change signal dispositions. hiredis writes with write(2), so a
  * process that embeds the shim must ignore SIGPIPE (the JVM does), or a write to a
- * connection the server has closed raises it.
+ * connection the server has closed raises it. (TLS connections, which the shim writes itself,
+ * send with MSG_NOSIGNAL where the system has it.)
  */
 
 /*
