@@ -66,6 +66,12 @@ final class Check {
             if (r.dag.isEmpty()) {
                 failures.add("dag: no result at all");
             }
+            // A child that died part way leaves some modes without a row: each must have one.
+            for (String mode : List.of("threadpool", "evloop-native", "evloop-java")) {
+                if (r.dag.stream().noneMatch(d -> d.mode().equals(mode))) {
+                    failures.add("dag: no result for " + mode + " (did the DAG benchmark stop early? see bench.log)");
+                }
+            }
             for (Results.DagRow d : r.dag) {
                 if (!acceptable(d.status(), d.reason()) || ("ok".equals(d.status()) && !(d.requestsPerSec() > 0))) {
                     failures.add("dag: " + d.mode() + " at " + d.ioCalls() + " IO calls, " + d.rttMs() + " ms: " + d.status() + " " + d.reason());
