@@ -8,10 +8,15 @@ usage() {
 Usage: build-native.sh [--no-install] [--skip-tests] [--system-deps] [--output DIR] [--help]
 
 Builds the native part of evloop, the shim library libevloop.so (Linux) or
-libevloop.dylib (macOS), from native/ with CMake, and tests it.
+libevloop.dylib (macOS), and its TLS layer libevloop-tls<N> (N: 3 for OpenSSL 3, 11 for
+OpenSSL 1.1, whichever the system's development files are), from native/ with CMake, and
+tests them.
 
-The library is one self-contained file: libuv and hiredis are linked in statically and
-hidden, so it needs nothing but the C library. On Linux both are built from the upstream
+libevloop is one self-contained file: libuv and hiredis are linked in statically and
+hidden, so it needs nothing but the C library. libevloop-tls<N> links the system's shared
+OpenSSL (libssl, libcrypto) and nothing else; the native loop loads it only for TLS
+connections. Without OpenSSL's development files it is not built (CMake says so), and the
+native loop refuses TLS. On Linux libuv and hiredis are built from the upstream
 tarballs of pinned Debian source packages (libuv 1.50.0, hiredis 1.2.0; checksummed) by
 scripts/deps-from-debian.sh, which CMake runs at configure time; the archives are cached
 in ~/.cache/evloop/deps (EVL_DEPS_CACHE moves it), so only the first build fetches them.
@@ -19,21 +24,25 @@ On macOS Homebrew's static archives are linked.
 
 Without options it does everything, in this order:
   1. Installs the system packages that are missing:
-       Debian/Ubuntu: cmake gcc libc6-dev make pkg-config curl redis-server, with
+       Debian/Ubuntu: cmake gcc libc6-dev make pkg-config curl redis-server libssl-dev
+                      openssl, with
                       'apt-get update' then 'apt-get install -y --no-install-recommends'
                       of the missing ones only (checked with dpkg-query); with
                       --system-deps also libuv1-dev libhiredis-dev. Runs apt-get as root,
                       through sudo when not root; without sudo it prints the command to
                       run and exits with status 1.
-       macOS:         libuv hiredis redis cmake pkg-config with Homebrew ('brew
-                      install' of the missing ones only).
-     redis-server is not needed to build; the Redis tests (C and Java) use it.
+       macOS:         libuv hiredis redis cmake pkg-config openssl@3 with Homebrew
+                      ('brew install' of the missing ones only).
+     redis-server is not needed to build; the Redis tests (C and Java) use it, and the
+     TLS tests the openssl command too (to make their certificates).
   2. Builds the release library in build/native (CMake build type Release).
-  3. Checks the library: its exported symbols (nm -D --defined-only on Linux, nm -gU on
-     macOS, printed in full) must be exactly the EVL_EXPORT functions of
-     native/include/evloop.h, and (unless --system-deps) it may need only the C library:
-     Linux: NEEDED within libc, libm, libpthread, libdl, librt and the dynamic loader;
-     macOS: nothing outside /usr/lib and /System. Anything else fails.
+  3. Checks the libraries (scripts/inspect-native.sh): libevloop's exported symbols (nm -D
+     --defined-only on Linux, nm -gU on macOS, printed in full) must be exactly the
+     EVL_EXPORT functions of native/include/evloop.h, and (unless --system-deps) it may
+     need only the C library: Linux: NEEDED within libc, libm, libpthread, libdl, librt and
+     the dynamic loader; macOS: nothing outside /usr/lib and /System. libevloop-tls<N>
+     must export exactly the EVL_TLS_EXPORT functions of native/include/evloop-tls.h and
+     need only the C library and OpenSSL N. Anything else fails.
   4. Runs the C tests there with ctest.
   5. Builds the library and the tests again with AddressSanitizer and
      UndefinedBehaviorSanitizer (-DEVL_SANITIZE=ON, warnings as errors) in
@@ -54,12 +63,12 @@ Options:
                  build folders are then build/native-system and build/native-system-asan.
                  Debian 12's hiredis is 0.14, which evloop does not support: use
                  Debian 13 or later.
-  --output DIR   Have the release build copy its library to
+  --output DIR   Have the release build copy its libraries to
                  DIR/META-INF/native/<os>-<arch>/ (CMake's EVL_RESOURCES_DIR), where <os>
                  is linux or darwin and <arch> is x86_64 or aarch64, e.g.
-                 DIR/META-INF/native/linux-x86_64/libevloop.so, the folder's only file
-                 (anything else there is removed). Without --output the release build
-                 copies nothing.
+                 DIR/META-INF/native/linux-x86_64/libevloop.so and libevloop-tls3.so, the
+                 folder's only files (anything else there is removed). Without --output
+                 the release build copies nothing.
   -h, --help     Print this help and exit.
 
 Re-running is incremental: CMake reuses the build directories and rebuilds only what
@@ -109,7 +118,7 @@ jobs="$(evloop_jobs)"
 # ---- 1. system packages ------------------------------------------------------------
 
 install_debian() {
-  local wanted=(cmake gcc libc6-dev make pkg-config redis-server curl openssl)
+  local wanted=(cmake gcc libc6-dev make pkg-config redis-server curl libssl-dev openssl)
   if [[ "$system_deps" -eq 1 ]]; then
     wanted+=(libuv1-dev libhiredis-dev)
   fi
@@ -131,7 +140,7 @@ install_macos() {
     exit 1
   fi
   # The archives must be Homebrew's, which CMake links; the tools may come from anywhere.
-  evloop_brew_install libuv hiredis redis:redis-server cmake:cmake pkg-config:pkg-config || exit
+  evloop_brew_install libuv hiredis openssl@3 redis:redis-server cmake:cmake pkg-config:pkg-config || exit
 }
 
 if [[ "$install" -eq 1 ]]; then
@@ -168,16 +177,21 @@ cmake -S "$root/native" -B "$release_dir" -DCMAKE_BUILD_TYPE=Release "${release_
 if [[ "$tests" -eq 1 ]]; then
   cmake --build "$release_dir" --parallel "$jobs"
 else
-  cmake --build "$release_dir" --parallel "$jobs" --target evloop
+  cmake --build "$release_dir" --parallel "$jobs" --target evloop-libraries
 fi
 lib="$release_dir/$libname"
 [[ -f "$lib" ]] || die "the build did not produce $lib"
+libs=("$lib")
+for tls in $(evloop_tls_lib_names "$os"); do
+  [[ ! -f "$release_dir/$tls" ]] || libs+=("$release_dir/$tls")
+done
+[[ ${#libs[@]} -gt 1 ]] || log "No TLS layer was built (no OpenSSL development files): the native loop will refuse TLS"
 
 # ---- 3. exports and dependencies -------------------------------------------------
 
 inspect_args=()
 [[ "$system_deps" -eq 1 ]] && inspect_args=(--system-deps)
-"$root/scripts/inspect-native.sh" ${inspect_args[@]+"${inspect_args[@]}"} "$lib"
+"$root/scripts/inspect-native.sh" ${inspect_args[@]+"${inspect_args[@]}"} "${libs[@]}"
 
 # ---- 4, 5. tests -------------------------------------------------------------------
 

@@ -17,7 +17,8 @@ META-INF/native/<os>-<arch>/:
      <os>-<arch> (linux-x86_64, linux-aarch64, darwin-x86_64, darwin-aarch64) with
      libevloop.so (linux) or libevloop.dylib (darwin) in it: the layout of META-INF/native/
      and of the CI artifacts. A folder with META-INF/native/ inside (target/classes) works too.
-     The library must be the platform folder's only file (it is self-contained).
+     Besides the library (self-contained) the folder may hold only its TLS layer,
+     libevloop-tls3 and (Linux) libevloop-tls11, which go in too.
   3. Each library is checked: the file name its OS expects and, where the 'file' command
      exists, the right format and architecture (ELF x86-64 / AArch64, Mach-O x86_64 / arm64).
      A platform given twice is an error.
@@ -113,9 +114,14 @@ for dir in "${DIRS[@]}"; do
     lib="$platform_dir$lib_name"
     [ -f "$lib" ] || die "$platform_dir has no $lib_name (it has: $(ls "$platform_dir" | tr '\n' ' '))"
     case ",$PLATFORMS," in *",$platform,"*) die "$platform is given twice (again in $dir)" ;; esac
-    others="$(ls -A "$platform_dir" | grep -v -x -F "$lib_name" || true)"
-    [ -z "$others" ] || die "$platform_dir holds more than $lib_name: $(echo $others) (the library is self-contained: rebuild it)"
+    # Besides libevloop, only its TLS layer (libevloop-tls<N>, which links the system's OpenSSL).
     files="$lib_name"
+    tls_names="$(evloop_tls_lib_names "$platform")"
+    for name in $tls_names; do
+      [ ! -f "$platform_dir$name" ] || files="$files $name"
+    done
+    others="$(ls -A "$platform_dir" | grep -v -x -F "$lib_name" | grep -v -x -F "$tls_names" || true)"
+    [ -z "$others" ] || die "$platform_dir holds more than $lib_name and its TLS layer: $(echo $others) (the library is self-contained: rebuild it)"
     mkdir -p "$STAGE/META-INF/native/$platform"
     for name in $files; do
       if command -v file >/dev/null 2>&1; then

@@ -9,13 +9,14 @@ usage() {
 Usage: scripts/test-system-deps.sh
 
   1. Makes (or reuses) the Debian 13 chroot with a C toolchain, cmake, libuv1-dev,
-     libhiredis-dev, redis-server, a JDK 21 and Maven (scripts/debian-chroot.sh).
+     libhiredis-dev, libssl-dev and openssl (the TLS layer, against OpenSSL 3.5),
+     redis-server, a JDK 21 and Maven (scripts/debian-chroot.sh).
   2. Copies the repository's files (those git knows, changes included; no target/ or
      build/) to /tmp/evloop-system-deps inside it, so that nothing there touches the
      host's build folders.
   3. There, runs ./build-native.sh --no-install --system-deps: the C tests plain and under
      ASan+UBSan against the system's libraries, and the library's rules (exports).
-  4. Runs the Java suites of the native loop (Native{EventLoop,RedisClient,RedisCluster,ChaosSoak}Test) against that library
+  4. Runs the Java suites of the native loop (Native{EventLoop,RedisClient,RedisCluster,ChaosSoak,Tls}Test) against that library
      (-Devloop.native.path), offline, with the host's local Maven repository mounted as
      the chroot's. A native library that fails to load fails them.
 Linux, as root.
@@ -37,7 +38,7 @@ M2="${HOME:-/root}/.m2"
 
 echo "==> Debian 13 ($SUITE) chroot with the system's libuv and hiredis"
 "$CHROOT_TOOL" ensure "$SUITE" gcc libc6-dev make cmake pkg-config libuv1-dev libhiredis-dev \
-  redis-server curl ca-certificates binutils file openjdk-21-jdk-headless maven
+  redis-server curl ca-certificates binutils file openjdk-21-jdk-headless maven libssl-dev openssl
 
 inside=/tmp/evloop-system-deps
 copy="$("$CHROOT_TOOL" path "$SUITE")$inside"
@@ -50,10 +51,12 @@ mkdir -p "$copy"
 status=0
 "$CHROOT_TOOL" run "$SUITE" --bind "$M2:/root/.m2" --cwd "$inside" -- bash -c 'set -euo pipefail
   echo "==> In Debian $(cat /etc/debian_version): libuv $(pkg-config --modversion libuv), hiredis $(pkg-config --modversion hiredis), $(getconf GNU_LIBC_VERSION)"
-  ./build-native.sh --no-install --system-deps
+  rm -rf /tmp/evloop-system-native
+  ./build-native.sh --no-install --system-deps --output /tmp/evloop-system-native
   echo "==> Java suites of the native loop against build/native-system/libevloop.so"
-  mkdir -p /tmp/evloop-no-native
-  mvn -B -ntp -o test -Devloop.nativeDir=/tmp/evloop-no-native -Dtest="NativeEventLoopTest,NativeRedisClientTest,NativeRedisClusterTest,NativeChaosSoakTest" \
+  # Named by path, and also as the classes'"'"' bundled copies: the child JVMs some suites start
+  # (the TLS suite'"'"'s trust store probe) get the class path, not this JVM'"'"'s properties.
+  mvn -B -ntp -o test -Devloop.nativeDir=/tmp/evloop-system-native -Dtest="NativeEventLoopTest,NativeRedisClientTest,NativeRedisClusterTest,NativeChaosSoakTest,NativeTlsTest" \
     -Devloop.native.path="$PWD/build/native-system/libevloop.so" -Devloop.requireNative=true' \
   || status=$?
 rm -rf "$copy"

@@ -54,6 +54,16 @@ extern "C" {
 #define EVL_REDIS_ERR_PROTOCOL 4 /* the server sent bytes that are not a valid RESP2 reply */
 #define EVL_REDIS_ERR_OOM      5 /* an allocation failed */
 #define EVL_REDIS_ERR_TIMEOUT  6 /* hiredis's own timeouts; the shim sets none */
+#define EVL_REDIS_ERR_TLS      7 /* TLS failed (evl_redis_connect_tls()): the handshake (a
+                                    certificate not trusted, expired or for another host, a
+                                    server without TLS, a client certificate refused...) or
+                                    the TLS layer later; the message says which */
+
+/* How far a TLS connection's handshake got (evl_redis_tls_progress()). */
+#define EVL_REDIS_TLS_NONE    0 /* not TLS, or the TCP connect has not completed */
+#define EVL_REDIS_TLS_SILENT  1 /* handshaking; the server has not answered in TLS (yet) */
+#define EVL_REDIS_TLS_TALKING 2 /* handshaking; the server answers in TLS */
+#define EVL_REDIS_TLS_UP      3 /* the handshake is done */
 
 /* Flags of evl_redis_send(). */
 #define EVL_SEND_ENCODED 1 /* the caller's encoder guarantees the framing; see evl_redis_send() */
@@ -69,6 +79,9 @@ extern "C" {
 typedef struct evl_loop_s evl_loop_t;
 typedef struct evl_timer_s evl_timer_t;
 typedef struct evl_redis_s evl_redis_t;
+/* The TLS layer's operations and contexts: include/evloop-tls.h, libevloop-tls. */
+struct evl_tls_ops_s;
+struct evl_tls_context_s;
 
 /*
  * The one upcall of a loop. Called on the loop thread only. It must not unwind
@@ -212,7 +225,8 @@ EVL_EXPORT int evl_timer_close(evl_timer_t *timer);
  *
  * Signals: the shim does not change signal dispositions. hiredis writes with write(2), so a
  * process that embeds the shim must ignore SIGPIPE (the JVM does), or a write to a
- * connection the server has closed raises it.
+ * connection the server has closed raises it. (TLS connections, which the shim writes itself,
+ * send with MSG_NOSIGNAL where the system has it.)
  */
 
 /*
@@ -229,6 +243,28 @@ EVL_EXPORT int evl_redis_connect_tcp(evl_loop_t *loop, int64_t token, const char
  * for a socket address returns UV_ENAMETOOLONG. */
 EVL_EXPORT int evl_redis_connect_unix(evl_loop_t *loop, int64_t token, const char *path,
                                       evl_redis_t **out);
+
+/*
+ * Connects to ip:port over TLS, as evl_redis_connect_tcp() does over plain TCP (same
+ * arguments, results and events), through the TLS layer of libevloop-tls (evloop-tls.h),
+ * which this library does not link: `ops` is what that library's evl_tls_ops() returned
+ * and `context` one of its contexts (what the server is checked against, the client's
+ * certificate), which the connection holds a reference on, so the caller may free it at
+ * once. server_name is the name the certificate must carry (with EVL_TLS_VERIFY_NAME in
+ * flags) and, unless it is an IP literal, the SNI name.
+ *   libevloop still reads and writes the socket itself; the TLS layer only encrypts and
+ *   decrypts. The handshake runs on the loop after the TCP connect: EVL_EVENT_REDIS_CONNECTED
+ *   comes once it has completed, and a failed handshake is EVL_EVENT_REDIS_CLOSED with
+ *   EVL_REDIS_ERR_TLS and what went wrong ("TLS handshake with redis.example failed: the
+ *   server's certificate has expired"). Commands sent before CONNECTED wait in the output
+ *   buffer until the handshake is done; they are never sent in clear.
+ *   EVL_EINVAL also for a NULL ops or context, an ops table of another version
+ *   (EVL_TLS_ABI), a server name the TLS layer refuses, or unknown flags.
+ */
+EVL_EXPORT int evl_redis_connect_tls(evl_loop_t *loop, int64_t token, const char *ip, int port,
+                                     const struct evl_tls_ops_s *ops,
+                                     struct evl_tls_context_s *context, const char *server_name,
+                                     int32_t flags, evl_redis_t **out);
 
 /*
  * Sends count commands: command i is buf[ends[i - 1] .. ends[i]) with ends[-1] taken as 0,
@@ -281,6 +317,15 @@ EVL_EXPORT int32_t evl_redis_replies(evl_redis_t *c, const uint8_t **data);
  * the connection and stays valid until evl_redis_close(). */
 EVL_EXPORT int evl_redis_error_kind(const evl_redis_t *c);
 EVL_EXPORT const char *evl_redis_error(const evl_redis_t *c);
+
+/* Why TLS failed on a connection that ended with EVL_REDIS_ERR_TLS: an EVL_TLS_R_* code of
+ * evloop-tls.h (EVL_TLS_R_UNTRUSTED, EVL_TLS_R_ALERT + 116...), for a caller that words its own
+ * message; 0 for any other end, or while it has not ended. */
+EVL_EXPORT int32_t evl_redis_tls_reason(const evl_redis_t *c);
+
+/* How far the handshake of a TLS connection got: EVL_REDIS_TLS_*; for instance, when a connect
+ * times out, whether the server answered in TLS at all. */
+EVL_EXPORT int32_t evl_redis_tls_progress(const evl_redis_t *c);
 
 /* Closes the connection at once (commands not yet answered are dropped) and releases the
  * handle; its memory is freed once libuv is done with it. No event for it follows. Returns

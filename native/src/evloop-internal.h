@@ -54,6 +54,7 @@ struct evl_loop_s {
   evl_timer_t *timers; /* open (not yet closing) timers; loop thread only */
   evl_redis_t *redis;  /* open (not yet closed) Redis connections; loop thread only */
   char *redis_read_buffer; /* EVL__REDIS_READ_SIZE bytes (redis-read.c), for all connections */
+  char *tls_buffer;        /* EVL__TLS_BUFFER_SIZE bytes (redis-tls.c): records read or to send */
 };
 
 struct evl_timer_s {

@@ -134,6 +134,7 @@ int evl_loop_create(evl_event_cb on_event, evl_loop_t **out) {
   loop->timers = NULL;
   loop->redis = NULL;
   loop->redis_read_buffer = NULL;
+  loop->tls_buffer = NULL;
   *out = loop;
   return 0;
 }
@@ -268,6 +269,7 @@ int evl_loop_destroy(evl_loop_t *loop) {
   rc = uv_loop_close(&loop->uv);
   if (rc == 0) {
     free(loop->redis_read_buffer);
+    free(loop->tls_buffer);
     free(loop);
   }
   /* else: libuv still holds something of the loop; leaking it is the only safe choice. */

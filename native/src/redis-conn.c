@@ -63,10 +63,20 @@ void evl__redis_fail(evl_redis_t *c, int kind, const char *message) {
   c->doomed = 1;
 }
 
+void evl__redis_fail_errno(evl_redis_t *c, int err) {
+  char message[128];
+
+  /* XSI strerror_r (glibc gives it under _POSIX_C_SOURCE, macOS always): thread-safe. */
+  if (strerror_r(err, message, sizeof(message)) != 0)
+    snprintf(message, sizeof(message), "socket error %d", err);
+  evl__redis_fail(c, EVL_REDIS_ERR_IO, message);
+}
+
 /* The defer timer was the last handle of the connection: nothing refers to it any more. */
 static void evl__redis_on_handle_closed(uv_handle_t *handle) {
   evl_redis_t *c = handle->data;
 
+  evl__tls_detach(c);
   free(c->out);
   free(c);
 }
@@ -77,8 +87,13 @@ static void evl__redis_on_connect(const redisAsyncContext *ac, int status) {
   evl_redis_t *c = ac->data;
 
   if (status == REDIS_OK) {
-    c->connected = 1;
-    c->report_connected = 1;
+    /* Over TLS the connection is up only once the handshake is done: it starts in the half
+     * hiredis calls next (redis-tls.c). */
+    c->tcp_up = 1;
+    if (c->tls == NULL) {
+      c->connected = 1;
+      c->report_connected = 1;
+    }
   } else {
     /* hiredis disconnects and frees the context right after this returns. */
     evl__redis_record(c, ac->c.err, ac->c.errstr);
@@ -166,13 +181,35 @@ static void evl__redis_async_read(redisAsyncContext *ac) {
 }
 
 /* The write half: hiredis's own, then the upcalls (CONNECTED comes here first, since
- * hiredis completes a connect on the first writable event and then writes). */
+ * hiredis completes a connect on the first writable event and then writes).
+ *   Over TLS, hiredis's write half must not run before the handshake is done: it would
+ *   watch the socket for what its output buffer holds, while the handshake's records are
+ *   what must go (and the buffer's commands must wait). Afterwards records may wait with
+ *   hiredis's output buffer empty, which hiredis would not write for: the TLS layer sends
+ *   them first, and keeps the socket watched for writability while they wait. */
 static void evl__redis_async_write(redisAsyncContext *ac) {
   evl_redis_t *c = ac->data;
 
+  if (c->tls != NULL) {
+    if (c->doomed) {
+      evl__redis_after_half(c);
+      return;
+    }
+    if (!c->connected) {
+      evl__tls_advance(c);
+      evl__redis_after_half(c);
+      return;
+    }
+    if (evl__tls_flush(c) < 0) {
+      evl__redis_after_half(c);
+      return;
+    }
+  }
   c->in_hiredis++;
   c->hiredis_write(ac); /* may free the context on a write error (then c->ac is NULL) */
   c->in_hiredis--;
+  if (c->tls != NULL && c->ac != NULL && !c->doomed)
+    evl__tls_watch(c);
   evl__redis_after_half(c);
 }
 
@@ -241,6 +278,8 @@ static int evl__redis_start(evl_redis_t *c, redisOptions *options, evl_redis_t *
     c->hiredis_write = c->funcs.async_write;
     c->funcs.async_read = evl__redis_async_read;
     c->funcs.async_write = evl__redis_async_write;
+    if (c->tls != NULL)
+      c->funcs.write = evl__tls_write;
     ac->c.funcs = &c->funcs;
     redisAsyncSetDisconnectCallback(ac, evl__redis_on_disconnect);
     /* Watches for writability, hiredis's sign that the connect completed (or failed). The
@@ -273,6 +312,34 @@ int evl_redis_connect_tcp(evl_loop_t *loop, int64_t token, const char *ip, int p
   rc = evl__redis_create(loop, token, &c);
   if (rc != 0)
     return rc;
+  REDIS_OPTIONS_SET_TCP(&options, ip, port);
+  return evl__redis_start(c, &options, out);
+}
+
+int evl_redis_connect_tls(evl_loop_t *loop, int64_t token, const char *ip, int port,
+                          const evl_tls_ops_t *ops, evl_tls_context_t *context,
+                          const char *server_name, int32_t flags, evl_redis_t **out) {
+  unsigned char address[16];
+  redisOptions options = {0};
+  evl_redis_t *c;
+  int rc;
+
+  if (out == NULL)
+    return EVL_EINVAL;
+  *out = NULL;
+  if (loop == NULL || ip == NULL || port < 1 || port > 65535 || ops == NULL || context == NULL ||
+      server_name == NULL)
+    return EVL_EINVAL;
+  if (uv_inet_pton(AF_INET, ip, address) != 0 && uv_inet_pton(AF_INET6, ip, address) != 0)
+    return EVL_EINVAL;
+  rc = evl__redis_create(loop, token, &c);
+  if (rc != 0)
+    return rc;
+  rc = evl__tls_attach(c, ops, context, server_name, flags);
+  if (rc != 0) {
+    evl__redis_discard(c);
+    return rc;
+  }
   REDIS_OPTIONS_SET_TCP(&options, ip, port);
   return evl__redis_start(c, &options, out);
 }

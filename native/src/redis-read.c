@@ -3,7 +3,8 @@
  * reader.
  *
  * The shim reads the socket itself, not hiredis, so that every byte passes the checker of
- * resp.c first: hiredis's limits are not evloop's. This file knows the socket, the checker
+ * resp.c first: hiredis's limits are not evloop's. Over TLS the bytes come decrypted from
+ * redis-tls.c instead, and are checked the same way. This file knows the socket, the checker
  * and the reader, and nothing of hiredis's function table or adapter: the read half that
  * calls it is hiredis glue, kept with the rest of that glue in redis-conn.c.
  */
@@ -15,29 +16,53 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Bytes read per read(2), and reads per readiness event before other handles get a turn. */
+/* Bytes read per read(2). */
 #define EVL__REDIS_READ_SIZE (64 * 1024)
-#define EVL__REDIS_READS_PER_EVENT 4
 
-static void evl__redis_fail_errno(evl_redis_t *c, int err) {
-  char message[128];
+/* The next bytes of a plain connection's stream: > 0, 0 (nothing now) or EVL__RECV_*. *more
+ * says whether another read may find more now: the buffer was filled, and the event has
+ * reads left (a short read means the socket is drained; spare the read(2) that would find
+ * nothing). */
+static ssize_t evl__redis_recv(evl_redis_t *c, char *buf, size_t cap, int *reads, int *more) {
+  for (;;) {
+    ssize_t n = read(c->ac->c.fd, buf, cap);
 
-  /* XSI strerror_r (glibc gives it under _POSIX_C_SOURCE, macOS always): thread-safe. */
-  if (strerror_r(err, message, sizeof(message)) != 0)
-    snprintf(message, sizeof(message), "socket error %d", err);
-  evl__redis_fail(c, EVL_REDIS_ERR_IO, message);
+    if (n < 0) {
+      if (errno == EINTR)
+        continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK)
+        return 0;
+      c->recv_errno = errno;
+      return EVL__RECV_ERRNO;
+    }
+    if (n == 0)
+      return EVL__RECV_EOF;
+    (*reads)++;
+    *more = (size_t) n == cap && *reads < EVL__REDIS_READS_PER_EVENT;
+    return n;
+  }
+}
+
+/* The first bytes of the stream were refused: say so plainly when they are a TLS record (the
+ * server expects TLS), which the checker only knows as a bad type byte. */
+static const char *evl__redis_refusal(const evl_redis_t *c, const char *buf, size_t valid) {
+  unsigned char first = (unsigned char) buf[valid];
+
+  if (c->tls == NULL && c->scan.offset == 0 && valid == 0 && (first == 0x15 || first == 0x16))
+    return "the server answered with TLS, not RESP: is it a TLS port? use rediss://";
+  return c->scan.error;
 }
 
 /*
- * Reads the socket, checks the bytes and hands hiredis those that are valid. This is what
- * hiredis's own read half would do (redisBufferRead() then redisProcessCallbacks()) with the
- * RESP2 checker in between, and with the replies taken from the reader here instead of
- * through hiredis's callback queue: the reason the shim replaces it.
+ * Reads the socket (or, over TLS, decrypts what it brings), checks the bytes and hands
+ * hiredis those that are valid. This is what hiredis's own read half would do
+ * (redisBufferRead() then redisProcessCallbacks()) with the RESP2 checker in between, and
+ * with the replies taken from the reader here instead of through hiredis's callback queue:
+ * the reason the shim replaces it.
  */
 void evl__redis_read(evl_redis_t *c) {
   evl_loop_t *loop = c->loop;
-  int fd = c->ac->c.fd;
-  int round;
+  int reads = 0;
   /* A failure found while reading is recorded only once the replies before it are parsed. */
   int failure = EVL_REDIS_ERR_NONE;
   int failure_errno = 0;
@@ -50,27 +75,28 @@ void evl__redis_read(evl_redis_t *c) {
       return;
     }
   }
-  for (round = 0; round < EVL__REDIS_READS_PER_EVENT; round++) {
+  c->tls_reads = 0;
+  for (;;) {
     char *buf = loop->redis_read_buffer;
-    ssize_t n = read(fd, buf, EVL__REDIS_READ_SIZE);
+    int more = 0;
+    ssize_t n = c->tls != NULL ? evl__tls_recv(c, buf, EVL__REDIS_READ_SIZE, &more)
+                               : evl__redis_recv(c, buf, EVL__REDIS_READ_SIZE, &reads, &more);
     size_t valid;
 
-    if (n < 0) {
-      if (errno == EINTR) {
-        round--;
-        continue;
-      }
-      if (errno != EAGAIN && errno != EWOULDBLOCK) {
-        failure = EVL_REDIS_ERR_IO;
-        failure_errno = errno;
-      }
+    if (n == 0)
+      break;
+    if (n == EVL__RECV_ERRNO) {
+      failure = EVL_REDIS_ERR_IO;
+      failure_errno = c->recv_errno;
       break;
     }
-    if (n == 0) {
+    if (n == EVL__RECV_EOF) {
       failure = EVL_REDIS_ERR_EOF;
       failure_message = "the server closed the connection";
       break;
     }
+    if (n < 0)
+      break; /* EVL__RECV_FAILED: recorded */
     valid = evl__resp_scan(&c->scan, buf, (size_t) n);
     c->in_hiredis++;
     if (valid > 0 && evl__redis_parse(c, c->ac->c.reader, buf, valid) != 0) {
@@ -83,11 +109,11 @@ void evl__redis_read(evl_redis_t *c) {
     c->in_hiredis--;
     if (valid < (size_t) n) {
       failure = EVL_REDIS_ERR_PROTOCOL;
-      failure_message = c->scan.error;
+      failure_message = evl__redis_refusal(c, buf, valid);
       break;
     }
-    if (n < EVL__REDIS_READ_SIZE)
-      break; /* drained: spare the read(2) that would find nothing */
+    if (!more)
+      break;
   }
 
   /* hiredis must have completed exactly the replies the checker saw complete; one lost or

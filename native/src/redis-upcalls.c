@@ -38,11 +38,17 @@ static void evl__redis_dispatch(evl_redis_t *c) {
     return;
   if (c->report_connected) {
     c->report_connected = 0;
-    loop->on_event(EVL_EVENT_REDIS_CONNECTED, c->token);
-    if (c->closing || evl__redis_quiet(loop))
-      return;
+    if (c->ac != NULL) {
+      c->told_connected = 1;
+      loop->on_event(EVL_EVENT_REDIS_CONNECTED, c->token);
+      if (c->closing || evl__redis_quiet(loop))
+        return;
+    }
+    /* Else it ended before the caller heard it was up (over TLS the server's refusal of the
+     * client certificate may come in the very read that completes the handshake): the caller
+     * hears only of the end, as of a failed connect, and no reply. */
   }
-  if (c->out_complete > 0) {
+  if (c->out_complete > 0 && c->told_connected) {
     loop->on_event(EVL_EVENT_REDIS_DATA, c->token);
     evl__redis_drop_delivered(c);
     if (c->closing || evl__redis_quiet(loop))

@@ -63,16 +63,35 @@ static inline int evl_test_port_open(int port) {
 typedef struct {
   pid_t pid;
   int port;
+  int tls_port; /* 0 unless started with evl_test_redis_start_tls() */
   char socket_path[64];
 } evl_test_redis_t;
 
-static pid_t evl_test_redis_pid; /* killed if an ASSERT aborts the test */
+/* The servers running, killed if an ASSERT aborts the test (a server left behind would keep
+ * the test's output open, and ctest waiting for it). */
+#define EVL_TEST_MAX_SERVERS 4
+static pid_t evl_test_redis_pids[EVL_TEST_MAX_SERVERS];
 
 static void evl_test_redis_on_abort(int sig) {
-  if (evl_test_redis_pid > 0)
-    kill(evl_test_redis_pid, SIGKILL);
+  int i;
+
+  for (i = 0; i < EVL_TEST_MAX_SERVERS; i++)
+    if (evl_test_redis_pids[i] > 0)
+      kill(evl_test_redis_pids[i], SIGKILL);
   signal(sig, SIG_DFL);
   raise(sig);
+}
+
+static void evl_test_redis_track(pid_t old_pid, pid_t new_pid) {
+  int i;
+
+  for (i = 0; i < EVL_TEST_MAX_SERVERS; i++) {
+    if (evl_test_redis_pids[i] == old_pid) {
+      evl_test_redis_pids[i] = new_pid;
+      return;
+    }
+  }
+  ASSERT(0 && "more redis-servers at once than EVL_TEST_MAX_SERVERS");
 }
 
 /* Finds redis-server: $EVL_TEST_REDIS_SERVER, else the PATH. */
@@ -108,19 +127,42 @@ static inline void evl_test_require_redis(void) {
   }
 }
 
-/* Starts redis-server on a free loopback port and a Unix socket; waits until it accepts. */
-static inline void evl_test_redis_start(evl_test_redis_t *r) {
+/* Starts redis-server on a free loopback port and a Unix socket, with the extra arguments
+ * (NULL-terminated; NULL for none) and, with tls set, a TLS port as well; waits until it
+ * accepts. */
+static inline void evl_test_redis_start_with(evl_test_redis_t *r, int tls, const char *const *extra) {
   char path[512];
   char port[16];
+  char tls_port[16];
+  const char *argv[64];
+  int argc = 0;
   uint64_t deadline;
   int status;
 
   evl_test_require_redis();
   ASSERT(evl_test_find_redis(path, sizeof(path)));
   r->port = evl_test_free_port();
+  r->tls_port = tls ? evl_test_free_port() : 0;
   snprintf(port, sizeof(port), "%d", r->port);
+  snprintf(tls_port, sizeof(tls_port), "%d", r->tls_port);
   snprintf(r->socket_path, sizeof(r->socket_path), "/tmp/evl-test-redis-%d.sock", r->port);
   unlink(r->socket_path);
+  {
+    const char *base[] = {path, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly",
+                          "no", "--unixsocket", r->socket_path, "--unixsocketperm", "700",
+                          "--loglevel", "warning"};
+    size_t i;
+
+    for (i = 0; i < sizeof(base) / sizeof(base[0]); i++)
+      argv[argc++] = base[i];
+  }
+  if (tls) {
+    argv[argc++] = "--tls-port";
+    argv[argc++] = tls_port;
+  }
+  while (extra != NULL && *extra != NULL && argc < 63)
+    argv[argc++] = *extra++;
+  argv[argc] = NULL;
 
   r->pid = fork();
   ASSERT(r->pid >= 0);
@@ -128,20 +170,23 @@ static inline void evl_test_redis_start(evl_test_redis_t *r) {
     int devnull = open("/dev/null", O_WRONLY);
     if (devnull >= 0)
       dup2(devnull, STDOUT_FILENO);
-    execl(path, path, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-          "--unixsocket", r->socket_path, "--unixsocketperm", "700", "--loglevel", "warning",
-          (char *) NULL);
+    execv(path, (char *const *) argv);
     _exit(127);
   }
-  evl_test_redis_pid = r->pid;
+  evl_test_redis_track(0, r->pid);
   signal(SIGABRT, evl_test_redis_on_abort);
 
   deadline = uv_hrtime() + 10 * 1000000000ull;
-  while (!evl_test_port_open(r->port) || access(r->socket_path, F_OK) != 0) {
+  while (!evl_test_port_open(r->port) || access(r->socket_path, F_OK) != 0 ||
+         (r->tls_port != 0 && !evl_test_port_open(r->tls_port))) {
     ASSERT_OK(waitpid(r->pid, &status, WNOHANG)); /* it must not have exited */
     ASSERT_LT(uv_hrtime(), deadline);
     uv_sleep(10);
   }
+}
+
+static inline void evl_test_redis_start(evl_test_redis_t *r) {
+  evl_test_redis_start_with(r, 0, NULL);
 }
 
 /* Kills the server at once (SIGKILL: no goodbye on its connections) and reaps it. */
@@ -152,8 +197,8 @@ static inline void evl_test_redis_kill(evl_test_redis_t *r) {
     return;
   kill(r->pid, SIGKILL);
   ASSERT_EQ(waitpid(r->pid, &status, 0), r->pid);
+  evl_test_redis_track(r->pid, 0);
   r->pid = 0;
-  evl_test_redis_pid = 0;
   unlink(r->socket_path);
 }
 
@@ -161,14 +206,17 @@ static inline void evl_test_redis_kill(evl_test_redis_t *r) {
 
 /* Accepts one connection, reads once (the client's first command), answers with `reply`,
  * then keeps the connection open until the client closes it, or with `reset` set resets it
- * at once (SO_LINGER 0: the client gets the reply, then ECONNRESET). Runs on its own
- * thread; `replied` is posted once the reply (and the reset) went out. */
+ * at once (SO_LINGER 0: the client gets the reply, then ECONNRESET), or with `hangup` set
+ * closes it at once (the client gets the reply, then the end of the stream). Runs on its own
+ * thread; `replied` is posted once the reply (and the reset) went out. Set `reset` and
+ * `hangup` before evl_test_fake_start(). */
 typedef struct {
   int listen_fd;
   int port;
   const char *reply;
   size_t reply_len;
   int reset;
+  int hangup;
   uv_sem_t replied;
   uv_thread_t thread;
 } evl_test_fake_t;
@@ -182,10 +230,11 @@ static void evl_test_fake_main(void *arg) {
     return;
   if (read(fd, buf, sizeof(buf)) > 0 && f->reply_len > 0)
     ASSERT_EQ(write(fd, f->reply, f->reply_len), (int64_t) f->reply_len);
-  if (f->reset) {
+  if (f->reset || f->hangup) {
     struct linger linger = {1, 0};
 
-    ASSERT_OK(setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, sizeof(linger)));
+    if (f->reset)
+      ASSERT_OK(setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, sizeof(linger)));
     close(fd);
     uv_sem_post(&f->replied);
     return;

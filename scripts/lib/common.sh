@@ -51,6 +51,17 @@ evloop_lib_name() {
   esac
 }
 
+# evloop_tls_lib_names OS|PLATFORM: the file names the TLS layer may have there, one a line,
+# newest OpenSSL first: libevloop-tls3 (OpenSSL 3) and, on Linux, libevloop-tls11 (OpenSSL
+# 1.1). NativeLibraryLoader tries them in this order.
+evloop_tls_lib_names() {
+  case "$1" in
+    linux|linux-*) printf '%s\n' libevloop-tls3.so libevloop-tls11.so ;;
+    darwin|darwin-*) echo libevloop-tls3.dylib ;;
+    *) return 1 ;;
+  esac
+}
+
 # One job per online CPU; sysctl for a macOS whose getconf lacks the name.
 evloop_jobs() {
   getconf _NPROCESSORS_ONLN 2>/dev/null || sysctl -n hw.ncpu 2>/dev/null || echo 2

@@ -1,8 +1,10 @@
 package io.evloop.redis;
 
 import io.evloop.internal.nativeloop.LibEvloop;
+import io.evloop.internal.nativeloop.LibEvloopTls;
 import io.evloop.internal.nativeloop.NativeLibraryLoader;
 import io.evloop.internal.nativeloop.NativeEventLoop;
+import io.evloop.internal.nativeloop.NativeTlsContext;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -11,6 +13,11 @@ import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Collections;
+import java.util.Map;
+import java.util.WeakHashMap;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
 import jnr.ffi.Pointer;
 import jnr.ffi.byref.PointerByReference;
 
@@ -25,8 +32,58 @@ import jnr.ffi.byref.PointerByReference;
  * {@code EVL_EVENT_REDIS_DATA} per batch that the loop read; {@link ReplyRecords} reads them in
  * place during that upcall. Events arrive through {@link NativeEventLoop}'s registry, keyed by
  * this transport's token.
+ *
+ * <p>Over TLS ({@link RedisTls}) the shim still reads and writes the socket; the TLS layer,
+ * {@code libevloop-tls} with the system's OpenSSL, encrypts and decrypts. It trusts exactly
+ * the certificates {@link TlsMaterial} resolves, the JVM's trust store by default, so both
+ * loops accept the same servers; a refused handshake closes the connection with OpenSSL's
+ * reason as an {@link SSLHandshakeException}.
  */
 final class NativeRedisTransport implements RedisTransport, NativeEventLoop.NativeIoHandler {
+
+    /**
+     * What a TLS connection needs: the context shared by the client's connections, the name
+     * the certificate must carry and whether it is checked, and the words for its failures.
+     */
+    record Tls(NativeTlsContext context, String serverName, boolean verifyHostName, NativeTlsFailure failures) {
+    }
+
+    /** As the Java loop says it, for a plain client that finds a TLS server. */
+    private static final String TLS_PORT_HINT = "is it a TLS port? use rediss://";
+
+    /**
+     * The native contexts of resolved TLS settings: a cluster client resolves its settings once
+     * and makes node connections on the loop thread, which must not parse the trusted
+     * certificates again. Weak keys: a context goes once its settings do (and its connections,
+     * which hold their own references in C).
+     */
+    private static final Map<TlsMaterial, NativeTlsContext> CONTEXTS = Collections.synchronizedMap(new WeakHashMap<>());
+
+    /**
+     * The native TLS setup for connections of {@code config} with the resolved {@code tls}; null
+     * without TLS. The context is made on the first call for these settings (where
+     * {@link RedisTransport#factory} is called, at the connect call).
+     *
+     * @throws IllegalArgumentException when the TLS layer cannot load (no OpenSSL), naming what
+     *     to install, or when OpenSSL refuses the material, saying why
+     */
+    static Tls tlsFor(TlsMaterial tls, RedisConfig config) {
+        if (tls == null) {
+            return null;
+        }
+        NativeTlsContext context;
+        try {
+            context = CONTEXTS.computeIfAbsent(tls, m -> NativeTlsContext.create(m.trustedCertificatesPem(),
+                    m.clientCertificateChainPem(), m.clientPrivateKeyPem(), m.tls().protocols()));
+        } catch (UnsatisfiedLinkError e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+        // The name the certificate must carry, as on the Java loop: the configured server name,
+        // else the host as given (a name, or an address from a cluster's slot map).
+        String name = tls.tls().serverName() != null ? tls.tls().serverName() : config.host();
+        return new Tls(context, name, tls.tls().verifyHostName(),
+                new NativeTlsFailure(config.endpoint(), name, tls.tls(), tls.hasClientCertificate()));
+    }
 
     private final NativeEventLoop loop;
     private final LibEvloop lib;
@@ -34,19 +91,29 @@ final class NativeRedisTransport implements RedisTransport, NativeEventLoop.Nati
     private final int keepAliveSeconds; // 0: none
     private final ReplyRecords records = new ReplyRecords();
     private final ByteBuffer recordsAddress = ByteBuffer.allocateDirect(8).order(ByteOrder.nativeOrder());
+    private final Tls tls; // null: plain TCP
+    private final String endpoint;
     private Listener listener;
     private SocketAddress address;
     private Pointer conn;
     private long token;
     private boolean registered;
     private boolean connected;
+    private boolean replied; // a reply came on this connection
     private boolean closed;
 
     NativeRedisTransport(NativeEventLoop loop, long maxReplyBytes, int keepAliveSeconds) {
+        this(loop, maxReplyBytes, keepAliveSeconds, null, null);
+    }
+
+    /** {@code endpoint}: the server as the client names it, for messages (null: the address). */
+    NativeRedisTransport(NativeEventLoop loop, long maxReplyBytes, int keepAliveSeconds, String endpoint, Tls tls) {
         this.loop = loop;
         this.lib = NativeLibraryLoader.library();
         this.maxReplyBytes = maxReplyBytes;
         this.keepAliveSeconds = keepAliveSeconds;
+        this.endpoint = endpoint;
+        this.tls = tls;
     }
 
     @Override
@@ -59,7 +126,16 @@ final class NativeRedisTransport implements RedisTransport, NativeEventLoop.Nati
             PointerByReference out = new PointerByReference();
             int rc;
             String target;
-            if (address instanceof UnixDomainSocketAddress unix) {
+            if (tls != null) {
+                if (!(address instanceof InetSocketAddress inet) || inet.getAddress() == null) {
+                    throw new IllegalArgumentException("TLS needs a resolved TCP address, not " + address);
+                }
+                String name = tls.serverName() != null ? tls.serverName() : inet.getHostString();
+                target = "evl_redis_connect_tls";
+                rc = lib.evl_redis_connect_tls(loop.nativeLoop(), token, inet.getAddress().getHostAddress(), inet.getPort(),
+                        tls.context().ops(), tls.context().pointer(), name,
+                        tls.verifyHostName() ? LibEvloopTls.EVL_TLS_VERIFY_NAME : 0, out);
+            } else if (address instanceof UnixDomainSocketAddress unix) {
                 target = "evl_redis_connect_unix";
                 rc = lib.evl_redis_connect_unix(loop.nativeLoop(), token, unix.getPath().toString(), out);
             } else if (address instanceof InetSocketAddress inet && inet.getAddress() != null) {
@@ -108,7 +184,8 @@ final class NativeRedisTransport implements RedisTransport, NativeEventLoop.Nati
                 case LibEvloop.EVL_EVENT_REDIS_DATA -> readReplies();
                 case LibEvloop.EVL_EVENT_REDIS_CLOSED -> {
                     // Read the reason before the close frees it.
-                    Throwable cause = closedCause(lib.evl_redis_error_kind(conn), lib.evl_redis_error(conn));
+                    Throwable cause = closedCause(lib.evl_redis_error_kind(conn), lib.evl_redis_error(conn),
+                            lib.evl_redis_tls_reason(conn));
                     fail(cause);
                 }
                 default -> throw new IllegalStateException("unknown native Redis event " + event);
@@ -127,6 +204,7 @@ final class NativeRedisTransport implements RedisTransport, NativeEventLoop.Nati
         records.start(recordsAddress.getLong(0), n);
         try {
             while (usable() && records.hasNext()) {
+                replied = true;
                 listener.onReply(records.next()); // may close this transport
             }
         } finally {
@@ -134,13 +212,41 @@ final class NativeRedisTransport implements RedisTransport, NativeEventLoop.Nati
         }
     }
 
-    private Throwable closedCause(int kind, String message) {
-        return switch (kind) {
+    private Throwable closedCause(int kind, String message, int tlsReason) {
+        if (kind == LibEvloop.EVL_REDIS_ERR_TLS && tls != null) {
+            // Worded as the Java loop words it; OpenSSL's text stays in the message and the cause.
+            SSLException ssl = connected ? new SSLException(message) : new SSLHandshakeException(message);
+            return new RedisConnectionException(tls.failures().explain(tlsReason, message), ssl);
+        }
+        Throwable cause = switch (kind) {
             case LibEvloop.EVL_REDIS_ERR_PROTOCOL -> new RedisProtocolException(message);
             case LibEvloop.EVL_REDIS_ERR_EOF -> new EOFException(message);
             case LibEvloop.EVL_REDIS_ERR_IO -> connected ? new IOException(message) : new ConnectException(message);
             default -> new IOException(message);
         };
+        if (connected && !replied && cause instanceof IOException io) {
+            if (tls != null && !tls.failures().clientCertificate()) {
+                // In TLS 1.3 a server checks the client's certificate after the client's handshake
+                // is over; one that refuses it may just drop the connection.
+                return new RedisConnectionException(tls.failures().droppedBeforeFirstReply(message), io);
+            }
+            if (tls == null && !(cause instanceof EOFException)) {
+                // A TLS server resets a client that speaks RESP to it as often as it closes.
+                return new IOException(message + " before any reply (" + TLS_PORT_HINT + ")", io);
+            }
+        }
+        return cause;
+    }
+
+    @Override
+    public String timeoutHint() {
+        if (!usable()) {
+            return "";
+        }
+        if (tls != null) {
+            return tls.failures().timeoutHint(lib.evl_redis_tls_progress(conn));
+        }
+        return connected && !replied ? ": no reply from the server at all (" + TLS_PORT_HINT + ")" : "";
     }
 
     @Override

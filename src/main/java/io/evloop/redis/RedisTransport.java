@@ -22,7 +22,9 @@ interface RedisTransport {
      * New transports for connections on {@code loop}: the one place that knows which
      * transport goes with which loop.
      *
-     * @throws IllegalArgumentException if the loop is not one of {@link io.evloop.EventLoops}'
+     * @throws IllegalArgumentException if the loop is not one of {@link io.evloop.EventLoops}', or
+     *     TLS is asked for and the loop cannot provide it (the native loop without OpenSSL: the
+     *     message says what to install), or the TLS material is refused
      */
     static Supplier<RedisTransport> factory(EventLoop loop, RedisConfig config) {
         // Resolved here, at the connect call: files are read once per client rather than per
@@ -41,12 +43,12 @@ interface RedisTransport {
             return () -> new JavaRedisTransport(java, config.maxReplyBytes(), keepAliveSeconds, config.endpoint(), sessions);
         }
         if (loop instanceof NativeEventLoop nativeLoop) {
-            if (tls != null) {
-                throw new IllegalArgumentException("TLS (" + config.tls() + ") is not available on the "
-                        + loop.implementation() + " loop in this version; use the Java loop (EventLoops.createJava)"
-                        + " or connect without TLS");
-            }
-            return () -> new NativeRedisTransport(nativeLoop, config.maxReplyBytes(), keepAliveSeconds);
+            // The native TLS context is made once per resolved TLS (at the connect call, on the
+            // caller's thread: parsing the trusted certificates never stalls the loop). Without
+            // OpenSSL this throws, naming what to install.
+            NativeRedisTransport.Tls nativeTls = NativeRedisTransport.tlsFor(tls, config);
+            return () -> new NativeRedisTransport(nativeLoop, config.maxReplyBytes(), keepAliveSeconds, config.endpoint(),
+                    nativeTls);
         }
         throw new IllegalArgumentException("a Redis client runs on a loop from io.evloop.EventLoops, not on "
                 + loop.getClass().getName());

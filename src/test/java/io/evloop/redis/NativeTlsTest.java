@@ -18,9 +18,8 @@ class NativeTlsTest extends TlsContractTest {
         return EventLoops.createNative(options);
     }
 
-    /** Not yet: a TLS config is refused at connect (the suite checks how). */
     @Override
     protected boolean speaksTls() {
-        return false;
+        return true;
     }
 }

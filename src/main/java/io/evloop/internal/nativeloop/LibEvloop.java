@@ -29,6 +29,12 @@ public interface LibEvloop {
     int EVL_REDIS_ERR_PROTOCOL = 4;
     int EVL_REDIS_ERR_OOM = 5;
     int EVL_REDIS_ERR_TIMEOUT = 6;
+    int EVL_REDIS_ERR_TLS = 7;
+
+    int EVL_REDIS_TLS_NONE = 0;
+    int EVL_REDIS_TLS_SILENT = 1;
+    int EVL_REDIS_TLS_TALKING = 2;
+    int EVL_REDIS_TLS_UP = 3;
 
     int EVL_SEND_ENCODED = 1;
 
@@ -72,6 +78,13 @@ public interface LibEvloop {
     int evl_redis_connect_unix(Pointer loop, long token, String path, PointerByReference out);
 
     /**
+     * {@code ops} and {@code context}: from the TLS layer ({@link LibEvloopTls#evl_tls_ops()},
+     * {@link NativeTlsContext}), passed through: this library does not link that one.
+     */
+    int evl_redis_connect_tls(Pointer loop, long token, String ip, int port, Pointer ops, Pointer context,
+            String serverName, int flags, PointerByReference out);
+
+    /**
      * {@code buf}: the commands' bytes from its position to its limit. A heap buffer is copied
      * to native memory for the call (that region only, and not back: {@code @In}).
      */
@@ -91,6 +104,12 @@ public interface LibEvloop {
     int evl_redis_error_kind(Pointer conn);
 
     String evl_redis_error(Pointer conn);
+
+    /** {@code EVL_TLS_R_*} of {@link LibEvloopTls} once a connection ended with EVL_REDIS_ERR_TLS; 0 otherwise. */
+    int evl_redis_tls_reason(Pointer conn);
+
+    /** How far a TLS connection's handshake got: EVL_REDIS_TLS_*. */
+    int evl_redis_tls_progress(Pointer conn);
 
     int evl_redis_close(Pointer conn);
 }

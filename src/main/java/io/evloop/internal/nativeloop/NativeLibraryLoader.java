@@ -16,6 +16,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.LibraryOption;
+import jnr.ffi.Pointer;
 
 /**
  * Finds and loads {@code libevloop}, eagerly: a missing symbol fails here, not at the first
@@ -28,10 +29,18 @@ import jnr.ffi.LibraryOption;
  *       again once loaded. It is one self-contained file: libuv and hiredis are linked into it,
  *       and it needs nothing but the C library.</li>
  * </ol>
+ *
+ * <p>The TLS layer, {@code libevloop-tls3} (OpenSSL 3) or {@code libevloop-tls11} (OpenSSL
+ * 1.1), is loaded apart and only on the first TLS connection ({@link #tls()}), since it needs
+ * the system's OpenSSL: a machine without OpenSSL runs the native loop all the same, and only
+ * its TLS connections are refused, with the fix. It is looked for in the same places: the file
+ * named by {@value #TLS_PATH_PROPERTY}, next to the file named by {@value #PATH_PROPERTY},
+ * {@code java.library.path}, then the jar; the newest OpenSSL first.
  */
 public final class NativeLibraryLoader {
 
     public static final String PATH_PROPERTY = "evloop.native.path";
+    public static final String TLS_PATH_PROPERTY = "evloop.native.tls.path";
     public static final String TMPDIR_PROPERTY = "evloop.native.tmpdir";
     static final String LIBRARY = "evloop";
     /** The oldest glibc the released Linux libraries load on (scripts/build-release-native.sh). */
@@ -57,6 +66,47 @@ public final class NativeLibraryLoader {
     /** Null when the library loaded, else why not. */
     public static Throwable unavailabilityCause() {
         return Holder.CAUSE;
+    }
+
+    /**
+     * The TLS layer, loaded on the first call (once per JVM), or throws
+     * {@link UnsatisfiedLinkError} saying what is missing and how to install it.
+     */
+    public static NativeTls tls() {
+        if (TlsHolder.TLS != null) {
+            return TlsHolder.TLS;
+        }
+        UnsatisfiedLinkError e = new UnsatisfiedLinkError(TlsHolder.CAUSE.getMessage());
+        e.initCause(TlsHolder.CAUSE);
+        throw e;
+    }
+
+    /** The file names of the TLS layer on this platform, newest OpenSSL first. */
+    static List<String> tlsFileNames() {
+        return platform().startsWith("darwin")
+                ? List.of(System.mapLibraryName("evloop-tls3"))
+                : List.of(System.mapLibraryName("evloop-tls3"), System.mapLibraryName("evloop-tls11"));
+    }
+
+    /** The TLS layer as loaded: its binding, its operations table, and where it came from. */
+    public record NativeTls(LibEvloopTls lib, Pointer ops, String openSslVersion, String loadedFrom) {
+    }
+
+    private static final class TlsHolder {
+        static final NativeTls TLS;
+        static final Throwable CAUSE;
+
+        static {
+            NativeTls tls = null;
+            Throwable cause = null;
+            try {
+                tls = loadTls();
+            } catch (Throwable t) {
+                cause = t;
+            }
+            TLS = tls;
+            CAUSE = cause;
+        }
     }
 
     /** {@code linux-x86_64}, {@code darwin-aarch64}, ...: the folder name inside META-INF/native. */
@@ -136,8 +186,106 @@ public final class NativeLibraryLoader {
         return lib;
     }
 
+    private static NativeTls loadTls() {
+        List<Path> candidates = new ArrayList<>();
+        String explicit = System.getProperty(TLS_PATH_PROPERTY);
+        if (explicit != null && !explicit.isBlank()) {
+            candidates.add(Paths.get(explicit));
+        }
+        String main = System.getProperty(PATH_PROPERTY);
+        List<String> names = tlsFileNames();
+        if (main != null && !main.isBlank() && Paths.get(main).getParent() != null) {
+            for (String name : names) {
+                candidates.add(Paths.get(main).resolveSibling(name));
+            }
+        }
+        for (String dir : System.getProperty("java.library.path", "").split(File.pathSeparator)) {
+            for (String name : names) {
+                if (!dir.isEmpty()) {
+                    candidates.add(Paths.get(dir, name));
+                }
+            }
+        }
+        List<Throwable> attempts = new ArrayList<>();
+        for (Path candidate : candidates) {
+            if (Files.isRegularFile(candidate) || candidate.toString().equals(explicit)) {
+                try {
+                    return tlsFrom(loadFile(LibEvloopTls.class, candidate, "evloop native TLS"), candidate.toString());
+                } catch (Throwable t) {
+                    attempts.add(t);
+                }
+            }
+        }
+        boolean bundled = false;
+        for (String name : names) {
+            if (NativeLibraryLoader.class.getResource(resourceOf(name)) == null) {
+                continue;
+            }
+            bundled = true;
+            try {
+                return tlsFrom(loadBundled(LibEvloopTls.class, name), "the copy of " + name + " bundled in the jar");
+            } catch (Throwable t) {
+                attempts.add(t);
+            }
+        }
+        UnsatisfiedLinkError error = new UnsatisfiedLinkError(explainTls(attempts, bundled));
+        attempts.forEach(error::addSuppressed);
+        throw error;
+    }
+
+    private static NativeTls tlsFrom(LibEvloopTls lib, String from) {
+        Pointer ops = lib.evl_tls_ops();
+        if (ops == null || ops.getInt(0) != LibEvloopTls.EVL_TLS_ABI) {
+            throw new UnsatisfiedLinkError(from + " is a TLS layer of another evloop version (its table is not version "
+                    + LibEvloopTls.EVL_TLS_ABI + "): use the one built with this libevloop");
+        }
+        return new NativeTls(lib, ops, lib.evl_tls_version(), from);
+    }
+
+    /** Why no TLS layer loaded, and the fix, from what each attempt said. */
+    static String explainTls(List<Throwable> attempts, boolean bundled) {
+        // Each thing said once: both generations of the layer usually miss their own libssl.
+        java.util.Set<String> parts = new java.util.LinkedHashSet<>();
+        boolean missingOpenSsl = false;
+        for (Throwable t : attempts) {
+            String message = String.valueOf(t.getMessage());
+            Matcher missing = LIBRARY_MISSING.matcher(message);
+            if (missing.find()) {
+                String lib = missing.group(1) != null ? missing.group(1) : missing.group(2);
+                missingOpenSsl |= lib.contains("libssl") || lib.contains("libcrypto");
+                parts.add(lib + " is missing");
+            } else {
+                parts.add(message);
+            }
+        }
+        String said = String.join("; ", parts);
+        String java = "or connect on the Java loop (EventLoops.createJava(), or -Devloop.native=false)";
+        if (missingOpenSsl) {
+            return "TLS on the native loop needs the system's OpenSSL, and this system has none that evloop can use ("
+                    + said + "): install OpenSSL's libssl (Debian 12 and later, Ubuntu 22.04 and later: apt-get install"
+                    + " libssl3; Debian 13: libssl3t64; Debian 11, Ubuntu 20.04: libssl1.1; RHEL, Fedora: dnf install"
+                    + " openssl-libs; macOS: brew install openssl@3), " + java;
+        }
+        if (attempts.isEmpty()) {
+            return "TLS on the native loop needs the library " + String.join(" or ", tlsFileNames())
+                    + ", and this evloop jar carries none for " + platform() + (bundled ? "" : " (no resource "
+                    + resourceOf(tlsFileNames().get(0)) + ")") + ": build it on this platform with ./build-native.sh"
+                    + " (with OpenSSL's development files installed: libssl-dev), " + java;
+        }
+        return "TLS on the native loop is unavailable: the TLS layer did not load (" + said + "); name the right file with -D"
+                + TLS_PATH_PROPERTY + ", " + java;
+    }
+
+    private static String resourceOf(String fileName) {
+        return "/META-INF/native/" + platform() + "/" + fileName;
+    }
+
     private static LibEvloop loadBundled(String fileName) throws IOException {
-        String resource = "/META-INF/native/" + platform() + "/" + fileName;
+        return loadBundled(LibEvloop.class, fileName);
+    }
+
+    private static <T> T loadBundled(Class<T> binding, String fileName) throws IOException {
+        String resource = resourceOf(fileName);
         URL library = NativeLibraryLoader.class.getResource(resource);
         if (library == null) {
             throw new UnsatisfiedLinkError("this evloop jar carries no native library for "
@@ -160,9 +308,10 @@ public final class NativeLibraryLoader {
             try (InputStream in = open(library)) {
                 Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
             }
-            return loadFile(file, "bundled copy extracted to " + dir);
+            return loadFile(binding, file, "bundled copy extracted to " + dir);
         } catch (UnsatisfiedLinkError e) {
-            throw explain(e, base);
+            // The TLS layer's own failures are explained by explainTls, from every attempt.
+            throw binding == LibEvloop.class ? explain(e, base) : e;
         } finally {
             // Once mapped, the file is no longer needed (Linux and macOS keep the mapping).
             deleteQuietly(file);
@@ -217,11 +366,15 @@ public final class NativeLibraryLoader {
     }
 
     private static LibEvloop loadFile(Path file, String source) {
+        return loadFile(LibEvloop.class, file, source);
+    }
+
+    private static <T> T loadFile(Class<T> binding, Path file, String source) {
         if (!Files.isRegularFile(file)) {
             throw new UnsatisfiedLinkError("no file " + file + " (from " + source + ")");
         }
         try {
-            return LibraryLoader.create(LibEvloop.class)
+            return LibraryLoader.create(binding)
                     .option(LibraryOption.LoadNow, Boolean.TRUE)
                     .option(LibraryOption.IgnoreError, Boolean.TRUE)
                     .failImmediately()

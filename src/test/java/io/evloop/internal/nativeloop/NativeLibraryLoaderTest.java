@@ -175,6 +175,57 @@ class NativeLibraryLoaderTest {
     }
 
     @Test
+    void theBundledTlsLayerLoadsOnlyWhenAskedFor() throws Exception {
+        NativeRequirement.check();
+        Child child = Child.run(List.of());
+
+        assertAll(child.toString(),
+                () -> assertEquals("none", child.value("cause")),
+                () -> assertEquals("no", child.value("tls-loaded-before"), "the TLS layer is not loaded with libevloop"),
+                () -> assertTrue(child.value("tls").startsWith("ok OpenSSL"), "the bundled TLS layer loads"),
+                () -> assertTrue(child.value("tls-from").contains("bundled in the jar")));
+    }
+
+    @Test
+    void withoutOpenSslTlsIsRefusedNamingWhatToInstallAndTheNativeLoopStillWorks(@TempDir Path tmp) throws Exception {
+        NativeRequirement.check();
+        // A jar-like folder ahead of the real classes whose TLS layers both need a libssl that is
+        // not there, as on a machine without OpenSSL; libevloop comes from the real classes.
+        Path classes = tmp.resolve("classes");
+        Path folder = classes.resolve("META-INF/native/" + NativeLibraryLoader.platform());
+        Files.createDirectories(folder);
+        Path first = folder.resolve(NativeLibraryLoader.tlsFileNames().get(0));
+        buildLibraryNeedingAMissingOne(tmp, first, "sslgone");
+        for (String name : NativeLibraryLoader.tlsFileNames()) {
+            if (!Files.exists(folder.resolve(name))) {
+                Files.copy(first, folder.resolve(name));
+            }
+        }
+
+        Child child = Child.run(List.of(classes.toString()));
+
+        String tls = child.value("tls");
+        assertAll(child.toString(),
+                () -> assertEquals("none", child.value("cause"), "libevloop loads"),
+                () -> assertEquals("ok native", child.value("createNative"), "the native loop works"),
+                () -> assertTrue(tls.startsWith("failed: TLS on the native loop needs the system's OpenSSL"), tls),
+                () -> assertTrue(tls.contains("libsslgone"), "names what is missing: " + tls),
+                () -> assertTrue(tls.contains("apt-get install libssl3"), "names the package: " + tls),
+                () -> assertTrue(tls.contains("Java loop"), "names the alternative: " + tls),
+                () -> assertEquals(NativeLibraryLoader.tlsFileNames().size(), child.values("tls-suppressed").size(),
+                        "every TLS layer was tried"));
+    }
+
+    @Test
+    void aJarWithoutATlsLayerSaysHowToBuildOne() {
+        String message = NativeLibraryLoader.explainTls(List.of(), false);
+        assertAll(message,
+                () -> assertTrue(message.contains("carries none for " + NativeLibraryLoader.platform()), message),
+                () -> assertTrue(message.contains("libssl-dev"), message),
+                () -> assertTrue(message.contains("Java loop"), message));
+    }
+
+    @Test
     void aMissingTmpdirNamesTheFolderAndTheProperty(@TempDir Path tmp) throws Exception {
         Path missing = tmp.resolve("does-not-exist");
         Child child = Child.run(List.of(), "-D" + NativeLibraryLoader.TMPDIR_PROPERTY + "=" + missing);
@@ -198,7 +249,12 @@ class NativeLibraryLoaderTest {
 
     /** Compiles a shared library that links against libevlgone, then deletes libevlgone. */
     private static void buildLibraryNeedingAMissingOne(Path work, Path output) throws Exception {
-        Path gone = work.resolve(System.mapLibraryName("evlgone"));
+        buildLibraryNeedingAMissingOne(work, output, "evlgone");
+    }
+
+    /** Compiles a shared library that links against lib{@code missing}, then deletes that one. */
+    private static void buildLibraryNeedingAMissingOne(Path work, Path output, String missing) throws Exception {
+        Path gone = work.resolve(System.mapLibraryName(missing));
         Path goneSource = Files.writeString(work.resolve("gone.c"), "int evl_gone(void) { return 1; }\n");
         Path source = Files.writeString(work.resolve("needs_gone.c"),
                 "int evl_gone(void);\nint evl_needs_gone(void) { return evl_gone(); }\n");
@@ -207,7 +263,7 @@ class NativeLibraryLoaderTest {
         Exec built = exec(List.of(cc, "-shared", "-fPIC", "-o", gone.toString(), goneSource.toString()));
         assertEquals(0, built.exitCode(), built.output());
         built = exec(List.of(cc, "-shared", "-fPIC", "-o", output.toString(), source.toString(),
-                "-L" + work, "-levlgone"));
+                "-L" + work, "-l" + missing));
         assertEquals(0, built.exitCode(), built.output());
         Files.delete(gone);
     }
@@ -335,6 +391,29 @@ class NativeLibraryLoaderTest {
                 try (EventLoop loop = EventLoops.create()) {
                     System.out.println("create: " + loop.implementation());
                 }
+            }
+            if (cause == null) {
+                System.out.println("tls-loaded-before: " + (mapped("libevloop-tls") ? "yes" : "no"));
+                try {
+                    NativeLibraryLoader.NativeTls tls = NativeLibraryLoader.tls();
+                    System.out.println("tls: ok " + oneLine(tls.openSslVersion()));
+                    System.out.println("tls-from: " + oneLine(tls.loadedFrom()));
+                } catch (Throwable t) {
+                    System.out.println("tls: failed: " + oneLine(t.getMessage()));
+                    for (Throwable attempt : t.getCause().getSuppressed()) {
+                        System.out.println("tls-suppressed: " + oneLine(attempt.getMessage()));
+                    }
+                }
+            }
+        }
+
+        /** Whether a file whose name contains {@code name} is mapped into this process (Linux; false elsewhere). */
+        private static boolean mapped(String name) {
+            try {
+                return java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/maps")).stream()
+                        .anyMatch(l -> l.contains(name));
+            } catch (java.io.IOException e) {
+                return false;
             }
         }
 
