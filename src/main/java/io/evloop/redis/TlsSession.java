@@ -93,10 +93,7 @@ final class TlsSession {
     }
 
     private final SSLEngine engine;
-    private final String endpoint;
-    private final String peerName;
-    private final boolean clientCertificate;
-    private final RedisTls tls;
+    private final TlsFailureWords words;
     private ByteBuffer netIn; // ciphertext from the socket; write mode (the transport reads into it)
     private ByteBuffer netOut; // ciphertext for the socket; read mode between calls
     private ByteBuffer appIn; // plaintext for the decoder; write mode, empty between calls
@@ -107,10 +104,7 @@ final class TlsSession {
 
     private TlsSession(SSLEngine engine, String endpoint, String peerName, boolean clientCertificate, RedisTls tls) {
         this.engine = engine;
-        this.endpoint = endpoint;
-        this.peerName = peerName;
-        this.clientCertificate = clientCertificate;
-        this.tls = tls;
+        this.words = new TlsFailureWords(endpoint, peerName, tls, clientCertificate);
         int packet = engine.getSession().getPacketBufferSize();
         this.netIn = ByteBuffer.allocate(Math.max(BUFFER_SIZE, packet));
         this.netOut = ByteBuffer.allocate(Math.max(BUFFER_SIZE, packet)).flip();
@@ -270,12 +264,10 @@ final class TlsSession {
      */
     Throwable failure(IOException e, boolean replied) {
         if (!(e instanceof SSLException) && handshakeDone) {
-            if (!replied && !clientCertificate) {
+            if (!replied && !words.clientCertificate()) {
                 // In TLS 1.3 a server checks the client's certificate after the client's
                 // handshake is over; one that refuses it may just drop the connection.
-                return new RedisConnectionException("the server at " + endpoint + " dropped the TLS connection before"
-                        + " its first reply (" + e.getMessage() + "): does it require a client certificate? configure one"
-                        + " with RedisTls.Builder.clientCertificate or keyStore", e);
+                return new RedisConnectionException(words.droppedBeforeFirstReply(e.getMessage()), e);
             }
             return e;
         }
@@ -287,75 +279,35 @@ final class TlsSession {
         if (handshakeDone) {
             return "";
         }
-        return peerSpokeTls ? ": the TLS handshake with " + endpoint + " did not finish"
-                : ": " + notTls();
-    }
-
-    private String notTls() {
-        return "the server at " + endpoint + " did not answer the TLS handshake: is it a TLS port?";
+        return ": " + (peerSpokeTls ? words.unfinished() : words.notTls());
     }
 
     private String explain(IOException e) {
         String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         if (!(e instanceof SSLException)) {
-            return peerSpokeTls
-                    ? "the server at " + endpoint + " closed the connection during the TLS handshake (" + message + ")"
-                    : notTls() + " (" + message + ")";
+            return peerSpokeTls ? words.closedDuringHandshake(message) : words.notTls() + " (" + message + ")";
         }
         if (find(e, CertificateExpiredException.class) != null) {
-            return "the TLS certificate of the server at " + endpoint + " has expired ("
-                    + find(e, CertificateExpiredException.class).getMessage() + ")";
+            return words.expired(find(e, CertificateExpiredException.class).getMessage());
         }
         if (find(e, CertificateNotYetValidException.class) != null) {
-            return "the TLS certificate of the server at " + endpoint + " is not valid yet ("
-                    + find(e, CertificateNotYetValidException.class).getMessage() + "): check the clocks";
+            return words.notYetValid(find(e, CertificateNotYetValidException.class).getMessage());
         }
         if (find(e, CertPathBuilderException.class) != null) {
-            return "the TLS certificate of the server at " + endpoint + " is not trusted: no trusted CA issued it ("
-                    + trustDescription() + "); trust its CA with RedisTls.Builder.trustCertificates or trustStore";
+            return words.untrusted(null);
         }
         String hostMismatch = hostMismatch(e);
         if (hostMismatch != null) {
-            return "the TLS certificate of the server at " + endpoint + " is not for " + peerName + " (" + hostMismatch
-                    + "); connect with a name the certificate holds, or set RedisTls.Builder.serverName";
+            return words.nameMismatch(hostMismatch);
         }
         String alert = alert(message);
         if (alert != null) {
-            return alertMessage(alert);
+            return words.alert(alert);
         }
         if (!peerSpokeTls) {
-            return notTls() + " (" + message + ")";
+            return words.notTls() + " (" + message + ")";
         }
-        return "TLS with the server at " + endpoint + " failed: " + message;
-    }
-
-    private String alertMessage(String alert) {
-        String from = "the server at " + endpoint + " ended the TLS handshake with the alert " + alert;
-        switch (alert) {
-            case "certificate_required":
-                return "the server at " + endpoint + " requires a client certificate (alert " + alert + ")"
-                        + (clientCertificate ? ", and did not take this one" : "")
-                        + ": configure one with RedisTls.Builder.clientCertificate or keyStore";
-            case "handshake_failure":
-                return from + (clientCertificate ? ": no cipher suite in common?"
-                        : ": does it require a client certificate? configure one with RedisTls.Builder.clientCertificate"
-                        + " or keyStore");
-            case "bad_certificate":
-            case "unknown_ca":
-            case "certificate_unknown":
-            case "unsupported_certificate":
-            case "certificate_revoked":
-            case "certificate_expired":
-            case "access_denied":
-            case "decrypt_error":
-                return clientCertificate
-                        ? from + ": it refused the client certificate (is it issued by a CA the server trusts, and valid?)"
-                        : from;
-            case "protocol_version":
-                return from + ": it supports none of the TLS versions offered (" + String.join("/", tls.protocols()) + ")";
-            default:
-                return from;
-        }
+        return words.failed(message);
     }
 
     /** The alert name in the JDK's "Received fatal alert: NAME", or null. */
@@ -383,11 +335,6 @@ final class TlsSession {
             }
         }
         return null;
-    }
-
-    private String trustDescription() {
-        return tls.trustCertificates() != null ? "trusting the CAs of " + tls.trustCertificates()
-                : tls.trustStore() != null ? "trusting the given trust store" : "trusting the JVM's default trust store";
     }
 
     private static <T extends Throwable> T find(Throwable e, Class<T> type) {
