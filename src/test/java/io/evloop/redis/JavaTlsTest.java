@@ -1,17 +1,9 @@
 package io.evloop.redis;
 
-import io.evloop.EventLoop;
-import io.evloop.EventLoopOptions;
-import io.evloop.EventLoops;
+import io.evloop.testkit.Backend;
 
 class JavaTlsTest extends TlsContractTest {
-    @Override
-    protected EventLoop createLoop(EventLoopOptions options) {
-        return EventLoops.createJava(options);
-    }
-
-    @Override
-    protected boolean speaksTls() {
-        return true;
+    JavaTlsTest() {
+        super(Backend.JAVA);
     }
 }

@@ -1,25 +1,9 @@
 package io.evloop.redis;
 
-import io.evloop.EventLoop;
-import io.evloop.EventLoopOptions;
-import io.evloop.EventLoops;
-import io.evloop.testkit.NativeRequirement;
-import org.junit.jupiter.api.BeforeAll;
+import io.evloop.testkit.Backend;
 
 class NativeTlsTest extends TlsContractTest {
-
-    @BeforeAll
-    static void nativeMustLoad() {
-        NativeRequirement.check();
-    }
-
-    @Override
-    protected EventLoop createLoop(EventLoopOptions options) {
-        return EventLoops.createNative(options);
-    }
-
-    @Override
-    protected boolean speaksTls() {
-        return true;
+    NativeTlsTest() {
+        super(Backend.NATIVE);
     }
 }

@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import io.evloop.EventLoop;
 import io.evloop.EventLoopOptions;
 import io.evloop.TestFutures;
+import io.evloop.testkit.Backend;
 import io.evloop.testkit.BlockingRedisClient;
 import io.evloop.testkit.RedisClusterProcess;
 import io.evloop.testkit.RedisServerProcess;
@@ -38,17 +39,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * TLS, against redis-server's own TLS ports with certificates made for the suite
- * ({@link TlsCertificates}); one thin subclass per loop. A loop that does not speak TLS yet
- * says so with {@link #speaksTls()}: then only {@link #aLoopWithoutTlsRefusesATlsConfigAtTheCall}
- * and the checks of bad TLS input run, and the rest is skipped, so the subclass flips to the
- * whole suite by returning true.
+ * ({@link TlsCertificates}); one thin subclass per loop. What the native loop does without
+ * OpenSSL is {@code NativeTlsTransportTest}'s.
  */
 public abstract class TlsContractTest {
 
@@ -59,10 +57,15 @@ public abstract class TlsContractTest {
     protected EventLoop loop;
     private final List<AutoCloseable> toClose = new ArrayList<>();
 
-    protected abstract EventLoop createLoop(EventLoopOptions options);
+    private final Backend backend;
 
-    /** Whether this loop speaks TLS; one that does not must refuse a TLS config at connect. */
-    protected abstract boolean speaksTls();
+    protected TlsContractTest(Backend backend) {
+        this.backend = backend;
+    }
+
+    protected EventLoop createLoop(EventLoopOptions options) {
+        return backend.create(options);
+    }
 
     @BeforeAll
     static void makeCertificatesAndServer() throws IOException {
@@ -93,10 +96,6 @@ public abstract class TlsContractTest {
         }
         loop.close();
         await(loop.terminationFuture());
-    }
-
-    private void requireTls() {
-        Assumptions.assumeTrue(speaksTls(), "the " + loop.implementation() + " loop does not speak TLS yet");
     }
 
     private <T extends AutoCloseable> T closeLater(T resource) {
@@ -141,25 +140,10 @@ public abstract class TlsContractTest {
         return "tls:" + name + ":" + System.nanoTime();
     }
 
-    // ---- a loop that does not speak TLS yet -----------------------------------------------
-
-    @Test
-    void aLoopWithoutTlsRefusesATlsConfigAtTheCall() {
-        Assumptions.assumeFalse(speaksTls(), "this loop speaks TLS");
-        RedisConfig config = config("localhost", server.tlsPort(), trustingTheCa().build()).build();
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RedisClient.connect(loop, config));
-        assertContains("TLS", e.getMessage());
-        assertContains("not available on the " + loop.implementation() + " loop", e.getMessage());
-        RedisClusterConfig cluster = RedisClusterConfig.fromUris("rediss://127.0.0.1:" + server.tlsPort())
-                .withNode(config);
-        assertThrows(IllegalArgumentException.class, () -> RedisClusterClient.connect(loop, cluster));
-    }
-
     // ---- what works ---------------------------------------------------------------------
 
     @Test
     void roundTripsAndAThousandPipelinedCommandsOverTls() {
-        requireTls();
         RedisClient redis = connect(config("localhost", server.tlsPort(), trustingTheCa().build()).build());
         String k = key("rt");
         await(redis.set(k, "v1"));
@@ -190,7 +174,6 @@ public abstract class TlsContractTest {
 
     @Test
     void rediss_uriWithTheCaInATrustStoreGiven() throws Exception {
-        requireTls();
         KeyStore store = KeyStore.getInstance("PKCS12");
         store.load(null, null);
         store.setCertificateEntry("ca", readCertificate(certificates.caCertificate()));
@@ -201,7 +184,6 @@ public abstract class TlsContractTest {
 
     @Test
     void theJvmsDefaultTrustStoreIsUsedByDefault() throws Exception {
-        requireTls();
         // This JVM's default store (the JDK's cacerts) does not hold the suite's CA: refused.
         RedisConnectionException untrusted = connectFails(RedisConfig.fromUri("rediss://localhost:" + server.tlsPort())
                 .toBuilder().connectTimeout(CONNECT_TIMEOUT).build());
@@ -224,7 +206,6 @@ public abstract class TlsContractTest {
 
     @Test
     void hostNamesAndAddressesAreCheckedAgainstTheCertificate() throws IOException {
-        requireTls();
         // DNS:localhost and IP:127.0.0.1 are both in the certificate.
         assertEquals("PONG", await(connect(config("localhost", server.tlsPort(), trustingTheCa().build()).build()).ping()));
         assertEquals("PONG", await(connect(config("127.0.0.1", server.tlsPort(), trustingTheCa().build()).build()).ping()));
@@ -250,7 +231,6 @@ public abstract class TlsContractTest {
 
     @Test
     void bothProtocolVersionsWork() {
-        requireTls();
         for (String version : RedisTls.DEFAULT_PROTOCOLS) {
             RedisClient redis = connect(config("localhost", server.tlsPort(), trustingTheCa().protocols(version).build()).build());
             assertEquals("PONG", await(redis.ping()), version);
@@ -259,7 +239,6 @@ public abstract class TlsContractTest {
 
     @Test
     void mutualTlsWithAPemKeyOrAKeyStoreAndWithout() throws Exception {
-        requireTls();
         try (RedisServerProcess mtls = RedisServerProcess.startTls(certificates.serverCertificate(),
                 certificates.serverKey(), certificates.caCertificate(), true)) {
             RedisClient pem = connect(config("localhost", mtls.tlsPort(), trustingTheCa()
@@ -283,7 +262,6 @@ public abstract class TlsContractTest {
 
     @Test
     void reconnectsOverTlsAfterClientKillWithoutReadingTheFilesAgain() throws Exception {
-        requireTls();
         // A copy of the CA that is gone before the reconnect: the TLS material is resolved once.
         Path ca = certificates.dir().resolve("ca-for-reconnect.pem");
         Files.copy(certificates.caCertificate(), ca);
@@ -311,7 +289,6 @@ public abstract class TlsContractTest {
 
     @Test
     void anUntrustedCertificateFailsTheConnect() {
-        requireTls();
         RedisConnectionException e = connectFails(config("localhost", server.tlsPort(),
                 RedisTls.builder().trustCertificates(certificates.otherCaCertificate()).build()).build());
         assertContains("is not trusted", e.getMessage());
@@ -320,7 +297,6 @@ public abstract class TlsContractTest {
 
     @Test
     void anExpiredCertificateFailsTheConnect() throws IOException {
-        requireTls();
         try (RedisServerProcess expired = RedisServerProcess.startTls(certificates.expiredServerCertificate(),
                 certificates.serverKey(), certificates.caCertificate(), false)) {
             RedisConnectionException e = connectFails(config("localhost", expired.tlsPort(), trustingTheCa().build()).build());
@@ -330,7 +306,6 @@ public abstract class TlsContractTest {
 
     @Test
     void aTlsClientOnAPlainPortIsToldItIsNotATlsPort() throws IOException {
-        requireTls();
         // The plain port of the suite's server: it takes the ClientHello for an inline command
         // and answers with an error, closes, or waits for the rest of a line that never comes.
         RedisConnectionException e = connectFails(config("localhost", server.port(), trustingTheCa().build()).build());
@@ -364,7 +339,6 @@ public abstract class TlsContractTest {
 
     @Test
     void aPlainClientOnATlsPortIsToldToUseRediss() {
-        requireTls();
         // With a handshake (CLIENT SETNAME) the connect fails; without one it succeeds (TCP
         // connects) and the first command fails.
         RedisConnectionException withHandshake = connectFails(RedisConfig.builder().host("localhost")
@@ -406,7 +380,6 @@ public abstract class TlsContractTest {
 
     @Test
     void theClusterClientSpeaksTlsToEveryNodeAndChecksTheirAddresses() throws Exception {
-        requireTls();
         try (RedisClusterProcess cluster = RedisClusterProcess.startTls(3, 0, certificates)) {
             RedisClusterConfig base = RedisClusterConfig.fromUris(cluster.tlsSeedUris());
             RedisClusterConfig config = base.withNode(base.node().toBuilder().tls(trustingTheCa().build())
