@@ -286,54 +286,42 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
     private CompletableFuture<Reply> submit(byte[][] argv, long timeoutNanos, boolean ownTimer) {
         RespEncoder.validate(argv);
         UnsupportedCommands.refuse(argv);
-        return submit(argv, timeoutNanos, ownTimer, null).get(0);
+        return enqueue(new Command(loop, argv, timeoutNanos, ownTimer, false));
     }
 
-    /** Returns the futures of {@code before}'s commands, then {@code argv}'s. */
+    /** {@code argv} with {@code before} written right ahead of it; the futures of all, {@code argv}'s last. */
     private List<CompletableFuture<Reply>> submit(byte[][] argv, long timeoutNanos, boolean ownTimer, byte[][][] before) {
-        if (closing) {
-            return failedGroup(before, closedException());
-        }
-        if (inFlight.incrementAndGet() > config.maxInFlight()) {
-            inFlight.decrementAndGet();
-            return failedGroup(before, new RedisBackpressureException(config.maxInFlight()
-                    + " commands already in flight to " + config.endpoint()
-                    + " (maxInFlight); wait for replies before sending more, or raise RedisConfig.maxInFlight"));
-        }
         Command command = new Command(loop, argv, timeoutNanos, ownTimer, false);
-        List<CompletableFuture<Reply>> all;
-        if (before == null) {
-            all = List.of(command);
-        } else {
-            command.prefix = new Command[before.length];
-            List<CompletableFuture<Reply>> futures = new java.util.ArrayList<>(before.length + 1);
-            for (int i = 0; i < before.length; i++) {
-                command.prefix[i] = new Command(loop, before[i], 0, false, true);
-                futures.add(command.prefix[i]);
-            }
-            futures.add(command);
-            all = futures;
+        command.prefix = new Command[before.length];
+        List<CompletableFuture<Reply>> all = new java.util.ArrayList<>(before.length + 1);
+        for (int i = 0; i < before.length; i++) {
+            command.prefix[i] = new Command(loop, before[i], 0, false, true);
+            all.add(command.prefix[i]);
         }
-        if (!submitted.offer(command)) {
-            command.counted = false;
-            inFlight.decrementAndGet();
-            RedisException notSent = loop.isStopping()
-                    ? new RedisClosedException("event loop " + loop.name() + " is stopped; the command was not sent")
-                    : closedException();
-            for (CompletableFuture<Reply> f : all) {
-                f.completeExceptionally(notSent);
-            }
-        }
+        all.add(enqueue(command));
         return all;
     }
 
-    private static List<CompletableFuture<Reply>> failedGroup(byte[][][] before, RedisException cause) {
-        int n = before == null ? 1 : before.length + 1;
-        List<CompletableFuture<Reply>> failed = new java.util.ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            failed.add(CompletableFuture.failedFuture(cause));
+    /** Any thread: hands {@code command} to the loop, or fails it (with what it carries) at once. */
+    private Command enqueue(Command command) {
+        RedisException refused = null;
+        if (closing) {
+            refused = closedException();
+        } else if (inFlight.incrementAndGet() > config.maxInFlight()) {
+            inFlight.decrementAndGet();
+            refused = new RedisBackpressureException(config.maxInFlight() + " commands already in flight to "
+                    + config.endpoint() + " (maxInFlight); wait for replies before sending more, or raise RedisConfig.maxInFlight");
+        } else if (!submitted.offer(command)) {
+            inFlight.decrementAndGet();
+            refused = loop.isStopping()
+                    ? new RedisClosedException("event loop " + loop.name() + " is stopped; the command was not sent")
+                    : closedException();
         }
-        return failed;
+        if (refused != null) {
+            command.counted = false;
+            finish(command, refused);
+        }
+        return command;
     }
 
     /** Closes the connection: pending commands fail with {@link RedisClosedException}. Idempotent. */
