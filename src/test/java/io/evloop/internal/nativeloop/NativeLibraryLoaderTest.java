@@ -7,20 +7,17 @@ import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.evloop.EventLoop;
 import io.evloop.EventLoops;
 import java.io.File;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import io.evloop.internal.nativeloop.ProcessTools.Exec;
 import org.junit.jupiter.api.Test;
@@ -39,7 +36,7 @@ class NativeLibraryLoaderTest {
 
     @Test
     void switchedOffByPropertyGivesTheJavaLoopAndSaysSo() throws Exception {
-        Child child = Child.run(List.of(), "-D" + EventLoops.NATIVE_PROPERTY + "=false");
+        ProcessTools.ChildReport child = child(List.of(), "-D" + EventLoops.NATIVE_PROPERTY + "=false");
 
         assertAll(child.toString(),
                 () -> assertEquals(List.of("java", "java"), child.values("create")),
@@ -53,7 +50,7 @@ class NativeLibraryLoaderTest {
     @Test
     void aMissingExplicitPathDoesNotStopTheBundledCopyFromLoading() throws Exception {
         NativeRequirement.check();
-        Child child = Child.run(List.of(), "-D" + NativeLibraryLoader.PATH_PROPERTY + "=/nonexistent/libevloop.so");
+        ProcessTools.ChildReport child = child(List.of(), "-D" + NativeLibraryLoader.PATH_PROPERTY + "=/nonexistent/libevloop.so");
 
         assertAll(child.toString(),
                 () -> assertEquals("none", child.value("cause")),
@@ -65,7 +62,7 @@ class NativeLibraryLoaderTest {
     @Test
     void aMissingExplicitPathIsListedInTheFinalError() throws Exception {
         // No bundled copy for "sparc", so every attempt fails and the final error lists them.
-        Child child = Child.run(List.of(),
+        ProcessTools.ChildReport child = child(List.of(),
                 "-D" + NativeLibraryLoader.PATH_PROPERTY + "=/nonexistent/libevloop.so", "-Dos.arch=sparc");
 
         assertAll(child.toString(),
@@ -80,7 +77,7 @@ class NativeLibraryLoaderTest {
     @Test
     void aMissingExplicitPathIsReportedWhenAnotherCopyLoads() throws Exception {
         NativeRequirement.check();
-        Child child = Child.run(List.of(), "-D" + NativeLibraryLoader.PATH_PROPERTY + "=/nonexistent/libevloop.so");
+        ProcessTools.ChildReport child = child(List.of(), "-D" + NativeLibraryLoader.PATH_PROPERTY + "=/nonexistent/libevloop.so");
 
         assertAll(child.toString(),
                 () -> assertEquals(List.of("native", "native"), child.values("create")),
@@ -91,7 +88,7 @@ class NativeLibraryLoaderTest {
     @Test
     void theExtractedCopyIsDeletedOnceLoaded(@TempDir Path tmp) throws Exception {
         NativeRequirement.check();
-        Child child = Child.run(List.of(), "-D" + NativeLibraryLoader.TMPDIR_PROPERTY + "=" + tmp);
+        ProcessTools.ChildReport child = child(List.of(), "-D" + NativeLibraryLoader.TMPDIR_PROPERTY + "=" + tmp);
 
         assertAll(child.toString(),
                 () -> assertEquals("none", child.value("cause")),
@@ -105,7 +102,7 @@ class NativeLibraryLoaderTest {
         Path noexec = Files.createDirectory(tmp.resolve("noexec"));
         NoexecMount mount = NoexecMount.mount(noexec);
         try {
-            Child child = Child.run(List.of(), "-D" + NativeLibraryLoader.TMPDIR_PROPERTY + "=" + noexec);
+            ProcessTools.ChildReport child = child(List.of(), "-D" + NativeLibraryLoader.TMPDIR_PROPERTY + "=" + noexec);
 
             String error = child.value("createNative");
             assertAll(child.toString(),
@@ -124,7 +121,7 @@ class NativeLibraryLoaderTest {
 
     @Test
     void aMissingPlatformNamesThePlatform() throws Exception {
-        Child child = Child.run(List.of(), "-Dos.arch=sparc");
+        ProcessTools.ChildReport child = child(List.of(), "-Dos.arch=sparc");
 
         String cause = child.value("cause");
         assertAll(child.toString(),
@@ -163,7 +160,7 @@ class NativeLibraryLoaderTest {
         Files.createDirectories(lib.getParent());
         buildLibraryNeedingAMissingOne(tmp, lib);
 
-        Child child = Child.run(List.of(classes.toString()));
+        ProcessTools.ChildReport child = child(List.of(classes.toString()));
 
         String cause = child.value("cause");
         assertAll(child.toString(),
@@ -177,7 +174,7 @@ class NativeLibraryLoaderTest {
     @Test
     void theBundledTlsLayerLoadsOnlyWhenAskedFor() throws Exception {
         NativeRequirement.check();
-        Child child = Child.run(List.of());
+        ProcessTools.ChildReport child = child(List.of());
 
         assertAll(child.toString(),
                 () -> assertEquals("none", child.value("cause")),
@@ -202,7 +199,7 @@ class NativeLibraryLoaderTest {
             }
         }
 
-        Child child = Child.run(List.of(classes.toString()));
+        ProcessTools.ChildReport child = child(List.of(classes.toString()));
 
         String tls = child.value("tls");
         assertAll(child.toString(),
@@ -228,7 +225,7 @@ class NativeLibraryLoaderTest {
     @Test
     void aMissingTmpdirNamesTheFolderAndTheProperty(@TempDir Path tmp) throws Exception {
         Path missing = tmp.resolve("does-not-exist");
-        Child child = Child.run(List.of(), "-D" + NativeLibraryLoader.TMPDIR_PROPERTY + "=" + missing);
+        ProcessTools.ChildReport child = child(List.of(), "-D" + NativeLibraryLoader.TMPDIR_PROPERTY + "=" + missing);
 
         String cause = child.value("cause");
         assertAll(child.toString(),
@@ -298,74 +295,30 @@ class NativeLibraryLoaderTest {
 
     /**
      * A child JVM running {@link Main} on this JVM's classpath (with {@code classpathFirst}
-     * ahead of it) and the given JVM options; its report lines are "key: value".
+     * ahead of it) and the given JVM options, which must exit 0; its report lines are "key: value".
      */
-    private static final class Child {
-        final List<String> lines;
-        final String stderr;
-        final int exitCode;
-
-        private Child(List<String> lines, String stderr, int exitCode) {
-            this.lines = lines;
-            this.stderr = stderr;
-            this.exitCode = exitCode;
-        }
-
-        static Child run(List<String> classpathFirst, String... jvmOptions) throws Exception {
-            List<String> classpath = new ArrayList<>(classpathFirst);
-            classpath.add(System.getProperty("java.class.path"));
-            List<String> command = new ArrayList<>();
-            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            command.add("-Xmx128m");
-            command.addAll(Arrays.asList(jvmOptions));
-            command.add("-cp");
-            command.add(String.join(File.pathSeparator, classpath));
-            command.add(Main.class.getName());
-
-            Path out = Files.createTempFile("evloop-child-", ".out");
-            Path err = Files.createTempFile("evloop-child-", ".err");
-            try {
-                ProcessBuilder pb = new ProcessBuilder(command)
-                        .redirectOutput(out.toFile())
-                        .redirectError(err.toFile());
-                pb.environment().remove("CLASSPATH");
-                pb.environment().remove("JAVA_TOOL_OPTIONS");
-                Process p = pb.start();
-                if (!p.waitFor(60, TimeUnit.SECONDS)) {
-                    p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                    fail("the child JVM did not finish within 60 s: " + command);
-                }
-                Child child = new Child(Files.readAllLines(out), Files.readString(err), p.exitValue());
-                assertEquals(0, child.exitCode, "child JVM " + command + " failed: " + child);
-                return child;
-            } finally {
-                Files.deleteIfExists(out);
-                Files.deleteIfExists(err);
-            }
-        }
-
-        List<String> values(String key) {
-            String prefix = key + ": ";
-            return lines.stream().filter(l -> l.startsWith(prefix)).map(l -> l.substring(prefix.length())).toList();
-        }
-
-        String value(String key) {
-            List<String> values = values(key);
-            assertEquals(1, values.size(), "one '" + key + "' line expected in " + this);
-            return values.get(0);
-        }
-
-        List<String> stderrLinesWith(String text) {
-            return stderr.lines().filter(l -> l.contains(text)).toList();
-        }
-
-        long stderrCount(String text) {
-            return stderrLinesWith(text).size();
-        }
-
-        @Override
-        public String toString() {
-            return "\n--- child stdout ---\n" + String.join("\n", lines) + "\n--- child stderr ---\n" + stderr;
+    private static ProcessTools.ChildReport child(List<String> classpathFirst, String... jvmOptions) throws Exception {
+        List<String> classpath = new ArrayList<>(classpathFirst);
+        classpath.add(System.getProperty("java.class.path"));
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("-Xmx128m");
+        command.addAll(Arrays.asList(jvmOptions));
+        command.add("-cp");
+        command.add(String.join(File.pathSeparator, classpath));
+        command.add(Main.class.getName());
+        Path out = Files.createTempFile("evloop-child-", ".out");
+        Path err = Files.createTempFile("evloop-child-", ".err");
+        try {
+            ProcessBuilder pb = new ProcessBuilder(command);
+            pb.environment().remove("CLASSPATH");
+            pb.environment().remove("JAVA_TOOL_OPTIONS");
+            ProcessTools.ChildReport child = ProcessTools.ChildReport.run(pb, out, err, 60);
+            assertEquals(0, child.exitCode, "child JVM " + command + " failed: " + child);
+            return child;
+        } finally {
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(err);
         }
     }
 

@@ -1,5 +1,8 @@
 package io.evloop.internal.nativeloop;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -32,6 +35,64 @@ final class ProcessTools {
             return new Exec(-1, "timed out: " + command);
         }
         return new Exec(p.exitValue(), output);
+    }
+
+    /**
+     * What a child process reported: its stdout as "key: value" lines, its stderr and its exit
+     * code. {@link #run} bounds the wait, and a child that overruns fails the test.
+     */
+    static final class ChildReport {
+        final List<String> lines;
+        final String stderr;
+        final int exitCode;
+
+        private ChildReport(List<String> lines, String stderr, int exitCode) {
+            this.lines = lines;
+            this.stderr = stderr;
+            this.exitCode = exitCode;
+        }
+
+        /** Runs {@code pb} with its output in {@code out} and {@code err}, for at most {@code seconds}. */
+        static ChildReport run(ProcessBuilder pb, Path out, Path err, int seconds) throws Exception {
+            Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                fail("the child did not finish within " + seconds + " s: " + pb.command() + "\n" + Files.readString(out)
+                        + "\n" + Files.readString(err));
+            }
+            return new ChildReport(Files.readAllLines(out), Files.readString(err), p.exitValue());
+        }
+
+        /** The lines of {@code key}, whole. */
+        List<String> lines(String key) {
+            String prefix = key + ": ";
+            return lines.stream().filter(l -> l.startsWith(prefix)).toList();
+        }
+
+        List<String> values(String key) {
+            String prefix = key + ": ";
+            return lines(key).stream().map(l -> l.substring(prefix.length())).toList();
+        }
+
+        /** The one value of {@code key}; fails unless there is exactly one. */
+        String value(String key) {
+            List<String> values = values(key);
+            assertEquals(1, values.size(), "one '" + key + "' line expected in " + this);
+            return values.get(0);
+        }
+
+        List<String> stderrLinesWith(String text) {
+            return stderr.lines().filter(l -> l.contains(text)).toList();
+        }
+
+        long stderrCount(String text) {
+            return stderrLinesWith(text).size();
+        }
+
+        @Override
+        public String toString() {
+            return "\n--- child stdout ---\n" + String.join("\n", lines) + "\n--- child stderr ---\n" + stderr;
+        }
     }
 
     /** Every file and folder below {@code dir}, sorted. */

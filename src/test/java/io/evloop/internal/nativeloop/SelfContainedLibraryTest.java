@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import com.kenai.jffi.Library;
 import io.evloop.EventLoop;
@@ -15,9 +14,7 @@ import io.evloop.EventLoops;
 import io.evloop.testkit.RedisServerProcess;
 import io.evloop.redis.RedisClient;
 import java.io.File;
-import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -98,7 +95,7 @@ class SelfContainedLibraryTest {
             pb.environment().remove("JAVA_TOOL_OPTIONS");
             pb.environment().remove("LD_LIBRARY_PATH");
             pb.environment().remove("LD_PRELOAD");
-            Child child = Child.run(pb, tmp);
+            ProcessTools.ChildReport child = ProcessTools.ChildReport.run(pb, tmp.resolve("child.out"), tmp.resolve("child.err"), 90);
             // The evidence, in target/surefire-reports/io.evloop.internal.nativeloop.SelfContainedLibraryTest-output.txt.
             System.out.println("namespace: " + String.join(" ", namespace) + "; system copies: " + system + child);
 
@@ -194,52 +191,6 @@ class SelfContainedLibraryTest {
             Assumptions.abort("cannot bind-mount in a new mount namespace here (needs root, unprivileged user"
                     + " namespaces or passwordless sudo): " + String.join("; ", answers));
             throw new AssertionError("unreachable");
-        }
-    }
-
-    /** The child's report: "key: value" lines on stdout, stderr kept for the failure message. */
-    private static final class Child {
-        final List<String> lines;
-        final String stderr;
-        final int exitCode;
-
-        private Child(List<String> lines, String stderr, int exitCode) {
-            this.lines = lines;
-            this.stderr = stderr;
-            this.exitCode = exitCode;
-        }
-
-        static Child run(ProcessBuilder pb, Path tmp) throws Exception {
-            Path out = tmp.resolve("child.out");
-            Path err = tmp.resolve("child.err");
-            Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-            if (!p.waitFor(90, TimeUnit.SECONDS)) {
-                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                fail("the child did not finish within 90 s: " + pb.command() + "\n" + Files.readString(out)
-                        + "\n" + Files.readString(err));
-            }
-            return new Child(Files.readAllLines(out), Files.readString(err), p.exitValue());
-        }
-
-        List<String> lines(String key) {
-            String prefix = key + ": ";
-            return lines.stream().filter(l -> l.startsWith(prefix)).toList();
-        }
-
-        List<String> values(String key) {
-            String prefix = key + ": ";
-            return lines(key).stream().map(l -> l.substring(prefix.length())).toList();
-        }
-
-        String value(String key) {
-            List<String> values = values(key);
-            assertEquals(1, values.size(), "one '" + key + "' line expected in " + this);
-            return values.get(0);
-        }
-
-        @Override
-        public String toString() {
-            return "\n--- child stdout ---\n" + String.join("\n", lines) + "\n--- child stderr ---\n" + stderr;
         }
     }
 
