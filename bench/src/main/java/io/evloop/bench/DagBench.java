@@ -470,45 +470,13 @@ public final class DagBench {
         r.put("ioCalls", ioCalls);
         r.put("rttMs", rttUs / 1000.0);
         r.put("concurrency", window.concurrency());
-        EventLoop loop = null;
-        RedisClient client = null;
-        DagScheduler scheduler = null;
-        try {
-            switch (mode) {
-                case "threadpool" -> scheduler = DagScheduler.onThreadPool(cpu, IO_THREADS, () -> BlockingRedisClient.connect(config));
-                case "evloop-native", "evloop-java" -> {
-                    try {
-                        loop = mode.equals("evloop-native") ? EventLoops.createNative() : EventLoops.createJava();
-                        client = RedisClient.connect(loop, config).get(10, TimeUnit.SECONDS);
-                    } catch (Exception e) {
-                        Throwable root = e;
-                        while (root.getCause() != null && root.getCause() != root) {
-                            root = root.getCause();
-                        }
-                        r.put("status", root instanceof UnsupportedOperationException ? "unavailable" : "failed");
-                        r.put("reason", root instanceof UnsupportedOperationException
-                                ? "not measured: the native Redis backend is not built yet" : "cannot connect: " + e);
-                        return r;
-                    }
-                    scheduler = DagScheduler.onEventLoop(cpu, loop, client);
-                }
-                default -> throw new IllegalArgumentException("unknown mode '" + mode + "'");
-            }
-            measure(scheduler, workload.dag(), workload::userFor, window, r);
-        } catch (Exception e) {
-            r.put("status", "failed");
-            r.put("reason", String.valueOf(e));
-        } finally {
-            if (scheduler != null) {
-                scheduler.close();
-            }
-            if (client != null) {
-                client.close();
-            }
-            if (loop != null) {
-                loop.close();
-            }
-        }
+        String loop = switch (mode) {
+            case "threadpool" -> null;
+            case "evloop-native" -> "native";
+            case "evloop-java" -> "java";
+            default -> throw new IllegalArgumentException("unknown mode '" + mode + "'");
+        };
+        withScheduler(r, loop, config, cpu, false, s -> measure(s, workload.dag(), workload::userFor, window, r));
         return r;
     }
 
