@@ -1,13 +1,25 @@
 package io.evloop.redis;
 
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
- * One RESP2 reply from the server: a bulk string, a simple string, an integer, nil, an array
- * of replies or an error inside an array.
+ * One reply from the server: in RESP2 a bulk string, a simple string, an integer, nil, an
+ * array of replies or an error inside an array; with RESP3 ({@link RedisConfig.Builder#protocol})
+ * also a map, a set, a double, a boolean, a big number, a verbatim string, and the push
+ * messages the server sends on its own ({@link PushReply}, which never completes a command).
+ *
+ * <p>RESP3 changes the shape of some replies (HGETALL and CONFIG GET give a map, SMEMBERS a
+ * set, ZSCORE a double, INFO a verbatim string); the {@code as...} methods and the typed
+ * reads of {@link RedisCommands} accept both shapes, so code written against RESP2 keeps
+ * working. RESP3 attributes ({@code |}) are checked and skipped by both backends: Redis sends
+ * them only for {@code DEBUG PROTOCOL attrib}, and no reply's meaning depends on them.
  *
  * <p>A top-level error reply never reaches the caller as a {@code Reply}: the client turns it
  * into a {@link RedisErrorException}. An error can appear as an {@link ErrorReply} element of
@@ -20,9 +32,13 @@ import java.util.Objects;
  */
 public sealed interface Reply
         permits Reply.BulkString, Reply.SimpleString, Reply.IntegerReply, Reply.Nil,
-                Reply.ArrayReply, Reply.ErrorReply {
+                Reply.ArrayReply, Reply.ErrorReply, Reply.MapReply, Reply.SetReply, Reply.DoubleReply,
+                Reply.BooleanReply, Reply.BigNumberReply, Reply.VerbatimString, Reply.PushReply {
 
-    /** The nil reply: both a nil bulk string ({@code $-1}) and a nil array ({@code *-1}). */
+    /**
+     * The nil reply: a nil bulk string ({@code $-1}), a nil array ({@code *-1}) and RESP3's
+     * null ({@code _}) alike.
+     */
     Nil NIL = Nil.INSTANCE;
 
     /** Returns true if this is {@link #NIL}. */
@@ -47,10 +63,13 @@ public sealed interface Reply
         if (this instanceof SimpleString s) {
             return s.value();
         }
+        if (this instanceof VerbatimString v) {
+            return v.text();
+        }
         if (this == NIL) {
             return null;
         }
-        throw wrongType("a bulk or simple string");
+        throw wrongType("a bulk, simple or verbatim string");
     }
 
     /**
@@ -66,10 +85,13 @@ public sealed interface Reply
         if (this instanceof SimpleString s) {
             return s.value().getBytes(StandardCharsets.UTF_8);
         }
+        if (this instanceof VerbatimString v) {
+            return v.content();
+        }
         if (this == NIL) {
             return null;
         }
-        throw wrongType("a bulk or simple string");
+        throw wrongType("a bulk, simple or verbatim string");
     }
 
     /**
@@ -86,13 +108,48 @@ public sealed interface Reply
     }
 
     /**
-     * Returns an array's elements (unmodifiable); null for nil.
+     * Returns a double reply's value, or a bulk string holding a number as Redis writes one
+     * (RESP2's form of a score: {@code "1.5"}, {@code "inf"}, {@code "-inf"}).
      *
-     * @throws IllegalStateException if this is not an array or nil
+     * @throws IllegalStateException if this is neither (nil included)
+     */
+    default double asDouble() {
+        if (this instanceof DoubleReply d) {
+            return d.value();
+        }
+        if (this instanceof BulkString b) {
+            String text = b.utf8();
+            try {
+                return switch (text) {
+                    case "inf", "+inf" -> Double.POSITIVE_INFINITY;
+                    case "-inf" -> Double.NEGATIVE_INFINITY;
+                    default -> Double.parseDouble(text);
+                };
+            } catch (NumberFormatException e) {
+                throw wrongType("a double");
+            }
+        }
+        throw wrongType("a double");
+    }
+
+    /**
+     * Returns the elements of an array, a set or a push message (unmodifiable); a map's keys
+     * and values alternating, as RESP2 sends them; null for nil.
+     *
+     * @throws IllegalStateException if this is not an aggregate or nil
      */
     default List<Reply> asList() {
         if (this instanceof ArrayReply a) {
             return a.elements();
+        }
+        if (this instanceof SetReply s) {
+            return s.elements();
+        }
+        if (this instanceof PushReply p) {
+            return p.elements();
+        }
+        if (this instanceof MapReply m) {
+            return m.keysAndValues();
         }
         if (this == NIL) {
             return null;
@@ -100,9 +157,38 @@ public sealed interface Reply
         throw wrongType("an array");
     }
 
+    /**
+     * Returns a map's entries in the server's order (unmodifiable; a repeated key keeps its
+     * last value), or those of an array of keys and values alternating, RESP2's form of the
+     * same reply (HGETALL, CONFIG GET); null for nil.
+     *
+     * @throws IllegalStateException if this is neither a map nor an array of even length
+     */
+    default Map<Reply, Reply> asMap() {
+        List<Reply> flat;
+        if (this instanceof MapReply m) {
+            flat = m.keysAndValues();
+        } else if (this instanceof ArrayReply a && a.size() % 2 == 0) {
+            flat = a.elements();
+        } else if (this == NIL) {
+            return null;
+        } else {
+            throw wrongType("a map");
+        }
+        Map<Reply, Reply> map = new LinkedHashMap<>(Math.max(4, flat.size()));
+        for (int i = 0; i < flat.size(); i += 2) {
+            map.put(flat.get(i), flat.get(i + 1));
+        }
+        return Collections.unmodifiableMap(map);
+    }
+
     private IllegalStateException wrongType(String expected) {
-        // Name the actual type, with a bounded description (an array may be huge).
-        String actual = this instanceof ArrayReply a ? "ArrayReply[" + a.size() + " elements]" : toString();
+        // Name the actual type, with a bounded description (an aggregate may be huge).
+        String actual = this instanceof ArrayReply a ? "ArrayReply[" + a.size() + " elements]"
+                : this instanceof SetReply set ? "SetReply[" + set.size() + " elements]"
+                : this instanceof MapReply m ? "MapReply[" + m.size() + " entries]"
+                : this instanceof PushReply p ? "PushReply[" + p.kind() + ", " + p.elements().size() + " elements]"
+                : toString();
         return new IllegalStateException("expected " + expected + " reply but got " + actual);
     }
 
@@ -273,6 +359,148 @@ public sealed interface Reply
         /** Returns a {@link RedisErrorException} carrying this message, for callers that want to throw it. */
         public RedisErrorException toException() {
             return new RedisErrorException(message);
+        }
+    }
+
+    /**
+     * A RESP3 map ({@code %2\r\n...}): keys and values alternating, in the server's order.
+     * {@link Reply#asMap()} gives it as a {@code Map}.
+     *
+     * @param keysAndValues key, value, key, value...: unmodifiable, of even length, no null
+     */
+    record MapReply(List<Reply> keysAndValues) implements Reply {
+        /**
+         * Creates a map reply holding an unmodifiable copy of {@code keysAndValues}.
+         *
+         * @throws IllegalArgumentException if the list has an odd length
+         */
+        public MapReply {
+            if (!(keysAndValues instanceof RespDecoder.ElementList)) {
+                keysAndValues = List.copyOf(keysAndValues);
+            }
+            if (keysAndValues.size() % 2 != 0) {
+                throw new IllegalArgumentException("a map needs keys and values in pairs, got "
+                        + keysAndValues.size() + " elements");
+            }
+        }
+
+        /** Returns the number of entries. */
+        public int size() {
+            return keysAndValues.size() / 2;
+        }
+    }
+
+    /**
+     * A RESP3 set ({@code ~2\r\n...}): elements in the server's order.
+     *
+     * @param elements unmodifiable, no null
+     */
+    record SetReply(List<Reply> elements) implements Reply {
+        /** Creates a set reply holding an unmodifiable copy of {@code elements}. */
+        public SetReply {
+            if (!(elements instanceof RespDecoder.ElementList)) {
+                elements = List.copyOf(elements);
+            }
+        }
+
+        /** Returns the number of elements. */
+        public int size() {
+            return elements.size();
+        }
+    }
+
+    /**
+     * A RESP3 double ({@code ,3.14\r\n}, {@code ,inf\r\n}, {@code ,-inf\r\n}, {@code ,nan\r\n}).
+     *
+     * @param value the value; infinite or NaN as the server sent it
+     */
+    record DoubleReply(double value) implements Reply {
+    }
+
+    /**
+     * A RESP3 boolean ({@code #t\r\n} or {@code #f\r\n}).
+     *
+     * @param value the value
+     */
+    record BooleanReply(boolean value) implements Reply {
+    }
+
+    /**
+     * A RESP3 big number ({@code (3492890328409238509324850943850943825024385\r\n}).
+     *
+     * @param value the value, not null
+     */
+    record BigNumberReply(BigInteger value) implements Reply {
+        /** Creates a big number reply. */
+        public BigNumberReply {
+            Objects.requireNonNull(value, "value");
+        }
+    }
+
+    /**
+     * A RESP3 verbatim string ({@code =15\r\ntxt:Some string\r\n}): text with a three-letter
+     * format ({@code txt}, {@code mkd}). {@link Reply#asString()} gives its text.
+     *
+     * @param format  the three-character format, not null
+     * @param content the text's bytes, without the format and its colon; not copied, do not modify
+     */
+    record VerbatimString(String format, byte[] content) implements Reply {
+        /** Wraps {@code content} without copying it. */
+        public VerbatimString {
+            Objects.requireNonNull(format, "format");
+            Objects.requireNonNull(content, "content");
+        }
+
+        /** Returns the text decoded as UTF-8. */
+        public String text() {
+            return new String(content, StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof VerbatimString other && format.equals(other.format)
+                    && Arrays.equals(content, other.content);
+        }
+
+        @Override
+        public int hashCode() {
+            return format.hashCode() * 31 + Arrays.hashCode(content);
+        }
+
+        @Override
+        public String toString() {
+            return "VerbatimString[" + format + ", " + new BulkString(content) + "]";
+        }
+    }
+
+    /**
+     * A RESP3 push message ({@code >3\r\n...}): data the server sends on its own, such as a
+     * pub/sub message or a client tracking invalidation. It never completes a command: the
+     * client hands it to its push listener ({@link RedisConfig.Builder#pushListener}) or, on
+     * a subscription's connection, to the subscription.
+     *
+     * @param elements the elements, unmodifiable, at least one, the first naming the kind
+     */
+    record PushReply(List<Reply> elements) implements Reply {
+        /**
+         * Creates a push reply holding an unmodifiable copy of {@code elements}.
+         *
+         * @throws IllegalArgumentException if there is no element
+         */
+        public PushReply {
+            if (!(elements instanceof RespDecoder.ElementList)) {
+                elements = List.copyOf(elements);
+            }
+            if (elements.isEmpty()) {
+                throw new IllegalArgumentException("a push message has at least one element, its kind");
+            }
+        }
+
+        /** Returns the kind, the first element as text ({@code "message"}, {@code "invalidate"}...); "" if it is not a string. */
+        public String kind() {
+            Reply first = elements.get(0);
+            return first instanceof BulkString || first instanceof SimpleString || first instanceof VerbatimString
+                    ? first.asString() : "";
         }
     }
 }
