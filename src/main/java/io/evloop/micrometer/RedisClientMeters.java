@@ -52,6 +52,7 @@ public final class RedisClientMeters implements MeterBinder {
         counter(registry, "evloop.redis.connections.lost", "connections that ended under the client", RedisClientMetrics::connectionsLost);
         counter(registry, "evloop.redis.reconnects", "reconnections that succeeded", RedisClientMetrics::reconnects);
         counter(registry, "evloop.redis.slow", "replies slower than the slow-command threshold", RedisClientMetrics::slowCommands);
+        counter(registry, "evloop.redis.pushes", "push messages received", RedisClientMetrics::pushes);
         Gauge.builder("evloop.redis.in.flight", client, RedisClient::inFlight)
                 .description("commands accepted and not yet answered or failed").tags(tags).register(registry);
         latency(registry, "0.5", l -> l.p50());

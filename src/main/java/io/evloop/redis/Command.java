@@ -39,6 +39,12 @@ final class Command extends LoopFuture<Reply> {
     boolean counted;
     ScheduledTask timer;
     String shownName;
+    /**
+     * Answered by push messages (SUBSCRIBE and its kin on a pub/sub connection): the server
+     * sends it no reply of its own unless it refuses it, with an error. The command written
+     * after it, a PING, tells the two apart: a reply that is not an error belongs to that one.
+     */
+    boolean answeredByPush;
     /** Written right before this one, in the same turn: ASKING for a redirection, or a transaction's MULTI and commands. */
     Command[] prefix;
 

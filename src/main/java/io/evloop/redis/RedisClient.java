@@ -24,6 +24,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.HdrHistogram.Histogram;
@@ -66,6 +67,8 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
     private static final System.Logger LOG = System.getLogger("io.evloop.redis");
     private static final byte[][] ASKING = {"ASKING".getBytes(StandardCharsets.US_ASCII)};
     private static final byte[][] PING = {"PING".getBytes(StandardCharsets.US_ASCII)};
+    /** What a command answered by push messages completes with once its pushes are in. */
+    static final Reply PUSH_ANSWERED = new Reply.SimpleString("OK");
     private static final Handshake.Step ROLE = new Handshake.Step(RespEncoder.utf8("ROLE"), "ROLE");
     /** The shortest wait before connecting again to a node that said it is not the primary. */
     private static final long NOT_PRIMARY_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
@@ -90,6 +93,7 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
     private final LoopCounter connectionsLost = new LoopCounter();
     private final LoopCounter reconnects = new LoopCounter();
     private final LoopCounter slowCommands = new LoopCounter();
+    private final LoopCounter pushesReceived = new LoopCounter();
     private final long slowThresholdNanos;
     /** Written on the loop thread without locks; read by {@link #metrics()} into {@link #latencyTotal}. */
     private final SingleWriterRecorder latencyRecorder = new SingleWriterRecorder(2);
@@ -124,6 +128,7 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
     private boolean sentinelsSilent; // the last check got no answer: log the next ones quietly
     private boolean flushScheduled;
     private final Runnable flushAction = this::flush;
+    private ConnectionEvents events; // set before the client starts; null for most clients
     private final Runnable exitHook = () -> shutdown(new RedisClosedException(
             "event loop " + loopName() + " stopped; the Redis client on it is closed"));
 
@@ -177,7 +182,15 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
      */
     static RedisClient open(EventLoop loop, RedisConfig config, Supplier<RedisTransport> transports,
                             Function<RedisConfig, Supplier<RedisTransport>> sentinelTransports) {
+        return open(loop, config, transports, sentinelTransports, null);
+    }
+
+    /** As {@link #open(EventLoop, RedisConfig, Supplier, Function)}, telling {@code events} of every connection up and lost. */
+    static RedisClient open(EventLoop loop, RedisConfig config, Supplier<RedisTransport> transports,
+                            Function<RedisConfig, Supplier<RedisTransport>> sentinelTransports,
+                            ConnectionEvents events) {
         RedisClient client = new RedisClient(loop, config, transports, sentinelTransports);
+        client.events = events;
         if (!loop.post(client::start)) {
             client.closing = true;
             client.connected.completeExceptionally(new RedisClosedException(
@@ -228,7 +241,7 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
             latency = latencyOf(latencyTotal);
         }
         return new RedisClientMetrics(commandsWritten.get(), repliesReceived.get(), errorReplies.get(), timeouts.get(),
-                connectionsLost.get(), reconnects.get(), slowCommands.get(), inFlight.get(), latency);
+                connectionsLost.get(), reconnects.get(), slowCommands.get(), pushesReceived.get(), inFlight.get(), latency);
     }
 
     private static CommandLatency latencyOf(Histogram h) {
@@ -281,6 +294,35 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
         long nanos = timeout == null ? defaultTimeoutNanos : Durations.toNanosSaturated(timeout);
         byte[][][] before = java.util.Arrays.copyOf(group, group.length - 1);
         return submit(group[group.length - 1], nanos, nanos != defaultTimeoutNanos, before);
+    }
+
+    /**
+     * A pub/sub command (SUBSCRIBE and its kin), whose answers are push messages, followed by
+     * a PING: its future completes once the PING's reply came (the command's pushes came
+     * before it), fails with the server's error if it refused the command, and fails with the
+     * PING if that times out or the connection goes. Any thread; the caller checked argv.
+     */
+    CompletableFuture<Reply> sendAnsweredByPush(byte[][] argv) {
+        Command command = new Command(loop, argv, 0, false, true);
+        command.answeredByPush = true;
+        Command ping = new Command(loop, PING, defaultTimeoutNanos, false, false);
+        ping.prefix = new Command[] {command};
+        ping.whenComplete((reply, error) -> {
+            if (error != null) {
+                command.completeExceptionally(error);
+            }
+        });
+        enqueue(ping);
+        return command;
+    }
+
+    /** What the owner of a client is told of its connections, on the loop thread. */
+    interface ConnectionEvents {
+        /** A connection is up, its handshake done, before the commands that waited for it are written. */
+        void onUp(boolean reconnected);
+
+        /** The connection that was up is lost; the client reconnects (if its policy says so). */
+        void onLost(RedisException cause);
     }
 
     private CompletableFuture<Reply> submit(byte[][] argv, long timeoutNanos, boolean ownTimer) {
@@ -445,8 +487,18 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
 
     private void onReply(Reply reply) {
         lastReplyNanos = loopCore.turnStartNanos();
+        if (reply instanceof Reply.PushReply push) {
+            onPush(push); // never a command's reply
+            return;
+        }
         repliesReceived.increment();
         Command c = pending.poll();
+        while (c != null && c.answeredByPush && !(reply instanceof Reply.ErrorReply)) {
+            // Its pushes came before this reply, which answers the command after it.
+            release(c);
+            c.complete(PUSH_ANSWERED);
+            c = pending.poll();
+        }
         if (c == null) {
             throw new RedisProtocolException("unsolicited reply from " + config.endpoint()
                     + " while no command was waiting: " + reply);
@@ -466,6 +518,21 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
         } else {
             release(c);
             c.complete(reply); // a late reply to a timed-out command is dropped here
+        }
+    }
+
+    private void onPush(Reply.PushReply push) {
+        pushesReceived.increment();
+        Consumer<Reply.PushReply> listener = config.pushListener();
+        if (listener == null) {
+            return;
+        }
+        try {
+            listener.accept(push);
+        } catch (Throwable e) {
+            // The listener's failure is its own: the connection and its commands carry on.
+            LOG.log(System.Logger.Level.WARNING, "the push listener of " + config.endpoint() + " threw on "
+                    + push.kind() + "; the push is dropped", e);
         }
     }
 
@@ -690,7 +757,8 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
         c.shownName = step.shownName();
         c.whenComplete((reply, error) -> {
             if (error != null && attempt == generation && state == State.HANDSHAKE) {
-                String what = c.name() + " during the handshake with " + target() + " failed: " + rootMessage(error);
+                String what = c.name() + " during the handshake with " + target() + " failed: " + rootMessage(error)
+                        + Handshake.hintFor(step, error);
                 connectionLost(new RedisConnectionException(what, error), attempt);
             }
         });
@@ -732,7 +800,15 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
             reconnects.increment(); // not the retries of a first connection that met a replica
             LOG.log(System.Logger.Level.INFO, "reconnected to " + target() + " after " + reconnectAttempt + " attempt(s)");
         }
+        boolean reconnected = connected.isDone();
         reconnectAttempt = 0;
+        if (events != null) {
+            try {
+                events.onUp(reconnected);
+            } catch (Throwable e) {
+                LOG.log(System.Logger.Level.ERROR, "telling the owner of " + config.endpoint() + "'s client that it is up failed", e);
+            }
+        }
         for (Command c; (c = waiting.poll()) != null; ) {
             writePrefix(c);
             write(c);
@@ -843,6 +919,13 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
         dropTransport();
         RedisException failure = failureFor(cause, wasUp);
         failPending(failure);
+        if (wasUp && events != null) {
+            try {
+                events.onLost(failure);
+            } catch (Throwable e) {
+                LOG.log(System.Logger.Level.ERROR, "telling the owner of " + config.endpoint() + "'s client that it is lost failed", e);
+            }
+        }
         boolean notPrimary = cause instanceof NotThePrimaryException;
         if (!connected.isDone() && !(notPrimary && System.nanoTime() - firstConnectDeadline < 0)) {
             // The first connection failed: the caller gets the error and no client. A node that

@@ -13,17 +13,18 @@ package io.evloop.redis;
  * @param connectionsLost  connections that ended under the client (server gone, reset, protocol error, idle PING unanswered)
  * @param reconnects       reconnections that succeeded
  * @param slowCommands     replies that took at least {@link RedisConfig#slowCommandThreshold()}
+ * @param pushes           push messages received (RESP3; on a subscription's connection, its messages)
  * @param inFlight         commands accepted and not yet answered or failed, now
  * @param latency          the distribution of command latencies
  */
 public record RedisClientMetrics(long commandsWritten, long replies, long errorReplies, long timeouts,
-                                 long connectionsLost, long reconnects, long slowCommands, int inFlight,
+                                 long connectionsLost, long reconnects, long slowCommands, long pushes, int inFlight,
                                  CommandLatency latency) {
 
     @Override
     public String toString() {
         return "RedisClientMetrics[" + commandsWritten + " commands written, " + replies + " replies (" + errorReplies
                 + " errors), " + timeouts + " timeouts, " + connectionsLost + " connections lost, " + reconnects
-                + " reconnects, " + slowCommands + " slow, " + inFlight + " in flight; latency: " + latency + "]";
+                + " reconnects, " + slowCommands + " slow, " + pushes + " pushes, " + inFlight + " in flight; latency: " + latency + "]";
     }
 }

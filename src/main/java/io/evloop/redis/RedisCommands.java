@@ -255,14 +255,31 @@ public interface RedisCommands {
     }
 
     private static List<ScoredValue> scored(List<Reply> items) {
+        if (!items.isEmpty() && items.get(0) instanceof Reply.ArrayReply) {
+            // RESP3's form: a [member, score] pair per member, the score a double.
+            List<ScoredValue> out = new ArrayList<>(items.size());
+            for (Reply pair : items) {
+                List<Reply> p = pair.asList();
+                if (p.size() != 2) {
+                    throw new RedisProtocolException("a member and its score should pair up, got " + pair);
+                }
+                out.add(new ScoredValue(p.get(0).asString(), score(p.get(1))));
+            }
+            return Collections.unmodifiableList(out);
+        }
         if (items.size() % 2 != 0) {
             throw new RedisProtocolException("members and scores do not pair up: " + items.size() + " elements");
         }
         List<ScoredValue> out = new ArrayList<>(items.size() / 2);
         for (int i = 0; i < items.size(); i += 2) {
-            out.add(new ScoredValue(items.get(i).asString(), ScoredValue.parseScore(items.get(i + 1).asString())));
+            out.add(new ScoredValue(items.get(i).asString(), score(items.get(i + 1))));
         }
         return Collections.unmodifiableList(out);
+    }
+
+    /** A score as RESP2 sends it (a bulk string) or RESP3 does (a double). */
+    private static double score(Reply reply) {
+        return reply instanceof Reply.DoubleReply d ? d.value() : ScoredValue.parseScore(reply.asString());
     }
 
     private static String[] withKey(String key, String[] fields) {

@@ -6,6 +6,7 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * Where and how a {@link RedisClient} connects. Immutable; build it with {@link #builder()} or
@@ -68,6 +69,8 @@ public final class RedisConfig {
     private final RedisCredentialsProvider credentials;
     private final RedisTls tls;
     private final RedisSentinel sentinel;
+    private final RedisProtocol protocol;
+    private final Consumer<Reply.PushReply> pushListener;
 
     private RedisConfig(Builder b) {
         this.host = b.host;
@@ -91,6 +94,8 @@ public final class RedisConfig {
         this.credentials = b.credentials;
         this.tls = b.tls;
         this.sentinel = b.sentinel;
+        this.protocol = b.protocol;
+        this.pushListener = b.pushListener;
     }
 
     public static Builder builder() {
@@ -121,6 +126,8 @@ public final class RedisConfig {
         b.credentials = credentials;
         b.tls = tls;
         b.sentinel = sentinel;
+        b.protocol = protocol;
+        b.pushListener = pushListener;
         return b;
     }
 
@@ -328,6 +335,16 @@ public final class RedisConfig {
         return waitForReconnect;
     }
 
+    /** The protocol the connection speaks, {@link RedisProtocol#RESP2} by default. */
+    public RedisProtocol protocol() {
+        return protocol;
+    }
+
+    /** What receives the server's push messages on the command connection; null when none does. */
+    public Consumer<Reply.PushReply> pushListener() {
+        return pushListener;
+    }
+
     /** Whether READONLY is sent on every connection (reads from a Redis Cluster replica). */
     public boolean readOnly() {
         return readOnly;
@@ -361,6 +378,8 @@ public final class RedisConfig {
                 + ", waitForReconnect=" + waitForReconnect + ", tcpKeepAlive=" + tcpKeepAlive
                 + (idlePingInterval.isZero() ? "" : ", idlePing=" + idlePingInterval + "/" + idlePingTimeout)
                 + ", slowCommandThreshold=" + slowCommandThreshold
+                + (protocol != RedisProtocol.RESP2 ? ", " + protocol : "")
+                + (pushListener != null ? ", pushListener" : "")
                 + (readOnly ? ", readOnly" : "") + "]";
     }
 
@@ -387,6 +406,8 @@ public final class RedisConfig {
         private RedisCredentialsProvider credentials;
         private RedisTls tls;
         private RedisSentinel sentinel;
+        private RedisProtocol protocol = RedisProtocol.RESP2;
+        private Consumer<Reply.PushReply> pushListener;
 
         private Builder() {
         }
@@ -563,6 +584,26 @@ public final class RedisConfig {
 
         public Builder waitForReconnect(boolean wait) {
             this.waitForReconnect = wait;
+            return this;
+        }
+
+        /**
+         * The protocol to speak, {@link RedisProtocol#RESP2} by default; {@link RedisProtocol#RESP3}
+         * needs Redis 6 or later (the connect fails, saying so, on an older server).
+         */
+        public Builder protocol(RedisProtocol protocol) {
+            this.protocol = Objects.requireNonNull(protocol, "protocol: RedisProtocol.RESP2 or RedisProtocol.RESP3");
+            return this;
+        }
+
+        /**
+         * What receives the push messages the server sends on the command connection (RESP3 only:
+         * client tracking invalidations, for instance), in order, on the loop thread: it must not
+         * block. A push never completes a command. What the listener throws is logged and the
+         * connection carries on. Null (the default) drops pushes, counting them in the metrics.
+         */
+        public Builder pushListener(Consumer<Reply.PushReply> listener) {
+            this.pushListener = listener;
             return this;
         }
 

@@ -12,11 +12,13 @@ import java.util.Locale;
  *
  * <ul>
  *   <li>SUBSCRIBE, PSUBSCRIBE, SSUBSCRIBE: the connection then carries pushed messages;
- *       UNSUBSCRIBE, PUNSUBSCRIBE, SUNSUBSCRIBE: one reply per channel, not per command.</li>
+ *       UNSUBSCRIBE, PUNSUBSCRIBE, SUNSUBSCRIBE: one reply per channel, not per command.
+ *       {@link RedisPubSub} subscribes on a connection of its own.</li>
  *   <li>MONITOR: every later command of every client is streamed to this connection.</li>
  *   <li>CLIENT REPLY OFF and CLIENT REPLY SKIP: the next replies are not sent at all.</li>
  *   <li>SYNC, PSYNC, REPLCONF: the replication stream (an RDB file, or no reply).</li>
- *   <li>HELLO: switches the protocol (RESP3) and may re-authenticate.</li>
+ *   <li>HELLO: switches the protocol and may re-authenticate; {@link RedisConfig.Builder#protocol}
+ *       chooses RESP3 for every connection.</li>
  *   <li>AUTH, SELECT, RESET: credentials and database are set in {@link RedisConfig} and
  *       restored on every reconnect; changing them on the side would be undone silently.</li>
  *   <li>QUIT: closes the connection, which the client would reconnect.</li>
@@ -66,8 +68,9 @@ final class UnsupportedCommands {
                     return replication("PSYNC");
                 }
                 if (is(name, "HELLO")) {
-                    return "HELLO is not supported: the client speaks RESP2 and does its own handshake (AUTH, SELECT,"
-                            + " CLIENT SETNAME from RedisConfig); RESP3 is not available yet";
+                    return "HELLO is not supported through send(): the client does its own handshake (AUTH, SELECT,"
+                            + " CLIENT SETNAME from RedisConfig) on every reconnect; for RESP3 use"
+                            + " RedisConfig.Builder.protocol(RedisProtocol.RESP3)";
                 }
                 if (is(name, "RESET")) {
                     return ownState("RESET", "close() and a new client");
@@ -106,8 +109,7 @@ final class UnsupportedCommands {
                     if (is(name, pubsub)) {
                         return pubsub + " is not supported on a command connection: pub/sub replies are pushed"
                                 + " messages, not one reply per command, so later replies would reach the wrong"
-                                + " commands; evloop has no pub/sub API yet: subscribe on a separate connection of"
-                                + " a client that has one";
+                                + " commands; use RedisPubSub, which subscribes on a connection of its own";
                     }
                 }
             }

@@ -1000,6 +1000,20 @@ public abstract class RedisClientContractTest {
     }
 
     @Test
+    void aServerWithoutHelloFailsAResp3ConnectSayingWhy() throws Exception {
+        try (FakeServer fake = new FakeServer(in -> "-ERR unknown command 'HELLO', with args beginning with: '3'\r\n")) {
+            RedisConfig config = RedisConfig.builder().host("127.0.0.1").port(fake.port())
+                    .protocol(RedisProtocol.RESP3).reconnectPolicy(ReconnectPolicy.NEVER).build();
+            ExecutionException e = assertThrows(ExecutionException.class,
+                    () -> RedisClient.connect(loop, config).get(10, TimeUnit.SECONDS));
+            RedisConnectionException failure = assertInstanceOf(RedisConnectionException.class, e.getCause());
+            assertTrue(failure.getMessage().contains("HELLO 3 during the handshake"), failure.getMessage());
+            assertTrue(failure.getMessage().contains("Redis 6 or later"), failure.getMessage());
+            assertTrue(failure.getMessage().contains("RedisProtocol.RESP2"), failure.getMessage());
+        }
+    }
+
+    @Test
     void anUnsolicitedReplyClosesTheConnection() throws Exception {
         try (FakeServer fake = new FakeServer(in -> "+PONG\r\n+UNASKED\r\n")) {
             RedisClient redis = connect(RedisConfig.builder().host("127.0.0.1").port(fake.port())
