@@ -6,6 +6,7 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * Where and how a {@link RedisClient} connects. Immutable; build it with {@link #builder()} or
@@ -68,6 +69,7 @@ public final class RedisConfig {
     private final RedisCredentialsProvider credentials;
     private final RedisTls tls;
     private final RedisSentinel sentinel;
+    private final Consumer<Reply.PushReply> pushListener;
 
     private RedisConfig(Builder b) {
         this.host = b.host;
@@ -91,6 +93,15 @@ public final class RedisConfig {
         this.credentials = b.credentials;
         this.tls = b.tls;
         this.sentinel = b.sentinel;
+        this.pushListener = b.pushListener;
+    }
+
+    /**
+     * STUB for a branch's tests (the real one is added on main; this commit is dropped at
+     * merge): the listener for RESP3 push messages, called on the loop thread; null if none.
+     */
+    public Consumer<Reply.PushReply> pushListener() {
+        return pushListener;
     }
 
     public static Builder builder() {
@@ -387,8 +398,15 @@ public final class RedisConfig {
         private RedisCredentialsProvider credentials;
         private RedisTls tls;
         private RedisSentinel sentinel;
+        private Consumer<Reply.PushReply> pushListener;
 
         private Builder() {
+        }
+
+        /** STUB (see {@link RedisConfig#pushListener()}): the listener for push messages. */
+        public Builder pushListener(Consumer<Reply.PushReply> listener) {
+            this.pushListener = Objects.requireNonNull(listener, "listener");
+            return this;
         }
 
         public Builder host(String host) {
