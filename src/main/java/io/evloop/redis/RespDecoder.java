@@ -76,11 +76,14 @@ import java.util.function.Consumer;
  *     (default {@link #DEFAULT_MAX_LINE_LENGTH}) without its CR LF;</li>
  * <li>a top-level reply larger than the reply size limit (default
  *     {@link RedisConfig#DEFAULT_MAX_REPLY_BYTES}), counted in bytes of the stream from its
- *     type byte (or the {@code '|'} of the attribute before it) to its last LF: the first
- *     byte beyond the limit is refused.</li>
+ *     type byte (or the {@code '|'} of the first top-level attribute before it) to its last
+ *     LF: the first byte beyond the limit is refused.</li>
  * </ul>
- * Each refusal comes at the first byte that no valid stream could have: a double's or big
- * number's text is checked byte by byte and, once complete, at its CR.
+ * A null, boolean, double or big number is checked byte by byte, refused at the first byte
+ * that cannot belong to it ({@code (-0} at its {@code 0}), and once complete at its CR (a
+ * double's value, a missing digit); a number line, as in RESP2, once complete at its LF (its
+ * range, {@code -0}, a missing digit); a push message or attribute out of place at its type
+ * byte.
  * After such an exception the stream can no longer be followed: the decoder refuses further
  * input (every later {@code feed} throws {@code RedisProtocolException}) and the connection
  * must be closed.
