@@ -341,6 +341,10 @@ public final class RedisPubSub implements AutoCloseable {
 
     /** Loop thread: makes the subscription again on the server; a refusal ends it. */
     private void resubscribe(RedisSubscription subscription) {
+        if (subscription.remaking) {
+            return; // one remake at a time: a moved slot ends each of its channels with a push of its own
+        }
+        subscription.remaking = true;
         byte[][] names = subscription.nameBytes();
         List<CompletableFuture<Reply>> sent = new ArrayList<>();
         for (int from = 0; from < names.length; from += NAMES_PER_COMMAND) {
@@ -348,6 +352,7 @@ public final class RedisPubSub implements AutoCloseable {
                     Arrays.copyOfRange(names, from, Math.min(names.length, from + NAMES_PER_COMMAND))));
         }
         CompletableFuture.allOf(sent.toArray(new CompletableFuture<?>[0])).whenComplete((ok, error) -> onLoop(() -> {
+            subscription.remaking = false;
             if (!subscription.isActive()) {
                 return;
             }
