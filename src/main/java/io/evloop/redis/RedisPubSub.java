@@ -14,6 +14,8 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Pub/sub on a connection of its own: {@link #subscribe}, {@link #psubscribe} and
@@ -75,7 +77,8 @@ public final class RedisPubSub implements AutoCloseable {
 
     private final Relocator relocator;
 
-    private RedisPubSub(EventLoop loop, RedisConfig config, TlsMaterial tls, Relocator relocator) {
+    private RedisPubSub(EventLoop loop, RedisConfig config, Function<RedisConfig, Supplier<RedisTransport>> transports,
+                        Relocator relocator) {
         this.loop = loop;
         this.relocator = relocator;
         for (RedisSubscription.Kind kind : RedisSubscription.Kind.values()) {
@@ -83,8 +86,15 @@ public final class RedisPubSub implements AutoCloseable {
         }
         Consumer<Reply.PushReply> pushes = this::onPush;
         RedisConfig own = ownConfig(config).pushListener(pushes).build();
-        this.connection = RedisClient.open(loop, own, tls == null ? RedisTransport.factory(loop, own)
-                        : RedisTransport.factory(loop, own, tls), c -> RedisTransport.factory(loop, c), new Events());
+        this.connection = RedisClient.open(loop, own, transports.apply(own), transports, new Events());
+    }
+
+    /**
+     * Starts connecting with the given transports and returns at once (the sentinel client's
+     * watch for failovers); the connection retries by the config's reconnect policy.
+     */
+    static RedisPubSub open(EventLoop loop, RedisConfig config, Function<RedisConfig, Supplier<RedisTransport>> transports) {
+        return new RedisPubSub(loop, config, transports, null);
     }
 
     /** What the connection changes in the caller's config: RESP3, and subscribes waiting for a reconnect. */
@@ -98,7 +108,7 @@ public final class RedisPubSub implements AutoCloseable {
      */
     static CompletableFuture<RedisPubSub> connectNode(EventLoop loop, RedisConfig node, TlsMaterial tls,
                                                       Relocator relocator) {
-        RedisPubSub pubsub = new RedisPubSub(loop, node, tls, relocator);
+        RedisPubSub pubsub = new RedisPubSub(loop, node, c -> RedisTransport.factory(loop, c, tls), relocator);
         return pubsub.connection.connectedFuture().thenApply(c -> pubsub);
     }
 
@@ -117,7 +127,7 @@ public final class RedisPubSub implements AutoCloseable {
                     + " leave RedisConfig.pushListener unset (it is for a RedisClient's pushes, such as client tracking)");
         }
         ownConfig(config).build(); // what the connection would refuse, refused at the call
-        RedisPubSub pubsub = new RedisPubSub(loop, config, null, null);
+        RedisPubSub pubsub = new RedisPubSub(loop, config, c -> RedisTransport.factory(loop, c), null);
         return pubsub.connection.connectedFuture().thenApply(c -> pubsub);
     }
 
