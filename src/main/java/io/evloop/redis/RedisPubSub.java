@@ -198,6 +198,12 @@ public final class RedisPubSub implements AutoCloseable {
         connection.close();
     }
 
+    /** Loop thread: closes at once, as a sentinel client's connections are closed with it. */
+    void closeOnLoop() {
+        endAll();
+        connection.closeOnLoop();
+    }
+
     private CompletableFuture<RedisSubscription> start(RedisSubscription.Kind kind, SubscriptionOptions options,
                                                        PubSubListener listener, String[] names) {
         Objects.requireNonNull(options, "options: SubscriptionOptions.onLoopThread() or SubscriptionOptions.on(executor)");

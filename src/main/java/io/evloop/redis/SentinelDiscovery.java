@@ -182,7 +182,7 @@ final class SentinelDiscovery {
                 // Not asked again of this sentinel: polling covers it.
                 System.getLogger("io.evloop.redis").log(System.Logger.Level.DEBUG, "cannot watch " + RedisSentinel.endpoint(at)
                         + " for failovers of " + sentinel.masterName() + " (" + rootMessage(error) + "); polling only");
-                pubsub.closeAsync();
+                pubsub.closeOnLoop();
                 switches = null;
             }
         });
@@ -190,7 +190,7 @@ final class SentinelDiscovery {
 
     private void closeSwitches() {
         if (switches != null) {
-            switches.closeAsync();
+            switches.closeOnLoop();
             switches = null;
             switchesAt = null;
         }
