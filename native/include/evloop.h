@@ -69,12 +69,19 @@ extern "C" {
 #define EVL_SEND_ENCODED 1 /* the caller's encoder guarantees the framing; see evl_redis_send() */
 
 /* Type bytes of the reply records (see "Reply records" below). */
-#define EVL_REPLY_BULK    '$'
-#define EVL_REPLY_STATUS  '+'
-#define EVL_REPLY_ERROR   '-'
-#define EVL_REPLY_INTEGER ':'
-#define EVL_REPLY_NIL     '_'
-#define EVL_REPLY_ARRAY   '*'
+#define EVL_REPLY_BULK     '$'
+#define EVL_REPLY_STATUS   '+'
+#define EVL_REPLY_ERROR    '-'
+#define EVL_REPLY_INTEGER  ':'
+#define EVL_REPLY_NIL      '_'
+#define EVL_REPLY_ARRAY    '*'
+#define EVL_REPLY_MAP      '%'
+#define EVL_REPLY_SET      '~'
+#define EVL_REPLY_PUSH     '>'
+#define EVL_REPLY_DOUBLE   ','
+#define EVL_REPLY_BOOL     '#'
+#define EVL_REPLY_BIGNUM   '('
+#define EVL_REPLY_VERBATIM '='
 
 typedef struct evl_loop_s evl_loop_t;
 typedef struct evl_timer_s evl_timer_t;
@@ -205,15 +212,27 @@ EVL_EXPORT int evl_timer_close(evl_timer_t *timer);
  *   commands before they get here.
  *
  * Reply records
- *   A reply is one record; an array's elements follow its record, each a record (nested
- *   arrays likewise, depth first). A record is a type byte, then:
+ *   A reply is one record; an aggregate's elements follow its record, each a record (nested
+ *   aggregates likewise, depth first). A record is a type byte, then:
  *     EVL_REPLY_BULK '$', EVL_REPLY_STATUS '+', EVL_REPLY_ERROR '-':
  *                              a 4-byte length n, then n bytes (a bulk string's content,
  *                              a simple string's or an error's text)
  *     EVL_REPLY_INTEGER ':'    an 8-byte signed integer
- *     EVL_REPLY_NIL '_'        nothing (a nil bulk string or a nil array: hiredis does not
- *                              tell them apart)
+ *     EVL_REPLY_NIL '_'        nothing (a nil bulk string, a nil array or RESP3's null:
+ *                              hiredis does not tell them apart)
  *     EVL_REPLY_ARRAY '*'      a 4-byte element count n, then n records
+ *   and for RESP3's types:
+ *     EVL_REPLY_MAP '%'        a 4-byte entry count n, then 2n records: key, value, key...
+ *     EVL_REPLY_SET '~'        a 4-byte element count n, then n records
+ *     EVL_REPLY_PUSH '>'       a 4-byte element count n (at least 1), then n records; only
+ *                              ever a whole reply, never an element
+ *     EVL_REPLY_DOUBLE ','     an 8-byte IEEE 754 double (finite, or infinite or NaN when
+ *                              the server said inf, -inf or nan)
+ *     EVL_REPLY_BOOL '#'       1 byte: 1 for true, 0 for false
+ *     EVL_REPLY_BIGNUM '('     a 4-byte length n, then the n characters of the number in
+ *                              decimal ("-" and digits, as the server sent them)
+ *     EVL_REPLY_VERBATIM '='   a 4-byte length n (at least 4), then the n bytes of the
+ *                              content: the 3-byte format, ':', then the text
  *   Numbers are in the machine's byte order, with no alignment.
  *
  * When the loop stops or is destroyed
