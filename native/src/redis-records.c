@@ -116,8 +116,8 @@ static void *evl__rec_integer(const redisReadTask *task, long long value) {
   return evl__rec_done();
 }
 
-/* The value as hiredis parsed it; the checker made sure the text is one of the forms Redis
- * sends, finite unless it says inf, -inf or nan. */
+/* The value as hiredis parsed it (in the C locale: evl__redis_parse); the checker made sure
+ * the text is one of the forms Redis sends, finite unless it says inf, -inf or nan. */
 static void *evl__rec_double(const redisReadTask *task, double d, char *str, size_t len) {
   evl_redis_t *c = task->privdata;
 
@@ -164,12 +164,9 @@ void evl__redis_records_attach(evl_redis_t *c, redisReader *reader) {
   reader->privdata = c;
 }
 
-/*
- * Hands n checked bytes to hiredis's reader, a slice at a time, and takes every reply it
- * completes: each one's records become readable for the caller. The checker has seen every
- * byte, so the reader fails only for want of memory (or a type no record is made for).
- */
-int evl__redis_parse(evl_redis_t *c, redisReader *reader, const char *bytes, size_t n) {
+/* Hands n checked bytes to hiredis's reader, a slice at a time, and takes every reply it
+ * completes: each one's records become readable for the caller. */
+static int evl__redis_feed(evl_redis_t *c, redisReader *reader, const char *bytes, size_t n) {
   while (n > 0) {
     /* A reply bigger than a slice is waited for whole anyway: the reader keeps its start
      * until it completes, and moves nothing meanwhile. */
@@ -191,6 +188,54 @@ int evl__redis_parse(evl_redis_t *c, redisReader *reader, const char *bytes, siz
     }
   }
   return 0;
+}
+
+/* The bytes the checker accepted in its last call, without its attributes. */
+static int evl__redis_feed_uncut(evl_redis_t *c, redisReader *reader, const char *bytes,
+                                 size_t n) {
+  const evl__resp_scanner_t *s = &c->scan;
+  size_t from = 0;
+  size_t k;
+
+  for (k = 0; k < s->cuts; k++) {
+    size_t cut_start = s->cut[k][0] < n ? s->cut[k][0] : n;
+    size_t cut_end = s->cut[k][1] < n ? s->cut[k][1] : n;
+
+    if (cut_start > from && evl__redis_feed(c, reader, bytes + from, cut_start - from) != 0)
+      return -1;
+    if (cut_end > from)
+      from = cut_end;
+  }
+  return from < n ? evl__redis_feed(c, reader, bytes + from, n - from) : 0;
+}
+
+typedef struct {
+  evl_redis_t *c;
+  redisReader *reader;
+  const char *bytes;
+  size_t n;
+} evl__redis_feed_args_t;
+
+static int evl__redis_feed_call(void *arg) {
+  evl__redis_feed_args_t *a = arg;
+
+  return evl__redis_feed_uncut(a->c, a->reader, a->bytes, a->n);
+}
+
+/*
+ * The checker has seen every byte, so the reader fails only for want of memory. Attributes
+ * are left out (hiredis 1.2 cannot parse them); without one this is a single feed. Once the
+ * stream has had a double, the reader runs in the C locale: it parses doubles with strtod(),
+ * which in a locale with a decimal comma would refuse "1.5".
+ */
+int evl__redis_parse(evl_redis_t *c, redisReader *reader, const char *bytes, size_t n) {
+  evl__redis_feed_args_t args = {c, reader, bytes, n};
+
+  if (c->scan.doubles)
+    return evl__with_c_locale(evl__redis_feed_call, &args);
+  if (c->scan.cuts > 0)
+    return evl__redis_feed_uncut(c, reader, bytes, n);
+  return evl__redis_feed(c, reader, bytes, n);
 }
 
 /* Drops the records the caller read in place during a DATA upcall; those of a reply still
