@@ -16,7 +16,8 @@ Usage: scripts/test-system-deps.sh
      host's build folders.
   3. There, runs ./build-native.sh --no-install --system-deps: the C tests plain and under
      ASan+UBSan against the system's libraries, and the library's rules (exports).
-  4. Runs the Java suites of the native loop (Native{EventLoop,RedisClient,RedisCluster,ChaosSoak,Tls}Test) against that library
+  4. Runs the Java suites of the native loop (Native{EventLoop,RedisClient,RedisCluster,ChaosSoak,Tls,PubSub,Resp3Commands}Test
+     and ReplyStreamDifferentialTest) against that library
      (-Devloop.native.path), offline, with the host's local Maven repository mounted as
      the chroot's. A native library that fails to load fails them.
 Linux, as root.
@@ -56,7 +57,7 @@ status=0
   echo "==> Java suites of the native loop against build/native-system/libevloop.so"
   # Named by path, and also as the classes'"'"' bundled copies: the child JVMs some suites start
   # (the TLS suite'"'"'s trust store probe) get the class path, not this JVM'"'"'s properties.
-  mvn -B -ntp -o test -Devloop.nativeDir=/tmp/evloop-system-native -Dtest="NativeEventLoopTest,NativeRedisClientTest,NativeRedisClusterTest,NativeChaosSoakTest,NativeTlsTest" \
+  mvn -B -ntp -o test -Devloop.nativeDir=/tmp/evloop-system-native -Dtest="NativeEventLoopTest,NativeRedisClientTest,NativeRedisClusterTest,NativeChaosSoakTest,NativeTlsTest,NativePubSubTest,NativeResp3CommandsTest,ReplyStreamDifferentialTest" \
     -Devloop.native.path="$PWD/build/native-system/libevloop.so" -Devloop.requireNative=true' \
   || status=$?
 rm -rf "$copy"
