@@ -350,14 +350,21 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
     /** Any thread: hands {@code command} to the loop, or fails it (with what it carries) at once. */
     private Command enqueue(Command command) {
         RedisException refused = null;
+        // A group (a transaction, a redirection's ASKING, a subscribe's PING) counts every
+        // command it writes: maxInFlight bounds what waits for replies, however it was sent.
+        int weight = command.prefix == null ? 1 : 1 + command.prefix.length;
         if (closing) {
             refused = closedException();
-        } else if (inFlight.incrementAndGet() > config.maxInFlight()) {
-            inFlight.decrementAndGet();
+        } else if (weight > config.maxInFlight()) {
+            refused = new RedisBackpressureException("a group of " + weight + " commands (a transaction's, say) to "
+                    + config.endpoint() + " is more than maxInFlight (" + config.maxInFlight() + ") allows in flight;"
+                    + " split it, or raise RedisConfig.maxInFlight");
+        } else if (inFlight.addAndGet(weight) > config.maxInFlight()) {
+            inFlight.addAndGet(-weight);
             refused = new RedisBackpressureException(config.maxInFlight() + " commands already in flight to "
                     + config.endpoint() + " (maxInFlight); wait for replies before sending more, or raise RedisConfig.maxInFlight");
         } else if (!submitted.offer(command)) {
-            inFlight.decrementAndGet();
+            inFlight.addAndGet(-weight);
             refused = loop.isStopping()
                     ? new RedisClosedException("event loop " + loop.name() + " is stopped; the command was not sent")
                     : closedException();
@@ -1044,7 +1051,7 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
     private void release(Command c) {
         if (c.counted) {
             c.counted = false;
-            inFlight.decrementAndGet();
+            inFlight.addAndGet(c.prefix == null ? -1 : -1 - c.prefix.length);
         }
     }
 

@@ -888,6 +888,37 @@ public abstract class RedisClientContractTest {
     }
 
     @Test
+    void aTransactionCountsEveryCommandItWritesAgainstMaxInFlight() {
+        try (RedisServer server = RedisServer.start()) {
+            RedisClient redis = connect(server.config().maxInFlight(10).build());
+            server.admin("CLIENT", "PAUSE", "3000", "ALL");
+            RedisTransaction tx = redis.transaction();
+            List<CompletableFuture<Reply>> incrs = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                incrs.add(tx.send("INCR", "tx-weight"));
+            }
+            CompletableFuture<List<Reply>> exec = tx.exec(); // MULTI, 3 INCRs, EXEC
+            assertEquals(5, redis.inFlight());
+            List<CompletableFuture<Reply>> singles = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                singles.add(redis.send("INCR", "tx-weight"));
+            }
+            failure(redis.send("INCR", "tx-weight"), RedisBackpressureException.class);
+            RedisTransaction big = redis.transaction();
+            for (int i = 0; i < 20; i++) {
+                big.send("INCR", "tx-weight");
+            }
+            RedisBackpressureException tooBig = failure(big.exec(), RedisBackpressureException.class);
+            assertTrue(tooBig.getMessage().contains("a group of 22 commands"), tooBig.getMessage());
+            server.admin("CLIENT", "UNPAUSE");
+            assertEquals(3, await(exec).size());
+            await(CompletableFuture.allOf(singles.toArray(new CompletableFuture<?>[0])));
+            assertEquals(8, Long.parseLong(await(redis.get("tx-weight"))));
+            assertEquals(0, redis.inFlight());
+        }
+    }
+
+    @Test
     void closeFailsPendingCommandsAndRefusesNewOnes() {
         try (RedisServer server = RedisServer.start()) {
             RedisClient redis = connect(server.config().build());
