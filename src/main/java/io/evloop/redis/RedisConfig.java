@@ -308,7 +308,10 @@ public final class RedisConfig {
         return slowCommandThreshold;
     }
 
-    /** Commands accepted but not yet answered, beyond which send fails with {@link RedisBackpressureException}. */
+    /**
+     * Commands accepted but not yet answered, beyond which send fails with
+     * {@link RedisBackpressureException}; a transaction counts each command it writes.
+     */
     public int maxInFlight() {
         return maxInFlight;
     }
