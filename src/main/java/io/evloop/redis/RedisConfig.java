@@ -132,8 +132,8 @@ public final class RedisConfig {
     }
 
     /**
-     * Parses {@code redis://[[user]:password@]host[:port][/db]}, {@code rediss://...},
-     * {@code redis-socket:///path} or
+     * Parses {@code redis://[[user]:password@]host[:port][/db][?protocol=resp3]},
+     * {@code rediss://...}, {@code redis-socket:///path[?protocol=resp3]} or
      * {@code redis-sentinel://[[user]:password@]host[:port][,host[:port]...]/service[/db]}.
      *
      * @throws IllegalArgumentException naming what is wrong (the password is never echoed)
@@ -194,7 +194,30 @@ public final class RedisConfig {
                 b.password(decode(userInfo.substring(colon + 1)));
             }
         }
+        String query = parsed.getRawQuery();
+        if (query != null && !query.isEmpty()) {
+            applyQuery(b, query);
+        }
         return b.build();
+    }
+
+    /** The URI's parameters: {@code protocol=resp2|resp3} is the one there is. */
+    private static void applyQuery(Builder b, String query) {
+        for (String parameter : query.split("&")) {
+            int eq = parameter.indexOf('=');
+            String name = decode(eq < 0 ? parameter : parameter.substring(0, eq));
+            String value = eq < 0 ? "" : decode(parameter.substring(eq + 1));
+            if (!name.equals("protocol")) {
+                throw new IllegalArgumentException("unknown Redis URI parameter '" + name
+                        + "'; the one there is: protocol=resp2 or protocol=resp3");
+            }
+            b.protocol(switch (value.toLowerCase(java.util.Locale.ROOT)) {
+                case "resp2", "2" -> RedisProtocol.RESP2;
+                case "resp3", "3" -> RedisProtocol.RESP3;
+                default -> throw new IllegalArgumentException("unknown protocol '" + value
+                        + "' in the Redis URI; use protocol=resp2 or protocol=resp3");
+            });
+        }
     }
 
     static String decode(String s) {

@@ -214,4 +214,19 @@ class RedisConfigTest {
                 () -> RedisConfig.builder().sentinel(s).readOnly(true).build());
         assertTrue(readOnly.getMessage().contains("primary"), readOnly.getMessage());
     }
+
+    @Test
+    void theUriMayAskForResp3() {
+        assertEquals(RedisProtocol.RESP3, RedisConfig.fromUri("redis://h:1/2?protocol=resp3").protocol());
+        assertEquals(RedisProtocol.RESP3, RedisConfig.fromUri("rediss://h?protocol=3").protocol());
+        assertEquals(RedisProtocol.RESP2, RedisConfig.fromUri("redis://h?protocol=RESP2").protocol());
+        assertEquals(RedisProtocol.RESP2, RedisConfig.fromUri("redis://h").protocol());
+        assertEquals(2, RedisConfig.fromUri("redis://h:1/2?protocol=resp3").database());
+        IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
+                () -> RedisConfig.fromUri("redis://h?timeout=5"));
+        assertTrue(unknown.getMessage().contains("'timeout'"), unknown.getMessage());
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+                () -> RedisConfig.fromUri("redis://h?protocol=4"));
+        assertTrue(bad.getMessage().contains("protocol=resp3"), bad.getMessage());
+    }
 }
