@@ -228,6 +228,7 @@ public final class RedisPubSub implements AutoCloseable {
             hold(subscription);
             send(kind.subscribe, bytes).whenComplete((ok, error) -> onLoop(() -> {
                 if (error == null) {
+                    subscription.confirmed = true;
                     result.complete(subscription);
                 } else {
                     release(subscription);
@@ -451,14 +452,18 @@ public final class RedisPubSub implements AutoCloseable {
                 return;
             }
             for (RedisSubscription s : List.copyOf(subscriptions)) {
-                resubscribe(s);
+                if (s.confirmed) {
+                    resubscribe(s);
+                }
             }
         }
 
         @Override
         public void onLost(RedisException cause) {
             for (RedisSubscription s : List.copyOf(subscriptions)) {
-                s.event(() -> s.listener().onDisconnected(cause));
+                if (s.confirmed) {
+                    s.event(() -> s.listener().onDisconnected(cause));
+                }
             }
         }
     }

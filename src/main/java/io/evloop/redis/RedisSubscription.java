@@ -53,6 +53,12 @@ public final class RedisSubscription {
     private final AtomicLong dropped = new AtomicLong();
     /** Being made again on the server (after a reconnect, or a slot's move): the loop thread's. */
     boolean remaking;
+    /**
+     * The server confirmed it once (its subscribe call completed): only then is it made again
+     * after a reconnect; before, its own command still waits, or fails with the connection.
+     * The loop thread's.
+     */
+    boolean confirmed;
     /** False once unsubscribed or ended: nothing more reaches the listener. */
     private volatile boolean active = true;
 
