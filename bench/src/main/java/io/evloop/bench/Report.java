@@ -1006,6 +1006,14 @@ public final class Report {
             }
             text.append(".");
         }
+        List<Results.VariantPoint> spread = compared.stream().filter(p -> p.cpuVsBaseline().pairs() >= 2).toList();
+        if (!spread.isEmpty()) {
+            long costlier = spread.stream().filter(p -> p.cpuVsBaseline().min() > 1).count();
+            long cheaper = spread.stream().filter(p -> p.cpuVsBaseline().max() < 1).count();
+            text.append(String.format(Locale.ROOT, " Every pair agrees that RESP3 costs more CPU per %s at %d of %d points "
+                    + "and less at %d", op, costlier, spread.size(), cheaper)).append(costlier + cheaper < spread.size()
+                    ? "; at the others the pairs point both ways." : ".");
+        }
         return text.toString();
     }
 
