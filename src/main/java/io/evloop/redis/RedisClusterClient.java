@@ -61,10 +61,12 @@ public final class RedisClusterClient implements RedisCommands, AutoCloseable {
     private volatile ClusterSlotMap slots = ClusterSlotMap.EMPTY;
     private volatile long lastRefreshStart;
     private volatile boolean closed;
+    private final ClusterShardedPubSub shardedPubSub;
 
     private RedisClusterClient(EventLoop loop, RedisClusterConfig config) {
         this.loop = loop;
         this.config = config;
+        this.shardedPubSub = new ClusterShardedPubSub(loop, new ShardedPubSubHost());
         // Once for every node connection, at the connect call: bad TLS input fails the call,
         // and no node connection (made on the loop thread) reads a file.
         this.tls = config.node().tls() == null ? null : TlsMaterial.resolve(config.node().tls());
@@ -402,10 +404,7 @@ public final class RedisClusterClient implements RedisCommands, AutoCloseable {
         if (existing != null && !existing.isCompletedExceptionally()) {
             return existing;
         }
-        int colon = address.lastIndexOf(':');
-        RedisConfig nodeConfig = config.node().toBuilder()
-                .host(address.substring(0, colon)).port(Integer.parseInt(address.substring(colon + 1)))
-                .database(0).readOnly(readOnly).build();
+        RedisConfig nodeConfig = nodeConfig(address, readOnly);
         CompletableFuture<RedisClient> fresh = new LoopFuture<>(loop);
         CompletableFuture<RedisClient> raced = existing == null ? pool.putIfAbsent(address, fresh)
                 : pool.replace(address, existing, fresh) ? null : pool.get(address);
@@ -423,6 +422,86 @@ public final class RedisClusterClient implements RedisCommands, AutoCloseable {
             }
         });
         return fresh;
+    }
+
+    /**
+     * SSUBSCRIBE to shard channels (Redis 7) on the master of their slot, the listener on the
+     * loop thread; see {@link #ssubscribe(SubscriptionOptions, PubSubListener, String...)}.
+     */
+    public CompletableFuture<RedisSubscription> ssubscribe(PubSubListener listener, String... shardChannels) {
+        return ssubscribe(SubscriptionOptions.onLoopThread(), listener, shardChannels);
+    }
+
+    /**
+     * SSUBSCRIBE to shard channels on the master of their slot, which they must share (one
+     * {hash tag}): the subscription lives on a pub/sub connection to that master (one per
+     * master, opened on first use, RESP3, as {@link RedisPubSub}'s), and follows the slot when
+     * it moves: the old master ends it, the new one, which a MOVED names, gets it, and the
+     * listener hears {@link PubSubListener#onResubscribed()}. Messages published meanwhile may
+     * be lost (pub/sub is at most once).
+     *
+     * @throws IllegalArgumentException if no channel is named, or they lie in several slots
+     */
+    public CompletableFuture<RedisSubscription> ssubscribe(SubscriptionOptions options, PubSubListener listener,
+                                                           String... shardChannels) {
+        java.util.Objects.requireNonNull(options, "options: SubscriptionOptions.onLoopThread() or SubscriptionOptions.on(executor)");
+        java.util.Objects.requireNonNull(listener, "listener: what receives the messages");
+        if (closed) {
+            return CompletableFuture.failedFuture(new RedisClosedException("the cluster client is closed"));
+        }
+        return shardedPubSub.subscribe(options, listener, shardChannels);
+    }
+
+    /** What the sharded pub/sub borrows from this client. */
+    private final class ShardedPubSubHost implements ClusterShardedPubSub.Cluster {
+        @Override
+        public CompletableFuture<String> masterOf(int slot) {
+            String master = slots.master(slot);
+            if (master != null) {
+                return CompletableFuture.completedFuture(master);
+            }
+            return requestRefresh().thenApply(v -> {
+                String refreshed = slots.master(slot);
+                if (refreshed == null) {
+                    throw new RedisConnectionException("no master serves slot " + slot + " in the cluster's slot map");
+                }
+                return refreshed;
+            });
+        }
+
+        @Override
+        public void moved(int slot, String address) {
+            moved.increment();
+            repoint(slot, address);
+            requestRefresh();
+        }
+
+        @Override
+        public RedisConfig nodeConfig(String address) {
+            return RedisClusterClient.this.nodeConfig(address, false);
+        }
+
+        @Override
+        public TlsMaterial tls() {
+            return tls;
+        }
+
+        @Override
+        public int maxRedirects() {
+            return config.maxRedirects();
+        }
+
+        @Override
+        public boolean isClosed() {
+            return closed;
+        }
+    }
+
+    /** The config of a connection to one node: the cluster's node settings, database 0. */
+    private RedisConfig nodeConfig(String address, boolean readOnly) {
+        int colon = address.lastIndexOf(':');
+        return config.node().toBuilder().host(address.substring(0, colon))
+                .port(Integer.parseInt(address.substring(colon + 1))).database(0).readOnly(readOnly).build();
     }
 
     /** Starts a refresh unless one is in flight (then returns that one); refreshes are spaced by minRefreshGap. */
@@ -526,6 +605,7 @@ public final class RedisClusterClient implements RedisCommands, AutoCloseable {
     public CompletableFuture<Void> closeAsync() {
         closed = true;
         List<CompletableFuture<Void>> closing = new ArrayList<>();
+        closing.add(shardedPubSub.closeAsync());
         for (Map<String, CompletableFuture<RedisClient>> pool : List.of(nodes, replicaNodes)) {
             pool.values().forEach(f -> closing.add(f.handle((client, error) -> client)
                     .thenCompose(client -> client == null ? CompletableFuture.completedFuture(null) : client.closeAsync())));

@@ -65,16 +65,41 @@ public final class RedisPubSub implements AutoCloseable {
         }
     }
 
-    private RedisPubSub(EventLoop loop, RedisConfig config) {
+    /**
+     * Where a cluster takes a shard subscription whose slot moved to another node; null on a
+     * plain connection, where a refusal ends the subscription.
+     */
+    interface Relocator {
+        void relocate(RedisSubscription subscription, RedisErrorException moved);
+    }
+
+    private final Relocator relocator;
+
+    private RedisPubSub(EventLoop loop, RedisConfig config, TlsMaterial tls, Relocator relocator) {
         this.loop = loop;
+        this.relocator = relocator;
         for (RedisSubscription.Kind kind : RedisSubscription.Kind.values()) {
             holders.put(kind, new HashMap<>());
         }
         Consumer<Reply.PushReply> pushes = this::onPush;
-        RedisConfig own = config.toBuilder().protocol(RedisProtocol.RESP3).pushListener(pushes)
-                .waitForReconnect(true).build();
-        this.connection = RedisClient.open(loop, own, RedisTransport.factory(loop, own),
-                c -> RedisTransport.factory(loop, c), new Events());
+        RedisConfig own = ownConfig(config).pushListener(pushes).build();
+        this.connection = RedisClient.open(loop, own, tls == null ? RedisTransport.factory(loop, own)
+                        : RedisTransport.factory(loop, own, tls), c -> RedisTransport.factory(loop, c), new Events());
+    }
+
+    /** What the connection changes in the caller's config: RESP3, and subscribes waiting for a reconnect. */
+    private static RedisConfig.Builder ownConfig(RedisConfig config) {
+        return config.toBuilder().protocol(RedisProtocol.RESP3).waitForReconnect(true);
+    }
+
+    /**
+     * A cluster node's pub/sub connection, with the cluster's resolved TLS (null for plain TCP)
+     * and where its moved shard subscriptions go; completes once it is up.
+     */
+    static CompletableFuture<RedisPubSub> connectNode(EventLoop loop, RedisConfig node, TlsMaterial tls,
+                                                      Relocator relocator) {
+        RedisPubSub pubsub = new RedisPubSub(loop, node, tls, relocator);
+        return pubsub.connection.connectedFuture().thenApply(c -> pubsub);
     }
 
     /**
@@ -91,7 +116,8 @@ public final class RedisPubSub implements AutoCloseable {
             throw new IllegalArgumentException("a RedisPubSub hands its connection's pushes to its subscriptions;"
                     + " leave RedisConfig.pushListener unset (it is for a RedisClient's pushes, such as client tracking)");
         }
-        RedisPubSub pubsub = new RedisPubSub(loop, config);
+        ownConfig(config).build(); // what the connection would refuse, refused at the call
+        RedisPubSub pubsub = new RedisPubSub(loop, config, null, null);
         return pubsub.connection.connectedFuture().thenApply(c -> pubsub);
     }
 
@@ -331,15 +357,49 @@ public final class RedisPubSub implements AutoCloseable {
             }
             Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
                     ? error.getCause() : error;
+            if (cause instanceof RedisErrorException refused && relocator != null && "MOVED".equals(refused.prefix())) {
+                release(subscription); // still active: the cluster makes it on the slot's new node
+                relocator.relocate(subscription, refused);
+                return;
+            }
             if (cause instanceof RedisErrorException refused) {
                 LOG.log(System.Logger.Level.WARNING, "the server refused to make " + subscription + " again: "
                         + refused.getMessage() + "; it has ended");
-                release(subscription);
-                subscription.deactivate();
-                subscription.event(() -> subscription.listener().onEnded(refused));
+                end(subscription, refused);
             }
             // Otherwise the connection went again: the next reconnect makes it again.
         }));
+    }
+
+    /**
+     * Takes over a subscription from another connection (a cluster's shard subscription whose
+     * slot moved here), making it on the server as after a reconnect. Any thread.
+     */
+    void adopt(RedisSubscription subscription) {
+        boolean posted = loop.post(() -> {
+            if (!subscription.isActive()) {
+                return;
+            }
+            if (closed) {
+                end(subscription, new RedisClosedException("the cluster's pub/sub connection to " + config().endpoint()
+                        + " is closed"));
+                return;
+            }
+            subscription.moveTo(this);
+            hold(subscription);
+            resubscribe(subscription);
+        });
+        if (!posted) {
+            subscription.deactivate();
+        }
+    }
+
+    /** Loop thread: the subscription ends without being asked to. */
+    private void end(RedisSubscription subscription, RedisException cause) {
+        release(subscription);
+        if (subscription.deactivate()) {
+            subscription.event(() -> subscription.listener().onEnded(cause));
+        }
     }
 
     /** Loop thread: every subscription ends, the pub/sub being closed. */
@@ -350,10 +410,7 @@ public final class RedisPubSub implements AutoCloseable {
         closed = true;
         RedisClosedException cause = new RedisClosedException("the RedisPubSub of " + config().endpoint() + " is closed");
         for (RedisSubscription s : List.copyOf(subscriptions)) {
-            release(s);
-            if (s.deactivate()) {
-                s.event(() -> s.listener().onEnded(cause));
-            }
+            end(s, cause);
         }
     }
 

@@ -43,7 +43,8 @@ public final class RedisSubscription {
     /** Items delivered per executor task, so that one busy subscription does not hold a thread forever. */
     private static final int DRAIN_BATCH = 256;
 
-    private final RedisPubSub owner;
+    /** The connection it is made on; a cluster moves it with its slot. */
+    private volatile RedisPubSub owner;
     private final Kind kind;
     private final byte[][] names;
     private final PubSubListener listener;
@@ -83,6 +84,11 @@ public final class RedisSubscription {
 
     byte[][] nameBytes() {
         return names;
+    }
+
+    /** Loop thread of {@code next}: the subscription lives on that connection from now on. */
+    void moveTo(RedisPubSub next) {
+        owner = next;
     }
 
     /** Whether messages still reach the listener: not unsubscribed, not ended. */

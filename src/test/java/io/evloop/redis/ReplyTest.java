@@ -44,7 +44,7 @@ class ReplyTest {
         assertEquals("hello", HELLO.asString());
         assertEquals("OK", OK.asString());
         assertNull(Reply.NIL.asString());
-        assertWrongType(() -> FORTY_TWO.asString(), "expected a bulk or simple string reply but got IntegerReply[value=42]");
+        assertWrongType(() -> FORTY_TWO.asString(), "expected a bulk, simple or verbatim string reply but got IntegerReply[value=42]");
         assertWrongType(() -> PAIR.asString(), "but got ArrayReply[2 elements]");
         assertWrongType(() -> ERR.asString(), "but got ErrorReply[message=WRONGTYPE Operation against a key]");
     }

@@ -11,9 +11,9 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * A seeded random mutator for {@link RespDecoder}: valid reply streams are mutated (bytes
- * changed, inserted, dropped, duplicated, lengths and counts rewritten) and fed whole and in
- * random pieces. The decoder may only give replies or refuse the stream with a
+ * A seeded random mutator for {@link RespDecoder}: valid reply streams, RESP2 and RESP3, are
+ * mutated (bytes changed, inserted, dropped, duplicated, lengths and counts rewritten) and fed
+ * whole and in random pieces. The decoder may only give replies or refuse the stream with a
  * {@link RedisProtocolException}: any other exception (an index out of bounds, a negative array
  * size, an overflow) is a bug. Fed in pieces, it must give exactly what it gives fed whole.
  * The seed is fixed so that a failure reproduces; the failing input is printed.
@@ -27,8 +27,14 @@ class RespDecoderFuzzTest {
         "+OK\r\n", "-ERR boom\r\n", ":0\r\n", ":-9223372036854775808\r\n", "$5\r\nhello\r\n", "$0\r\n\r\n",
         "$-1\r\n", "*-1\r\n", "*0\r\n", "*2\r\n$1\r\na\r\n:1\r\n", "*1\r\n*1\r\n*1\r\n+deep\r\n",
         "*3\r\n+QUEUED\r\n-EXECABORT x\r\n*-1\r\n", "$6\r\na\r\nb\0c\r\n",
+        // RESP3
+        "_\r\n", "#t\r\n", "#f\r\n", ",1.5\r\n", ",-0.25e-3\r\n", ",inf\r\n", ",-inf\r\n", ",nan\r\n", ",007E+2\r\n",
+        "(0\r\n", "(-12345678901234567890\r\n", "=15\r\ntxt:Some string\r\n", "=4\r\nmkd:\r\n",
+        "%1\r\n+k\r\n~2\r\n,1\r\n#f\r\n", "%0\r\n", "~0\r\n", ">3\r\n+message\r\n+ch\r\n$2\r\nhi\r\n",
+        "|1\r\n+ttl\r\n:100\r\n:42\r\n", "*2\r\n|1\r\n+a\r\n+b\r\n:1\r\n%1\r\n|0\r\n+k\r\n_\r\n",
+        "|0\r\n>1\r\n+invalidate\r\n",
     };
-    private static final byte[] INTERESTING = "\r\n-+:$*0123456789%_,#!=(|>~".getBytes(StandardCharsets.ISO_8859_1);
+    private static final byte[] INTERESTING = "\r\n-+:$*0123456789%_,#!=(|>~?.eEtfina".getBytes(StandardCharsets.ISO_8859_1);
 
     @Test
     void mutatedStreamsGiveRepliesOrAProtocolErrorAndTheSameInPieces() {

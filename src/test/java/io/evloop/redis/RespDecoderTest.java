@@ -12,11 +12,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.evloop.redis.Reply.ArrayReply;
+import io.evloop.redis.Reply.BigNumberReply;
+import io.evloop.redis.Reply.BooleanReply;
 import io.evloop.redis.Reply.BulkString;
+import io.evloop.redis.Reply.DoubleReply;
 import io.evloop.redis.Reply.ErrorReply;
 import io.evloop.redis.Reply.IntegerReply;
+import io.evloop.redis.Reply.MapReply;
+import io.evloop.redis.Reply.PushReply;
+import io.evloop.redis.Reply.SetReply;
 import io.evloop.redis.Reply.SimpleString;
+import io.evloop.redis.Reply.VerbatimString;
 import java.io.ByteArrayOutputStream;
+import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -61,6 +69,65 @@ class RespDecoderTest {
             array(array(new SimpleString("a"), new ErrorReply("WRONGTYPE bad")), array(ArrayReply.EMPTY)),
             array(new SimpleString("QUEUED"), new ErrorReply("EXECABORT x"), Reply.NIL),
             new SimpleString(""));
+
+    // RESP3: every type, the double and big number forms, attributes (top level, nested, empty,
+    // before a push) dropped, a push between replies, and nested combinations.
+    private static final String RESP3 = "_\r\n"
+            + "#t\r\n#f\r\n"
+            + ",1.5\r\n,-0.25e-3\r\n,10\r\n,007.50E+2\r\n,inf\r\n,-inf\r\n,nan\r\n,1e-400\r\n,-0\r\n"
+            + "(0\r\n(12345678901234567890123456789\r\n(-98765432109876543210\r\n"
+            + "=15\r\ntxt:Some string\r\n=4\r\nmkd:\r\n=8\r\ntxt:a\r\nb\r\n"
+            + "%2\r\n+k1\r\n:1\r\n$2\r\nk2\r\n~2\r\n,1.5\r\n,2\r\n"
+            + "%0\r\n~0\r\n"
+            + "~3\r\n:1\r\n_\r\n#t\r\n"
+            + ">3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$2\r\nhi\r\n"
+            + "|1\r\n+ttl\r\n:100\r\n:42\r\n"
+            + "*2\r\n|1\r\n+a\r\n*1\r\n+b\r\n:1\r\n%1\r\n|0\r\n+k\r\n+v\r\n"
+            + "|0\r\n+after an empty attribute\r\n"
+            + "|1\r\n+key-popularity\r\n%1\r\n$1\r\na\r\n,0.19\r\n>2\r\n+invalidate\r\n*1\r\n$1\r\na\r\n"
+            + "*1\r\n%1\r\n+m\r\n~1\r\n,3.25\r\n"
+            + "%1\r\n~1\r\n(7\r\n#f\r\n"
+            + "+end\r\n";
+
+    private static final List<Reply> RESP3_EXPECTED = List.of(
+            Reply.NIL,
+            new BooleanReply(true), new BooleanReply(false),
+            new DoubleReply(1.5), new DoubleReply(-0.25e-3), new DoubleReply(10), new DoubleReply(750),
+            new DoubleReply(Double.POSITIVE_INFINITY), new DoubleReply(Double.NEGATIVE_INFINITY),
+            new DoubleReply(Double.NaN), new DoubleReply(0.0), new DoubleReply(-0.0),
+            big("0"), big("12345678901234567890123456789"), big("-98765432109876543210"),
+            verbatim("txt", "Some string"), verbatim("mkd", ""), verbatim("txt", "a\r\nb"),
+            map(new SimpleString("k1"), new IntegerReply(1), bulk("k2"), set(new DoubleReply(1.5), new DoubleReply(2))),
+            map(), set(),
+            set(new IntegerReply(1), Reply.NIL, new BooleanReply(true)),
+            push(bulk("message"), bulk("ch"), bulk("hi")),
+            new IntegerReply(42),
+            array(new IntegerReply(1), map(new SimpleString("k"), new SimpleString("v"))),
+            new SimpleString("after an empty attribute"),
+            push(new SimpleString("invalidate"), array(bulk("a"))),
+            array(map(new SimpleString("m"), set(new DoubleReply(3.25)))),
+            map(set(big("7")), new BooleanReply(false)),
+            new SimpleString("end"));
+
+    private static BigNumberReply big(String digits) {
+        return new BigNumberReply(new BigInteger(digits));
+    }
+
+    private static VerbatimString verbatim(String format, String latin1) {
+        return new VerbatimString(format, bytes(latin1));
+    }
+
+    private static MapReply map(Reply... keysAndValues) {
+        return new MapReply(List.of(keysAndValues));
+    }
+
+    private static SetReply set(Reply... elements) {
+        return new SetReply(List.of(elements));
+    }
+
+    private static PushReply push(Reply... elements) {
+        return new PushReply(List.of(elements));
+    }
 
     private static BulkString bulk(String latin1) {
         return new BulkString(latin1.getBytes(ISO_8859_1));
@@ -337,10 +404,11 @@ class RespDecoderTest {
 
     static Stream<Arguments> hostileInputs() {
         return Stream.of(
-                Arguments.of("unknown type", "?foo\r\n", "unknown RESP2 type byte '?'"),
-                Arguments.of("RESP3 map", "%1\r\n", "unknown RESP2 type byte '%'"),
-                Arguments.of("RESP3 null", "_\r\n", "unknown RESP2 type byte '_'"),
-                Arguments.of("binary type", "\0", "unknown RESP2 type byte 0x00"),
+                Arguments.of("unknown type", "?foo\r\n", "unknown type byte '?'"),
+                Arguments.of("RESP3 blob error", "!21\r\nSYNTAX invalid syntax\r\n", "unknown type byte '!'"),
+                Arguments.of("streamed bulk string", "$?\r\n;4\r\nHell\r\n;0\r\n", "unexpected '?' (0x3f) in the bulk string length"),
+                Arguments.of("streamed array", "*?\r\n:1\r\n.\r\n", "unexpected '?' (0x3f) in the array length"),
+                Arguments.of("binary type", "\0", "unknown type byte 0x00"),
                 Arguments.of("non-digit", ":12a\r\n", "unexpected 'a' (0x61) in the integer reply"),
                 Arguments.of("empty integer", ":\r\n", "no digits in the integer reply"),
                 Arguments.of("minus only", ":-\r\n", "no digits in the integer reply"),
@@ -368,19 +436,300 @@ class RespDecoderTest {
                 Arguments.of("array of 2^32-1", "*4294967295\r\n", "array length 4294967295 is out of range"),
                 Arguments.of("array below -1", "*-2\r\n", "array length -2 is out of range"),
                 Arguments.of("array plus", "*+1\r\n", "unexpected '+'"),
-                Arguments.of("100 nested arrays", "*1\r\n".repeat(100), "arrays nested deeper than 32 levels"),
-                Arguments.of("33 nested arrays", "*1\r\n".repeat(33) + ":1\r\n", "arrays nested deeper than 32 levels"),
+                Arguments.of("100 nested arrays", "*1\r\n".repeat(100), "aggregates nested deeper than 32 levels"),
+                Arguments.of("33 nested arrays", "*1\r\n".repeat(33) + ":1\r\n", "aggregates nested deeper than 32 levels"),
                 Arguments.of("long simple string", "+" + "a".repeat(70_000), "simple string is longer than 65536 bytes"),
                 Arguments.of("long error", "-" + "e".repeat(70_000) + "\r\n", "error reply is longer than 65536 bytes"),
                 Arguments.of("LF without CR in line", "+OK\n", "LF without CR in the simple string"),
                 Arguments.of("CR without LF in line", "+OK\rX", "expected LF after CR ending the simple string"),
                 Arguments.of("CR without LF in error", "-ERR\r\r", "expected LF after CR ending the error reply, got 0x0d"),
-                Arguments.of("garbage after a good reply", "+OK\r\n\r\n", "unknown RESP2 type byte 0x0d"),
-                Arguments.of("bad element", "*2\r\n:1\r\n!x\r\n", "unknown RESP2 type byte '!'"));
+                Arguments.of("garbage after a good reply", "+OK\r\n\r\n", "unknown type byte 0x0d"),
+                Arguments.of("bad element", "*2\r\n:1\r\n!x\r\n", "unknown type byte '!'"));
+    }
+
+    @Test
+    void decodesEveryResp3Type() {
+        List<Reply> replies = decode(bytes(RESP3));
+        assertEquals(RESP3_EXPECTED, replies);
+        assertSame(Reply.NIL, replies.get(0));
+        for (int i = 0; i < replies.size(); i++) {
+            // Equal contents of another kind would not do: a push must arrive as a PushReply.
+            assertEquals(RESP3_EXPECTED.get(i).getClass(), replies.get(i).getClass(), "reply " + i);
+        }
+    }
+
+    @Test
+    void resp3EverySplitPointGivesTheSameReplies() {
+        assertEverySplitGives(bytes(RESP3), RESP3_EXPECTED);
+    }
+
+    @Test
+    void resp2AndResp3MixedInPiecesGiveTheSameReplies() {
+        byte[] input = bytes((MIXED + RESP3).repeat(10));
+        List<Reply> once = new ArrayList<>(MIXED_EXPECTED);
+        once.addAll(RESP3_EXPECTED);
+        List<Reply> expected = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            expected.addAll(once);
+        }
+        assertEquals(expected, decode(input));
+        Random random = new Random(20250101L);
+        for (int round = 0; round < 200; round++) {
+            assertEquals(expected, decodeInChunks(input, randomCuts(random, input.length), round % 2 == 1), "round " + round);
+        }
+    }
+
+    private static void assertEverySplitGives(byte[] input, List<Reply> expected) {
+        for (int cut = 0; cut <= input.length; cut++) {
+            assertEquals(expected, decodeInChunks(input, new int[] {cut}, false), "split at " + cut);
+        }
+        for (int a = 0; a <= input.length; a += 3) {
+            for (int b = a; b <= input.length; b += 5) {
+                assertEquals(expected, decodeInChunks(input, new int[] {a, b}, false), "split at " + a + "," + b);
+            }
+        }
+        assertEquals(expected, decodeInChunks(input, everyIndex(input.length), false), "byte by byte");
+        assertEquals(expected, decodeInChunks(input, everyIndex(input.length), true), "byte by byte, direct");
+    }
+
+    @Test
+    void verbatimFormatIsItsFirstThreeBytesAsUtf8() {
+        VerbatimString v = (VerbatimString) decode("=6\r\n\u00e9x:ab\r\n".getBytes(UTF_8)).get(0);
+        assertEquals("\u00e9x", v.format());
+        assertArrayEquals(bytes("ab"), v.content());
+        // Only the fourth byte is checked: the format may hold any bytes, a CR LF or a colon.
+        VerbatimString odd = (VerbatimString) decode(bytes("=5\r\n\r\n::x\r\n")).get(0);
+        assertEquals("\r\n:", odd.format());
+        assertArrayEquals(bytes("x"), odd.content());
+        assertEquals("Some string", decode(bytes("=15\r\ntxt:Some string\r\n")).get(0).asString());
+    }
+
+    @Test
+    void attributesAreCheckedAndDroppedAtTopLevelAndNested() {
+        // At top level: the value after it is the reply, and nothing else is.
+        assertEquals(List.of(new IntegerReply(1)), decode(bytes("|1\r\n+a\r\n+b\r\n:1\r\n")));
+        assertEquals(List.of(new IntegerReply(1)), decode(bytes("|0\r\n|1\r\n+a\r\n+b\r\n:1\r\n")), "two in a row");
+        assertEquals(List.of(push(new SimpleString("x"))), decode(bytes("|1\r\n+a\r\n+b\r\n>1\r\n+x\r\n")),
+                "before a push, which is still at top level");
+        assertEquals(List.of(new ErrorReply("ERR x")), decode(bytes("|1\r\n+a\r\n+b\r\n-ERR x\r\n")));
+        // Nested: not an element of the array, map, set or push it stands in.
+        assertEquals(List.of(array(new IntegerReply(1), new IntegerReply(2))),
+                decode(bytes("*2\r\n:1\r\n|1\r\n+a\r\n*2\r\n:3\r\n:4\r\n:2\r\n")));
+        assertEquals(List.of(map(new SimpleString("k"), new SimpleString("v"))),
+                decode(bytes("%1\r\n|0\r\n+k\r\n|1\r\n+a\r\n+b\r\n+v\r\n")));
+        assertEquals(List.of(set(new BooleanReply(true))), decode(bytes("~1\r\n|1\r\n+a\r\n%1\r\n+x\r\n+y\r\n#t\r\n")));
+        assertEquals(List.of(push(new SimpleString("message"), new SimpleString("x"))),
+                decode(bytes(">2\r\n+message\r\n|1\r\n+a\r\n+b\r\n+x\r\n")));
+        // Its keys and values may be anything but a push or an attribute, and are checked.
+        assertEquals(List.of(new DoubleReply(1)),
+                decode(bytes("|2\r\n~1\r\n:1\r\n%1\r\n:2\r\n:3\r\n*1\r\n_\r\n=5\r\ntxt:x\r\n,1\r\n")));
+        assertProtocolError(new RespDecoder(), "|1\r\n+a\r\n:007\r\n:1\r\n", "leading zero in the integer reply");
+    }
+
+    @Test
+    void hasPartialReplyInsideAndAfterAnAttribute() {
+        RespDecoder decoder = new RespDecoder();
+        List<Reply> out = new ArrayList<>();
+        decoder.feed(ByteBuffer.wrap(bytes("|1\r\n+a")), out::add);
+        assertTrue(decoder.hasPartialReply(), "inside an attribute");
+        decoder.feed(ByteBuffer.wrap(bytes("\r\n+b\r\n")), out::add);
+        assertTrue(decoder.hasPartialReply(), "after a top-level attribute, before its value");
+        decoder.feed(ByteBuffer.wrap(bytes(":1\r\n|0\r\n")), out::add);
+        assertTrue(decoder.hasPartialReply(), "after an empty attribute");
+        assertEquals(List.of(new IntegerReply(1)), out);
+        decoder.feed(ByteBuffer.wrap(bytes("+x\r\n*1\r\n|1\r\n+a\r\n+b\r\n")), out::add);
+        assertTrue(decoder.hasPartialReply(), "after a nested attribute");
+        decoder.feed(ByteBuffer.wrap(bytes("_\r\n")), out::add);
+        assertFalse(decoder.hasPartialReply());
+        assertEquals(List.of(new IntegerReply(1), new SimpleString("x"), array(Reply.NIL)), out);
+    }
+
+    @Test
+    void depthCountsEveryAggregateKind() {
+        String head = ">1\r\n%1\r\n+k\r\n~1\r\n|1\r\n+a\r\n"; // push, map, set, attribute: 4 levels
+        String tail = ":1\r\n:7\r\n";                           // the attribute's value's end, the set's element
+        Reply expected = push(map(new SimpleString("k"), set(new IntegerReply(7))));
+        assertEquals(List.of(expected), decode(bytes(head + "*1\r\n".repeat(28) + tail)), "32 levels");
+        assertProtocolError(new RespDecoder(), head + "*1\r\n".repeat(29) + tail, "aggregates nested deeper than 32 levels");
+        assertProtocolError(new RespDecoder(), "%1\r\n+k\r\n".repeat(33) + ":1\r\n", "aggregates nested deeper than 32 levels");
+        assertProtocolError(new RespDecoder(), "~1\r\n".repeat(33), "aggregates nested deeper than 32 levels");
+        // An empty aggregate opens no level, as *0 never did.
+        String deepest = "*1\r\n".repeat(RespDecoder.DEFAULT_MAX_DEPTH);
+        assertEquals(1, decode(bytes(deepest + "*0\r\n")).size());
+        assertEquals(1, decode(bytes(deepest + "%0\r\n")).size());
+        assertEquals(1, decode(bytes(deepest + "~0\r\n")).size());
+        assertEquals(1, decode(bytes(deepest + "|0\r\n:1\r\n")).size());
+        // An attribute inside an array is a level of its own, for its contents.
+        RespDecoder two = new RespDecoder(16, 2, 64);
+        List<Reply> out = new ArrayList<>();
+        two.feed(ByteBuffer.wrap(bytes("*1\r\n|1\r\n+a\r\n+b\r\n:1\r\n")), out::add);
+        assertEquals(List.of(array(new IntegerReply(1))), out);
+        assertProtocolError(new RespDecoder(16, 2, 64), "*1\r\n|1\r\n*1\r\n:1\r\n+b\r\n:1\r\n",
+                "aggregates nested deeper than 2 levels");
+        assertProtocolError(new RespDecoder(16, 2, 64), "|1\r\n%1\r\n~1\r\n", "aggregates nested deeper than 2 levels");
+    }
+
+    @Test
+    void aTopLevelAttributeCountsTowardTheSizeOfTheReplyItPrecedes() {
+        String attributed = "|1\r\n+a\r\n+b\r\n:1\r\n"; // 16 bytes, the attribute's 12 included
+        List<Reply> out = new ArrayList<>();
+        new RespDecoder(16, 4, 64, 16).feed(ByteBuffer.wrap(bytes(attributed + attributed + ":22\r\n")), out::add);
+        assertEquals(List.of(new IntegerReply(1), new IntegerReply(1), new IntegerReply(22)), out,
+                "exactly the limit, then the limit afresh for the next reply");
+        byte[] all = bytes(attributed);
+        for (int limit : new int[] {15, 12, 10}) {
+            for (int split = 0; split <= all.length; split++) {
+                RespDecoder decoder = new RespDecoder(16, 4, 64, limit);
+                int at = split;
+                RedisProtocolException e = assertThrows(RedisProtocolException.class, () -> feedSplit(decoder, all, at));
+                assertEquals(limit, e.offset(), "limit " + limit + ", split at " + at + ": " + e.getMessage());
+                assertTrue(e.getMessage().contains("reply larger than " + limit + " bytes"), e.getMessage());
+            }
+        }
+        // Two top-level attributes in a row: the reply counts from the first.
+        assertProtocolError(new RespDecoder(16, 4, 64, 19), "|0\r\n" + attributed, "reply larger than 19 bytes");
+        // A nested attribute counts as any element does.
+        assertProtocolError(new RespDecoder(16, 4, 64, 19), "*1\r\n" + attributed, "reply larger than 19 bytes");
+    }
+
+    @Test
+    void resp3CustomLimits() {
+        RespDecoder decoder = new RespDecoder(3, 4, 5);
+        List<Reply> out = new ArrayList<>();
+        decoder.feed(ByteBuffer.wrap(bytes("%1\r\n:1\r\n:2\r\n~3\r\n:1\r\n:2\r\n:3\r\n>3\r\n+a\r\n+b\r\n+c\r\n"
+                + "|1\r\n+a\r\n+b\r\n,1.234\r\n(12345\r\n(-1234\r\n")), out::add);
+        assertEquals(List.of(map(new IntegerReply(1), new IntegerReply(2)),
+                set(new IntegerReply(1), new IntegerReply(2), new IntegerReply(3)),
+                push(new SimpleString("a"), new SimpleString("b"), new SimpleString("c")),
+                new DoubleReply(1.234), big("12345"), big("-1234")), out);
+        assertProtocolError(new RespDecoder(3, 4, 5), "%2\r\n", "map length 2 is out of range (0 to 1)");
+        assertProtocolError(new RespDecoder(3, 4, 5), "|2\r\n", "attribute length 2 is out of range (0 to 1)");
+        assertProtocolError(new RespDecoder(3, 4, 5), "~4\r\n", "set length 4 is out of range (0 to 3)");
+        assertProtocolError(new RespDecoder(3, 4, 5), ">4\r\n", "push message length 4 is out of range (1 to 3)");
+        assertProtocolError(new RespDecoder(3, 4, 5), ",1.2345\r\n", "double is longer than 5 bytes without CR LF");
+        assertProtocolError(new RespDecoder(3, 4, 5), "(123456\r\n", "big number is longer than 5 bytes without CR LF");
+        assertProtocolError(new RespDecoder(1, 4, 64), "%1\r\n", "map length 1 is out of range (0 to 0)");
+        assertProtocolError(new RespDecoder(1, 4, 64), "|1\r\n", "attribute length 1 is out of range (0 to 0)");
+        assertEquals(List.of(map(), push(new IntegerReply(1))), decodeWith(new RespDecoder(1, 4, 64), "%0\r\n|0\r\n>1\r\n:1\r\n"));
+    }
+
+    private static List<Reply> decodeWith(RespDecoder decoder, String input) {
+        List<Reply> out = new ArrayList<>();
+        decoder.feed(ByteBuffer.wrap(bytes(input)), out::add);
+        return out;
+    }
+
+    @Test
+    void hugeDeclaredResp3LengthsAreNotPreallocated() {
+        List<RespDecoder> alive = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            RespDecoder verbatim = new RespDecoder();
+            verbatim.feed(ByteBuffer.wrap(bytes("=" + RespDecoder.MAX_BULK_LENGTH + "\r\ntxt:abc")), r -> fail());
+            assertTrue(verbatim.hasPartialReply());
+            RespDecoder maps = new RespDecoder();
+            String header = "%" + RespDecoder.DEFAULT_MAX_ARRAY_LENGTH / 2 + "\r\n+k\r\n";
+            maps.feed(ByteBuffer.wrap(bytes(header.repeat(RespDecoder.DEFAULT_MAX_DEPTH - 1)
+                    + "|" + RespDecoder.DEFAULT_MAX_ARRAY_LENGTH / 2 + "\r\n:1\r\n")), r -> fail());
+            assertTrue(maps.hasPartialReply());
+            alive.add(verbatim);
+            alive.add(maps);
+        }
+        assertEquals(200, alive.size());
+    }
+
+    static Stream<Arguments> resp3HostileInputs() {
+        String maxArray = Integer.toString(RespDecoder.DEFAULT_MAX_ARRAY_LENGTH);
+        String halfMax = Integer.toString(RespDecoder.DEFAULT_MAX_ARRAY_LENGTH / 2);
+        return Stream.of(
+                Arguments.of("null with a byte", "_x\r\n", "unexpected 'x' (0x78) in the null"),
+                Arguments.of("null with a space", "_ \r\n", "unexpected ' ' (0x20) in the null"),
+                Arguments.of("null with LF only", "_\n", "unexpected 0x0a in the null"),
+                Arguments.of("null CR without LF", "_\rX", "expected LF after CR ending the null, got 'X'"),
+                Arguments.of("boolean upper case", "#T\r\n", "expected 't' or 'f' in the boolean, got 'T'"),
+                Arguments.of("boolean empty", "#\r\n", "expected 't' or 'f' in the boolean, got 0x0d"),
+                Arguments.of("boolean word", "#true\r\n", "unexpected 'r' (0x72) in the boolean"),
+                Arguments.of("boolean digit", "#1\r\n", "expected 't' or 'f' in the boolean, got '1'"),
+                Arguments.of("boolean CR without LF", "#f\rX", "expected LF after CR ending the boolean"),
+                Arguments.of("double empty", ",\r\n", "no digits in the double"),
+                Arguments.of("double minus only", ",-\r\n", "incomplete double '-'"),
+                Arguments.of("double trailing dot", ",1.\r\n", "incomplete double '1.'"),
+                Arguments.of("double leading dot", ",.5\r\n", "unexpected '.' (0x2e) in the double"),
+                Arguments.of("double exponent without digits", ",1e\r\n", "incomplete double '1e'"),
+                Arguments.of("double exponent sign only", ",1e+\r\n", "incomplete double '1e+'"),
+                Arguments.of("double plus", ",+1\r\n", "unexpected '+' (0x2b) in the double"),
+                Arguments.of("double two dots", ",1.5.5\r\n", "unexpected '.' (0x2e) in the double"),
+                Arguments.of("double exponent dot", ",1e5.0\r\n", "unexpected '.' (0x2e) in the double"),
+                Arguments.of("double dot exponent", ",1.e5\r\n", "unexpected 'e' (0x65) in the double"),
+                Arguments.of("double Inf", ",Inf\r\n", "unexpected 'I' (0x49) in the double"),
+                Arguments.of("double +inf", ",+inf\r\n", "unexpected '+' (0x2b) in the double"),
+                Arguments.of("double -nan", ",-nan\r\n", "unexpected 'n' (0x6e) in the double"),
+                Arguments.of("double NaN", ",NaN\r\n", "unexpected 'N' (0x4e) in the double"),
+                Arguments.of("double infinity", ",infinity\r\n", "unexpected 'i' (0x69) in the double"),
+                Arguments.of("double in", ",in\r\n", "incomplete double 'in'"),
+                Arguments.of("double hex", ",0x10\r\n", "unexpected 'x' (0x78) in the double"),
+                Arguments.of("double space", ", 1\r\n", "unexpected ' ' (0x20) in the double"),
+                Arguments.of("double overflow", ",1e400\r\n", "double 1e400 is out of range"),
+                Arguments.of("double negative overflow", ",-1.8e308\r\n", "double -1.8e308 is out of range"),
+                Arguments.of("double 33 characters", "," + "1".repeat(33) + "\r\n", "double is longer than 32 characters"),
+                Arguments.of("double CR without LF", ",1\rX", "expected LF after CR ending the double, got 'X'"),
+                Arguments.of("double LF without CR", ",1\n", "unexpected 0x0a in the double"),
+                Arguments.of("big number empty", "(\r\n", "no digits in the big number"),
+                Arguments.of("big number minus only", "(-\r\n", "no digits in the big number"),
+                Arguments.of("big number leading zero", "(01\r\n", "leading zero in the big number"),
+                Arguments.of("big number zeros", "(00\r\n", "leading zero in the big number"),
+                Arguments.of("big number -0", "(-0\r\n", "-0 or a leading zero in the big number"),
+                Arguments.of("big number -01", "(-01\r\n", "-0 or a leading zero in the big number"),
+                Arguments.of("big number plus", "(+1\r\n", "unexpected '+' (0x2b) in the big number"),
+                Arguments.of("big number fraction", "(1.5\r\n", "unexpected '.' (0x2e) in the big number"),
+                Arguments.of("big number minus inside", "(1-1\r\n", "unexpected '-' (0x2d) in the big number"),
+                Arguments.of("big number 1025 characters", "(" + "1".repeat(1025) + "\r\n",
+                        "big number is longer than 1024 characters"),
+                Arguments.of("big number 1025 with a sign", "(-" + "1".repeat(1024) + "\r\n",
+                        "big number is longer than 1024 characters"),
+                Arguments.of("big number CR without LF", "(1\rX", "expected LF after CR ending the big number"),
+                Arguments.of("big number LF without CR", "(1\n", "unexpected 0x0a in the big number"),
+                Arguments.of("verbatim nil", "=-1\r\n", "verbatim string length -1 is out of range (4 to 536870912)"),
+                Arguments.of("verbatim 3 bytes", "=3\r\ntxt\r\n", "verbatim string length 3 is out of range"),
+                Arguments.of("verbatim empty", "=0\r\n\r\n", "verbatim string length 0 is out of range"),
+                Arguments.of("verbatim over 512 MiB", "=536870913\r\n", "verbatim string length 536870913 is out of range"),
+                Arguments.of("verbatim leading zero", "=05\r\ntxt:x\r\n", "leading zero in the verbatim string length"),
+                Arguments.of("verbatim -0", "=-0\r\n", "-0 as the verbatim string length"),
+                Arguments.of("verbatim no colon", "=5\r\ntxt;x\r\n", "expected ':' after the 3-byte format of the verbatim string, got ';'"),
+                Arguments.of("verbatim colon early", "=5\r\ntx:xx\r\n", "expected ':' after the 3-byte format of the verbatim string, got 'x'"),
+                Arguments.of("verbatim without CRLF", "=5\r\ntxt:xY", "expected CR LF after the 5-byte verbatim string, got 'Y'"),
+                Arguments.of("verbatim CR without LF", "=5\r\ntxt:x\rY", "expected LF after CR ending the 5-byte verbatim string"),
+                Arguments.of("map nil", "%-1\r\n", "map length -1 is out of range (0 to " + halfMax + ")"),
+                Arguments.of("map over half the limit", "%" + (RespDecoder.DEFAULT_MAX_ARRAY_LENGTH / 2 + 1) + "\r\n",
+                        "map length 8388609 is out of range"),
+                Arguments.of("map -0", "%-0\r\n", "-0 as the map length"),
+                Arguments.of("map streamed", "%?\r\n", "unexpected '?' (0x3f) in the map length"),
+                Arguments.of("set nil", "~-1\r\n", "set length -1 is out of range (0 to " + maxArray + ")"),
+                Arguments.of("set over the limit", "~" + (RespDecoder.DEFAULT_MAX_ARRAY_LENGTH + 1) + "\r\n",
+                        "set length 16777217 is out of range"),
+                Arguments.of("push empty", ">0\r\n", "push message length 0 is out of range (1 to " + maxArray + ")"),
+                Arguments.of("push nil", ">-1\r\n", "push message length -1 is out of range"),
+                Arguments.of("push over the limit", ">" + (RespDecoder.DEFAULT_MAX_ARRAY_LENGTH + 1) + "\r\n",
+                        "push message length 16777217 is out of range"),
+                Arguments.of("push in an array", "*1\r\n>1\r\n+x\r\n", "push message inside an aggregate"),
+                Arguments.of("push in a push", ">2\r\n+message\r\n>1\r\n+x\r\n", "push message inside an aggregate"),
+                Arguments.of("push in a map", "%1\r\n+k\r\n>1\r\n+x\r\n", "push message inside an aggregate"),
+                Arguments.of("push in a set", "~1\r\n>1\r\n+x\r\n", "push message inside an aggregate"),
+                Arguments.of("push in an attribute", "|1\r\n>1\r\n+x\r\n+v\r\n:1\r\n", "push message inside an attribute"),
+                Arguments.of("push deep in an attribute", "|1\r\n+k\r\n*1\r\n>1\r\n+x\r\n:1\r\n", "push message inside an attribute"),
+                Arguments.of("attribute nil", "|-1\r\n", "attribute length -1 is out of range (0 to " + halfMax + ")"),
+                Arguments.of("attribute over half the limit", "|" + (RespDecoder.DEFAULT_MAX_ARRAY_LENGTH / 2 + 1) + "\r\n",
+                        "attribute length 8388609 is out of range"),
+                Arguments.of("attribute in an attribute", "|1\r\n|0\r\n+k\r\n+v\r\n:1\r\n", "attribute inside an attribute"),
+                Arguments.of("attribute as an attribute's value", "|1\r\n+k\r\n|1\r\n+a\r\n+b\r\n+v\r\n:1\r\n",
+                        "attribute inside an attribute"),
+                Arguments.of("attribute deep in an attribute", "|1\r\n+k\r\n*1\r\n%1\r\n|0\r\n+a\r\n+b\r\n:1\r\n",
+                        "attribute inside an attribute"),
+                Arguments.of("bad value after an attribute", "|1\r\n+a\r\n+b\r\n!x\r\n", "unknown type byte '!'"),
+                Arguments.of("33 levels of maps", "%1\r\n+k\r\n".repeat(33) + ":1\r\n", "aggregates nested deeper than 32 levels"));
     }
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("hostileInputs")
+    @MethodSource({"hostileInputs", "resp3HostileInputs"})
     void hostileInputIsRejected(String name, String input, String expectedMessage) {
         byte[] bytes = bytes(input);
         RedisProtocolException whole = assertThrows(RedisProtocolException.class,
@@ -444,7 +793,7 @@ class RespDecoderTest {
         assertEquals(List.of(array(array(new IntegerReply(1)), new SimpleString("12345"), new ErrorReply("ERR"))), out);
 
         assertProtocolError(new RespDecoder(3, 2, 5), "*4\r\n", "array length 4 is out of range (-1 to 3)");
-        assertProtocolError(new RespDecoder(3, 2, 5), "*1\r\n*1\r\n*1\r\n", "arrays nested deeper than 2 levels");
+        assertProtocolError(new RespDecoder(3, 2, 5), "*1\r\n*1\r\n*1\r\n", "aggregates nested deeper than 2 levels");
         assertProtocolError(new RespDecoder(3, 2, 5), "+123456\r\n", "simple string is longer than 5 bytes");
         assertThrows(IllegalArgumentException.class, () -> new RespDecoder(0, 1, 1));
         assertThrows(IllegalArgumentException.class, () -> new RespDecoder(1, 0, 1));
