@@ -1058,8 +1058,8 @@ public final class Report {
     private static String resp3Shortfalls(List<Results.VariantPoint> all, Map<String, String> refused) {
         List<String> notes = new ArrayList<>();
         if (!refused.isEmpty()) {
-            notes.add("RESP3 was not measured on " + String.join(" and ", refused.keySet().stream()
-                    .map(l -> label(l).replace("evloop, ", "")).toList()) + " (the build does not decode RESP3's replies)");
+            notes.add("RESP3 was not measured on the " + String.join(" and the ", refused.keySet().stream()
+                    .map(l -> label(l).replace("evloop, ", "")).toList()) + " (its decoder in this build refuses RESP3's replies)");
         }
         List<Results.VariantPoint> compared = all.stream().filter(p -> BenchSuite.RESP3.equals(p.variant())
                 && p.opsVsBaseline() != null).toList();
@@ -1068,8 +1068,8 @@ public final class Report {
         }
         notes.add("at N = 1 a command's time is mostly the round trip and the loop's wake-ups, so a decoder difference "
                 + "hardly shows in ops/s there and CPU per op is the figure to read");
-        notes.add("the client's CPU includes JIT and GC threads, and redis-server runs on the same 2 cores, so a few percent "
-                + "either way is within what repetitions move by (see the [min-max] of the ratios)");
+        notes.add("the client's CPU includes JIT and GC threads, and redis-server runs on the same 2 cores, so a difference "
+                + "of a few percent says nothing unless the [min-max] of its ratios stays on one side of 1");
         return " Shortfalls: " + String.join("; ", notes) + ".";
     }
 
