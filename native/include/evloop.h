@@ -51,7 +51,8 @@ extern "C" {
 #define EVL_REDIS_ERR_IO       1 /* a socket error, connect errors included: "Connection refused" */
 #define EVL_REDIS_ERR_OTHER    2 /* anything else, e.g. a command the shim does not support */
 #define EVL_REDIS_ERR_EOF      3 /* the server closed the connection */
-#define EVL_REDIS_ERR_PROTOCOL 4 /* the server sent bytes that are not a valid RESP2 reply */
+#define EVL_REDIS_ERR_PROTOCOL 4 /* the server sent bytes that are not a valid reply (or
+                                    a reply no command waits for) */
 #define EVL_REDIS_ERR_OOM      5 /* an allocation failed */
 #define EVL_REDIS_ERR_TIMEOUT  6 /* hiredis's own timeouts; the shim sets none */
 #define EVL_REDIS_ERR_TLS      7 /* TLS failed (evl_redis_connect_tls()): the handshake (a
@@ -69,12 +70,19 @@ extern "C" {
 #define EVL_SEND_ENCODED 1 /* the caller's encoder guarantees the framing; see evl_redis_send() */
 
 /* Type bytes of the reply records (see "Reply records" below). */
-#define EVL_REPLY_BULK    '$'
-#define EVL_REPLY_STATUS  '+'
-#define EVL_REPLY_ERROR   '-'
-#define EVL_REPLY_INTEGER ':'
-#define EVL_REPLY_NIL     '_'
-#define EVL_REPLY_ARRAY   '*'
+#define EVL_REPLY_BULK     '$'
+#define EVL_REPLY_STATUS   '+'
+#define EVL_REPLY_ERROR    '-'
+#define EVL_REPLY_INTEGER  ':'
+#define EVL_REPLY_NIL      '_'
+#define EVL_REPLY_ARRAY    '*'
+#define EVL_REPLY_MAP      '%'
+#define EVL_REPLY_SET      '~'
+#define EVL_REPLY_PUSH     '>'
+#define EVL_REPLY_DOUBLE   ','
+#define EVL_REPLY_BOOL     '#'
+#define EVL_REPLY_BIGNUM   '('
+#define EVL_REPLY_VERBATIM '='
 
 typedef struct evl_loop_s evl_loop_t;
 typedef struct evl_timer_s evl_timer_t;
@@ -187,33 +195,68 @@ EVL_EXPORT int evl_timer_close(evl_timer_t *timer);
  *   The caller formats commands as RESP arrays of bulk strings and hands over whole batches
  *   (evl_redis_send()); the shim never formats anything from a printf format, and checks
  *   each command's framing (evl_redis_send()). Every command gets
- *   exactly one reply, in order; the caller keeps the FIFO that matches them. Replies are
+ *   exactly one reply, in order (RESP3's pushes come besides them, see below); the caller
+ *   keeps the FIFO that matches them. Replies are
  *   parsed once, by hiredis, into reply records (below) in a per-connection buffer: one
  *   DATA event per batch of whole replies the loop read in a turn, during which the caller
  *   reads them in place through evl_redis_replies(); they are dropped when the upcall
  *   returns. Before hiredis parses anything the shim checks the reply stream with the same
- *   limits as evloop's Java decoder (RESP2 type bytes only, numbers without a leading zero
- *   or "-0", CR LF, bulk strings up to 512 MiB, arrays up to 2^24 elements and 32 levels
- *   deep, simple strings and errors up to 64 KiB, one reply up to evl_redis_set_max_reply()
- *   bytes) and treats a reply no command waits for as a protocol error, so that both
- *   backends accept and refuse the same streams and hiredis never buffers without end for
- *   an absurd length. Such a connection ends with EVL_REDIS_ERR_PROTOCOL after the replies
- *   before the bad bytes have been delivered. The shim needs hiredis 1.x (the jar's library
- *   carries 1.2.0). A command that switches the server to another reply model (SUBSCRIBE,
- *   MONITOR, CLIENT REPLY OFF...) makes it send replies no command waits for: the
- *   connection then ends with EVL_REDIS_ERR_PROTOCOL. evloop's Java client refuses those
- *   commands before they get here.
+ *   rules and limits as evloop's Java decoder, so that both backends accept and refuse the
+ *   same streams and hiredis never buffers without end for an absurd length:
+ *     - RESP2's types and RESP3's (null, boolean, double, big number, verbatim string, map,
+ *       set, push, attribute); not RESP3's blob error ('!') nor streamed strings or
+ *       aggregates ("$?"), which hiredis 1.2 cannot parse;
+ *     - numbers (integers, lengths, counts, big numbers) without a leading zero or "-0",
+ *       integers and lengths within 64 bits; CR LF after every line;
+ *     - bulk and verbatim strings up to 512 MiB, a verbatim string at least 4 bytes long with
+ *       ':' after its 3-byte format; no nil verbatim string, map, set, push or attribute;
+ *     - arrays, sets and pushes up to 2^24 elements, maps and attributes up to 2^23 entries,
+ *       a push at least 1 element; 32 levels deep at most, every kind of aggregate (an
+ *       attribute too) counting as a level;
+ *     - a null "_" with nothing before its CR; a boolean "#t" or "#f"; a double that is inf,
+ *       -inf, nan or [-]digits[.digits][(e|E)[+|-]digits], at most 32 characters and finite
+ *       (1e400 is refused, 1e-400 is 0); a big number "[-]digits" of at most 1024 characters;
+ *     - simple strings and errors up to 64 KiB, one top-level reply up to
+ *       evl_redis_set_max_reply() bytes (an attribute before it counted in);
+ *     - a push only as a whole reply, never inside an aggregate or attribute; an attribute
+ *       inside aggregates or before a reply, never inside another attribute.
+ *   A reply no command waits for is a protocol error, with one exception: a top-level push
+ *   is the server's own message, which no command waits for: it is delivered as a reply
+ *   (EVL_REPLY_PUSH) and answers no command. An attribute is checked, then dropped: it never
+ *   reaches hiredis, counts as no element of its aggregate and answers no command (the value
+ *   after it does, unless it is a push). A stream that breaks
+ *   a rule ends the connection with EVL_REDIS_ERR_PROTOCOL after the replies before the bad
+ *   bytes have been delivered. The shim needs hiredis 1.x (the jar's library carries 1.2.0).
+ *   Which reply answers which command stays the caller's business. A command that switches
+ *   the server to another reply model (SUBSCRIBE, MONITOR, CLIENT REPLY OFF...) makes it send
+ *   replies no command waits for, or none: over RESP2, and for MONITOR's lines over RESP3,
+ *   such a reply ends the connection with EVL_REDIS_ERR_PROTOCOL; over RESP3 a SUBSCRIBE's
+ *   confirmations and messages are pushes, which the shim delivers without matching them to
+ *   any command (the SUBSCRIBE itself then never gets a reply of its own). evloop's Java
+ *   client refuses those commands before they get here.
  *
  * Reply records
- *   A reply is one record; an array's elements follow its record, each a record (nested
- *   arrays likewise, depth first). A record is a type byte, then:
+ *   A reply is one record; an aggregate's elements follow its record, each a record (nested
+ *   aggregates likewise, depth first). A record is a type byte, then:
  *     EVL_REPLY_BULK '$', EVL_REPLY_STATUS '+', EVL_REPLY_ERROR '-':
  *                              a 4-byte length n, then n bytes (a bulk string's content,
  *                              a simple string's or an error's text)
  *     EVL_REPLY_INTEGER ':'    an 8-byte signed integer
- *     EVL_REPLY_NIL '_'        nothing (a nil bulk string or a nil array: hiredis does not
- *                              tell them apart)
+ *     EVL_REPLY_NIL '_'        nothing (a nil bulk string, a nil array or RESP3's null:
+ *                              hiredis does not tell them apart)
  *     EVL_REPLY_ARRAY '*'      a 4-byte element count n, then n records
+ *   and for RESP3's types:
+ *     EVL_REPLY_MAP '%'        a 4-byte entry count n, then 2n records: key, value, key...
+ *     EVL_REPLY_SET '~'        a 4-byte element count n, then n records
+ *     EVL_REPLY_PUSH '>'       a 4-byte element count n (at least 1), then n records; only
+ *                              ever a whole reply, never an element
+ *     EVL_REPLY_DOUBLE ','     an 8-byte IEEE 754 double (finite, or infinite or NaN when
+ *                              the server said inf, -inf or nan)
+ *     EVL_REPLY_BOOL '#'       1 byte: 1 for true, 0 for false
+ *     EVL_REPLY_BIGNUM '('     a 4-byte length n, then the n characters of the number in
+ *                              decimal ("-" and digits, as the server sent them)
+ *     EVL_REPLY_VERBATIM '='   a 4-byte length n (at least 4), then the n bytes of the
+ *                              content: the 3-byte format, ':', then the text
  *   Numbers are in the machine's byte order, with no alignment.
  *
  * When the loop stops or is destroyed

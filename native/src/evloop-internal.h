@@ -67,17 +67,28 @@ struct evl_timer_s {
 };
 
 /*
- * An incremental RESP2 checker for the reply stream of one connection (resp.c). It looks
- * at every byte before hiredis does and stops at the first that is not valid RESP2 within
+ * An incremental RESP2 and RESP3 checker for the reply stream of one connection (resp.c). It
+ * looks at every byte before hiredis does and stops at the first that is not valid within
  * the limits below, which are those of evloop's Java decoder (RespDecoder), so that both
  * backends refuse the same streams. It also counts replies: a reply that starts while no
- * command waits for one (expected == 0) is an error too, and so is a top-level reply longer
- * than max_reply bytes (from its type byte to its last LF): the first byte beyond is refused.
+ * command waits for one (expected == 0) is an error too, except a top-level push, which no
+ * command waits for; and so is a top-level reply longer than max_reply bytes (from its first
+ * type byte, an attribute's included, to its last LF): the first byte beyond is refused.
+ *
+ * RESP3's attributes ('|') are checked like any value and then dropped: hiredis 1.2 cannot
+ * parse them, so the caller must keep their bytes from it. Each call reports where they lie
+ * among the bytes it accepted (cut[0 .. cuts)); an attribute may span calls.
  */
 #define EVL__RESP_MAX_BULK_LENGTH (512 * 1024 * 1024)
 #define EVL__RESP_MAX_ARRAY_LENGTH (1 << 24)
+#define EVL__RESP_MAX_MAP_LENGTH (EVL__RESP_MAX_ARRAY_LENGTH / 2) /* entries: 2^24 values */
 #define EVL__RESP_MAX_DEPTH 32
 #define EVL__RESP_MAX_LINE_LENGTH (64 * 1024)
+#define EVL__RESP_MAX_DOUBLE_CHARS 32
+#define EVL__RESP_MAX_BIGNUM_CHARS 1024
+/* Attributes one call reports at most: it stops before another (without an error) and the
+ * caller calls again for the rest. */
+#define EVL__RESP_MAX_CUTS 8
 /* Default cap on one top-level reply, in bytes of the stream (RedisConfig's default). */
 #define EVL__RESP_DEFAULT_MAX_REPLY ((uint64_t) 128 * 1024 * 1024)
 
@@ -85,27 +96,45 @@ typedef struct {
   int state;
   unsigned char type;  /* type byte of the number or line being read */
   int negative;        /* the number has a leading '-' */
-  int chars;           /* characters of the number so far, sign included */
+  int chars;           /* characters of the number, double or big number so far, sign
+                          included; bytes of a verbatim string's format so far */
   int digits;
-  uint64_t magnitude;  /* absolute value of the number so far */
-  int64_t remaining;   /* bytes of bulk string content still to come */
+  uint64_t magnitude;  /* absolute value of the number so far (of a big number: 0 or not) */
+  int64_t remaining;   /* bytes of bulk or verbatim string content still to come */
   int64_t line_length; /* bytes of the simple string or error line so far */
-  int depth;           /* arrays open */
-  int64_t left[EVL__RESP_MAX_DEPTH]; /* elements still to come in each open array */
+  int depth;           /* aggregates open (arrays, maps, sets, pushes, an attribute) */
+  int attr_depth;      /* from an attribute's '|' to its last LF: the depth of its level
+                          (depth + 1 at the '|'); 0 when no attribute is being read */
+  int64_t left[EVL__RESP_MAX_DEPTH]; /* values still to come in each open aggregate */
+  int grammar;         /* where a double's text is in its grammar (resp.c) */
+  int doubles;         /* a double was accepted: hiredis will parse it (with strtod) */
+  char text[EVL__RESP_MAX_DOUBLE_CHARS + 1]; /* a double's text so far, for strtod */
   uint64_t expected;   /* commands sent whose reply has not started; raised by the owner */
-  uint64_t completed;  /* top-level replies complete so far */
+  uint64_t completed;  /* top-level replies complete so far, pushes included */
   uint64_t offset;     /* bytes accepted so far, for messages */
-  uint64_t reply_start; /* offset of the current top-level reply's type byte */
+  uint64_t reply_start; /* offset of the current top-level reply's first type byte */
   uint64_t max_reply;  /* most bytes one top-level reply may take; at least 1 */
-  char error[160];     /* why the scanner stopped; "" while it has not */
+  size_t cuts;         /* attributes among the bytes the last call accepted: */
+  size_t cut[EVL__RESP_MAX_CUTS][2]; /* [start, end) of each, offsets into that call's data */
+  char error[192];     /* why the scanner stopped; "" while it has not */
 } evl__resp_scanner_t;
 
 void evl__resp_scanner_init(evl__resp_scanner_t *s);
 
-/* Checks the next len bytes of the stream. Returns how many of them are valid: len, or
- * the offset of the first bad byte, in which case s->error says what is wrong and every
- * later call returns 0. */
+/* Checks the next len bytes of the stream. Returns how many of them it accepted: len; or the
+ * offset of the first bad byte, in which case s->error says what is wrong and every later
+ * call returns 0; or, with s->error still "", fewer when it stopped before an attribute for
+ * want of room in cut[]: call again with the rest. Either way s->cut[0 .. s->cuts) are the
+ * attributes' bytes among those accepted, in order, which hiredis must not see. */
 size_t evl__resp_scan(evl__resp_scanner_t *s, const char *data, size_t len);
+
+/* strtod() in the C locale, whatever the process's locale is (a JVM sets it from the
+ * environment, and a decimal comma would change how "1.5" parses). */
+double evl__strtod_c(const char *text, char **end);
+
+/* Calls fn(arg) with the calling thread in the C locale, for hiredis's reader, which parses
+ * doubles with strtod(); returns what fn returned. */
+int evl__with_c_locale(int (*fn)(void *arg), void *arg);
 
 /* Closes every open Redis connection of the loop (redis-conn.c); their memory is freed by
  * the close callbacks, on the next turn of the loop. Not-running loop (destroy) only. */

@@ -8,7 +8,7 @@
  *   hiredis's own libuv adapter (adapters/libuv.h) attaches it to the loop: a uv_poll_t that
  *   calls redisAsyncHandleRead() and redisAsyncHandleWrite(). The shim changes two things:
  *   - The read half of the context's function table (redisContextFuncs, the hook hiredis's
- *     TLS support uses) reads the socket itself, so that every byte passes the RESP2 checker
+ *     TLS support uses) reads the socket itself, so that every byte passes the RESP checker
  *     of resp.c before hiredis's reader sees it, feeds the reader in small slices (its
  *     buffer compaction then stays cheap however many replies are in flight) and takes the
  *     replies out of the reader itself.
@@ -126,8 +126,9 @@ void evl__redis_read(evl_redis_t *c);
 /* Has hiredis's reader build the connection's records; before it has read anything. */
 void evl__redis_records_attach(evl_redis_t *c, redisReader *reader);
 
-/* Feeds the reader n bytes the checker accepted and makes readable every reply it completes.
- * -1 when the reader failed (for want of memory): the connection must end. */
+/* Feeds the reader the n bytes the checker accepted in its last call (c->scan), without the
+ * attributes among them, and makes readable every reply it completes. -1 when the reader
+ * failed (for want of memory): the connection must end. */
 int evl__redis_parse(evl_redis_t *c, redisReader *reader, const char *bytes, size_t n);
 
 /* Forgets the records the caller has read in place, once its DATA upcall has returned. */

@@ -1,5 +1,5 @@
 /*
- * redis-read.c: reading a connection's socket, through the RESP2 checker, into hiredis's
+ * redis-read.c: reading a connection's socket, through the RESP checker, into hiredis's
  * reader.
  *
  * The shim reads the socket itself, not hiredis, so that every byte passes the checker of
@@ -56,7 +56,7 @@ static const char *evl__redis_refusal(const evl_redis_t *c, const char *buf, siz
 /*
  * Reads the socket (or, over TLS, decrypts what it brings), checks the bytes and hands
  * hiredis those that are valid. This is what hiredis's own read half would do
- * (redisBufferRead() then redisProcessCallbacks()) with the RESP2 checker in between, and
+ * (redisBufferRead() then redisProcessCallbacks()) with the RESP checker in between, and
  * with the replies taken from the reader here instead of through hiredis's callback queue:
  * the reason the shim replaces it.
  */
@@ -81,7 +81,8 @@ void evl__redis_read(evl_redis_t *c) {
     int more = 0;
     ssize_t n = c->tls != NULL ? evl__tls_recv(c, buf, EVL__REDIS_READ_SIZE, &more)
                                : evl__redis_recv(c, buf, EVL__REDIS_READ_SIZE, &reads, &more);
-    size_t valid;
+    size_t valid = 0;
+    size_t part;
 
     if (n == 0)
       break;
@@ -97,16 +98,23 @@ void evl__redis_read(evl_redis_t *c) {
     }
     if (n < 0)
       break; /* EVL__RECV_FAILED: recorded */
-    valid = evl__resp_scan(&c->scan, buf, (size_t) n);
-    c->in_hiredis++;
-    if (valid > 0 && evl__redis_parse(c, c->ac->c.reader, buf, valid) != 0) {
+    /* Usually one call; more only when the checker stops before an attribute to have the
+     * ones it found handled first. */
+    do {
+      part = evl__resp_scan(&c->scan, buf + valid, (size_t) n - valid);
+      c->in_hiredis++;
+      if (part > 0 && evl__redis_parse(c, c->ac->c.reader, buf + valid, part) != 0) {
+        c->in_hiredis--;
+        failure = EVL_REDIS_ERR_OOM;
+        failure_message = c->ac->c.reader->errstr[0] != '\0' ? c->ac->c.reader->errstr
+                                                               : "out of memory in hiredis's reader";
+        break;
+      }
       c->in_hiredis--;
-      failure = EVL_REDIS_ERR_OOM;
-      failure_message = c->ac->c.reader->errstr[0] != '\0' ? c->ac->c.reader->errstr
-                                                             : "out of memory in hiredis's reader";
+      valid += part;
+    } while (part > 0 && valid < (size_t) n && c->scan.error[0] == '\0');
+    if (failure != EVL_REDIS_ERR_NONE)
       break;
-    }
-    c->in_hiredis--;
     if (valid < (size_t) n) {
       failure = EVL_REDIS_ERR_PROTOCOL;
       failure_message = evl__redis_refusal(c, buf, valid);

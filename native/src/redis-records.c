@@ -62,7 +62,8 @@ static int evl__rec_header(evl_redis_t *c, char type, size_t n, size_t extra) {
 }
 
 /* A NULL return makes hiredis's reader fail with an out-of-memory error; the connection
- * then ends with EVL_REDIS_ERR_OOM (or PROTOCOL for a type the checker would have refused). */
+ * then ends with EVL_REDIS_ERR_OOM. The checker lets through only what a record is made for,
+ * so for any other type that cannot happen. */
 static void *evl__rec_string(const redisReadTask *task, char *str, size_t len) {
   evl_redis_t *c = task->privdata;
   char type;
@@ -71,7 +72,9 @@ static void *evl__rec_string(const redisReadTask *task, char *str, size_t len) {
   case REDIS_REPLY_STRING: type = EVL_REPLY_BULK; break;
   case REDIS_REPLY_STATUS: type = EVL_REPLY_STATUS; break;
   case REDIS_REPLY_ERROR: type = EVL_REPLY_ERROR; break;
-  default: return NULL; /* RESP3 (verbatim, big number): the checker lets none through */
+  case REDIS_REPLY_BIGNUM: type = EVL_REPLY_BIGNUM; break;  /* the digits, as text */
+  case REDIS_REPLY_VERB: type = EVL_REPLY_VERBATIM; break;  /* "txt:..." whole */
+  default: return NULL;
   }
   if (evl__rec_header(c, type, len, len) != 0)
     return NULL;
@@ -83,9 +86,21 @@ static void *evl__rec_string(const redisReadTask *task, char *str, size_t len) {
 
 static void *evl__rec_array(const redisReadTask *task, size_t elements) {
   evl_redis_t *c = task->privdata;
+  char type;
 
-  if (task->type != REDIS_REPLY_ARRAY || evl__rec_header(c, EVL_REPLY_ARRAY, elements, 0) != 0)
-    return NULL; /* maps, sets, pushes, attributes: RESP3, refused by the checker */
+  switch (task->type) {
+  case REDIS_REPLY_ARRAY: type = EVL_REPLY_ARRAY; break;
+  case REDIS_REPLY_MAP:
+    /* hiredis counts a map's keys and values; the record counts its entries. */
+    type = EVL_REPLY_MAP;
+    elements /= 2;
+    break;
+  case REDIS_REPLY_SET: type = EVL_REPLY_SET; break;
+  case REDIS_REPLY_PUSH: type = EVL_REPLY_PUSH; break;
+  default: return NULL; /* hiredis 1.2 has no other aggregate (attributes never reach it) */
+  }
+  if (evl__rec_header(c, type, elements, 0) != 0)
+    return NULL;
   return evl__rec_done();
 }
 
@@ -101,7 +116,21 @@ static void *evl__rec_integer(const redisReadTask *task, long long value) {
   return evl__rec_done();
 }
 
-/* A nil bulk string and a nil array alike: hiredis does not tell them apart. */
+/* The value as hiredis parsed it (in the C locale: evl__redis_parse); the checker made sure
+ * the text is one of the forms Redis sends, finite unless it says inf, -inf or nan. */
+static void *evl__rec_double(const redisReadTask *task, double d, char *str, size_t len) {
+  evl_redis_t *c = task->privdata;
+
+  (void) str, (void) len;
+  if (evl__redis_reserve(c, 1 + sizeof(d)) != 0)
+    return NULL;
+  c->out[c->out_len++] = EVL_REPLY_DOUBLE;
+  memcpy(c->out + c->out_len, &d, sizeof(d));
+  c->out_len += sizeof(d);
+  return evl__rec_done();
+}
+
+/* A nil bulk string, a nil array and RESP3's null alike: hiredis does not tell them apart. */
 static void *evl__rec_nil(const redisReadTask *task) {
   evl_redis_t *c = task->privdata;
 
@@ -111,14 +140,14 @@ static void *evl__rec_nil(const redisReadTask *task) {
   return evl__rec_done();
 }
 
-static void *evl__rec_refuse_double(const redisReadTask *task, double d, char *str, size_t len) {
-  (void) task, (void) d, (void) str, (void) len;
-  return NULL;
-}
+static void *evl__rec_bool(const redisReadTask *task, int b) {
+  evl_redis_t *c = task->privdata;
 
-static void *evl__rec_refuse_bool(const redisReadTask *task, int b) {
-  (void) task, (void) b;
-  return NULL;
+  if (evl__redis_reserve(c, 2) != 0)
+    return NULL;
+  c->out[c->out_len++] = EVL_REPLY_BOOL;
+  c->out[c->out_len++] = b ? 1 : 0;
+  return evl__rec_done();
 }
 
 static void evl__rec_free(void *object) {
@@ -126,8 +155,8 @@ static void evl__rec_free(void *object) {
 }
 
 static redisReplyObjectFunctions evl__rec_functions = {
-  evl__rec_string, evl__rec_array, evl__rec_integer, evl__rec_refuse_double,
-  evl__rec_nil, evl__rec_refuse_bool, evl__rec_free,
+  evl__rec_string, evl__rec_array, evl__rec_integer, evl__rec_double,
+  evl__rec_nil, evl__rec_bool, evl__rec_free,
 };
 
 void evl__redis_records_attach(evl_redis_t *c, redisReader *reader) {
@@ -135,12 +164,9 @@ void evl__redis_records_attach(evl_redis_t *c, redisReader *reader) {
   reader->privdata = c;
 }
 
-/*
- * Hands n checked bytes to hiredis's reader, a slice at a time, and takes every reply it
- * completes: each one's records become readable for the caller. The checker has seen every
- * byte, so the reader fails only for want of memory (or a type no record is made for).
- */
-int evl__redis_parse(evl_redis_t *c, redisReader *reader, const char *bytes, size_t n) {
+/* Hands n checked bytes to hiredis's reader, a slice at a time, and takes every reply it
+ * completes: each one's records become readable for the caller. */
+static int evl__redis_feed(evl_redis_t *c, redisReader *reader, const char *bytes, size_t n) {
   while (n > 0) {
     /* A reply bigger than a slice is waited for whole anyway: the reader keeps its start
      * until it completes, and moves nothing meanwhile. */
@@ -162,6 +188,54 @@ int evl__redis_parse(evl_redis_t *c, redisReader *reader, const char *bytes, siz
     }
   }
   return 0;
+}
+
+/* The bytes the checker accepted in its last call, without its attributes. */
+static int evl__redis_feed_uncut(evl_redis_t *c, redisReader *reader, const char *bytes,
+                                 size_t n) {
+  const evl__resp_scanner_t *s = &c->scan;
+  size_t from = 0;
+  size_t k;
+
+  for (k = 0; k < s->cuts; k++) {
+    size_t cut_start = s->cut[k][0] < n ? s->cut[k][0] : n;
+    size_t cut_end = s->cut[k][1] < n ? s->cut[k][1] : n;
+
+    if (cut_start > from && evl__redis_feed(c, reader, bytes + from, cut_start - from) != 0)
+      return -1;
+    if (cut_end > from)
+      from = cut_end;
+  }
+  return from < n ? evl__redis_feed(c, reader, bytes + from, n - from) : 0;
+}
+
+typedef struct {
+  evl_redis_t *c;
+  redisReader *reader;
+  const char *bytes;
+  size_t n;
+} evl__redis_feed_args_t;
+
+static int evl__redis_feed_call(void *arg) {
+  evl__redis_feed_args_t *a = arg;
+
+  return evl__redis_feed_uncut(a->c, a->reader, a->bytes, a->n);
+}
+
+/*
+ * The checker has seen every byte, so the reader fails only for want of memory. Attributes
+ * are left out (hiredis 1.2 cannot parse them); without one this is a single feed. Once the
+ * stream has had a double, the reader runs in the C locale: it parses doubles with strtod(),
+ * which in a locale with a decimal comma would refuse "1.5".
+ */
+int evl__redis_parse(evl_redis_t *c, redisReader *reader, const char *bytes, size_t n) {
+  evl__redis_feed_args_t args = {c, reader, bytes, n};
+
+  if (c->scan.doubles)
+    return evl__with_c_locale(evl__redis_feed_call, &args);
+  if (c->scan.cuts > 0)
+    return evl__redis_feed_uncut(c, reader, bytes, n);
+  return evl__redis_feed(c, reader, bytes, n);
 }
 
 /* Drops the records the caller read in place during a DATA upcall; those of a reply still

@@ -15,6 +15,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -367,7 +368,7 @@ static inline void evl_test_batch_send(evl_redis_t *c, evl_test_batch_t *b) {
   b->len = 0;
 }
 
-/* The replies of a DATA upcall, written back as RESP2 text in a growing string
+/* The replies of a DATA upcall, written back as RESP text in a growing string
  * (NUL-terminated for messages), so that tests compare them with what the server sent. */
 typedef struct {
   char *data;
@@ -394,23 +395,49 @@ static inline void evl_test_bytes_printf(evl_test_bytes_t *into, const char *for
   evl_test_bytes_add(into, text, (size_t) n);
 }
 
-/* Writes one record (and, for an array, its elements) as RESP2; returns the bytes it took. */
+/* A double as the shortest text that reads back as the same value ("1.5", "0", "inf"). */
+static inline void evl_test_bytes_double(evl_test_bytes_t *into, double d) {
+  char text[48];
+  int digits;
+
+  if (isnan(d))
+    snprintf(text, sizeof(text), "nan");
+  else if (isinf(d))
+    snprintf(text, sizeof(text), d > 0 ? "inf" : "-inf");
+  else
+    for (digits = 1; digits <= 17; digits++) {
+      snprintf(text, sizeof(text), "%.*g", digits, d);
+      if (strtod(text, NULL) == d)
+        break;
+    }
+  evl_test_bytes_add(into, ",", 1);
+  evl_test_bytes_add(into, text, strlen(text));
+  evl_test_bytes_add(into, "\r\n", 2);
+}
+
+/* Writes one record (and, for an aggregate, its elements) as RESP: what the server sent,
+ * but for a nil ("$-1", whatever its form was) and a double (evl_test_bytes_double()).
+ * Returns the bytes it took. */
 static inline size_t evl_test_record_to_resp(const uint8_t *p, size_t len, evl_test_bytes_t *into) {
   int32_t n32;
   int64_t n64;
+  double d;
   size_t used = 1;
   int32_t i;
+  int32_t values;
 
   ASSERT(len >= 1);
   switch (p[0]) {
   case EVL_REPLY_BULK:
+  case EVL_REPLY_VERBATIM:
   case EVL_REPLY_STATUS:
   case EVL_REPLY_ERROR:
+  case EVL_REPLY_BIGNUM:
     ASSERT(len >= 5);
     memcpy(&n32, p + 1, 4);
     ASSERT(n32 >= 0 && (size_t) n32 <= len - 5);
-    if (p[0] == EVL_REPLY_BULK)
-      evl_test_bytes_printf(into, "$%lld\r\n", n32);
+    if (p[0] == EVL_REPLY_BULK || p[0] == EVL_REPLY_VERBATIM)
+      evl_test_bytes_printf(into, p[0] == EVL_REPLY_BULK ? "$%lld\r\n" : "=%lld\r\n", n32);
     else
       evl_test_bytes_add(into, p, 1);
     evl_test_bytes_add(into, p + 5, (size_t) n32);
@@ -421,16 +448,30 @@ static inline size_t evl_test_record_to_resp(const uint8_t *p, size_t len, evl_t
     memcpy(&n64, p + 1, 8);
     evl_test_bytes_printf(into, ":%lld\r\n", (long long) n64);
     return 9;
+  case EVL_REPLY_DOUBLE:
+    ASSERT(len >= 9);
+    memcpy(&d, p + 1, 8);
+    evl_test_bytes_double(into, d);
+    return 9;
+  case EVL_REPLY_BOOL:
+    ASSERT(len >= 2 && (p[1] == 0 || p[1] == 1));
+    evl_test_bytes_add(into, p[1] ? "#t\r\n" : "#f\r\n", 4);
+    return 2;
   case EVL_REPLY_NIL:
     evl_test_bytes_add(into, "$-1\r\n", 5);
     return 1;
   case EVL_REPLY_ARRAY:
+  case EVL_REPLY_MAP:
+  case EVL_REPLY_SET:
+  case EVL_REPLY_PUSH:
     ASSERT(len >= 5);
     memcpy(&n32, p + 1, 4);
     ASSERT(n32 >= 0);
-    evl_test_bytes_printf(into, "*%lld\r\n", n32);
+    evl_test_bytes_add(into, p, 1);
+    evl_test_bytes_printf(into, "%lld\r\n", n32);
+    values = p[0] == EVL_REPLY_MAP ? 2 * n32 : n32;
     used = 5;
-    for (i = 0; i < n32; i++)
+    for (i = 0; i < values; i++)
       used += evl_test_record_to_resp(p + used, len - used, into);
     return used;
   default:

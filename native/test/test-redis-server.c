@@ -1,6 +1,7 @@
 /*
  * Redis connections against a real redis-server that each test starts on a free loopback
- * port (and a Unix socket) and kills at the end: round trips of every reply type, pipelined
+ * port (and a Unix socket) and kills at the end: round trips of every reply type (RESP2, and
+ * RESP3 after HELLO 3: pushes and attributes from DEBUG PROTOCOL included), pipelined
  * replies arriving in few DATA upcalls, closing from inside the DATA and CLOSED upcalls, a
  * server killed mid-flight, and a loop destroyed with a live connection.
  * Skipped, saying so, when redis-server is not installed.
@@ -149,6 +150,98 @@ TEST_IMPL(redis_round_trip) {
   reset(round_trip_connected, round_trip_data, unexpected_close);
   evl_test_run(connect_unix, on_event, 5000);
   ASSERT_EQ(connected_cb_called, 1);
+  evl_test_redis_kill(&server);
+}
+
+/* ---- RESP3: every type from a real server, its attribute left out, its push delivered ---- */
+
+/* redis-server's major version, from its --version ("Redis server v=7.0.15 ..."); 0 if unknown. */
+static int redis_major(void) {
+  char path[512];
+  char command[600];
+  char line[256];
+  const char *v;
+  FILE *f;
+  int major = 0;
+
+  ASSERT(evl_test_find_redis(path, sizeof(path)));
+  snprintf(command, sizeof(command), "'%s' --version", path);
+  f = popen(command, "r");
+  ASSERT_NOT_NULL(f);
+  if (fgets(line, sizeof(line), f) != NULL && (v = strstr(line, "v=")) != NULL)
+    major = atoi(v + 2);
+  pclose(f);
+  return major;
+}
+
+/* The replies after HELLO 3's map (whose entries name the server's version and the
+ * connection's id). DEBUG PROTOCOL attrib sends an attribute before its string, push a push
+ * before its; a double comes back in its shortest form. */
+static const char expected_resp3[] =
+    "$39\r\nSome real reply following the attribute\r\n"
+    ">2\r\n$16\r\nserver-cpu-usage\r\n:42\r\n"
+    "$40\r\nSome real reply following the push reply\r\n"
+    ",3.141\r\n"
+    "(1234567999999999999999999999999999999\r\n"
+    "$-1\r\n"
+    "#t\r\n"
+    "#f\r\n"
+    "=29\r\ntxt:This is a verbatim\nstring\r\n"
+    "%3\r\n:0\r\n#f\r\n:1\r\n#t\r\n:2\r\n#f\r\n"
+    "~3\r\n:0\r\n:1\r\n:2\r\n"
+    ":1\r\n"
+    "%1\r\n$1\r\nf\r\n$1\r\nv\r\n"
+    ":1\r\n"
+    ",1.5\r\n"
+    ":2\r\n";
+
+static void resp3_connected(void) {
+  static const char *const types[] = {"attrib", "push", "double", "bignum", "null", "true",
+                                      "false", "verbatim", "map", "set"};
+  size_t i;
+
+  EVL_TEST_CMD(&batch, "HELLO", "3");
+  for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+    EVL_TEST_CMD(&batch, "DEBUG", "PROTOCOL", types[i]);
+  EVL_TEST_CMD(&batch, "HSET", "rt3:h", "f", "v");
+  EVL_TEST_CMD(&batch, "HGETALL", "rt3:h");
+  EVL_TEST_CMD(&batch, "ZADD", "rt3:z", "1.5", "m");
+  EVL_TEST_CMD(&batch, "ZSCORE", "rt3:z", "m");
+  EVL_TEST_CMD(&batch, "DEL", "rt3:h", "rt3:z");
+  evl_test_batch_send(conn, &batch);
+}
+
+static void resp3_data(void) {
+  size_t tail = sizeof(expected_resp3) - 1;
+
+  evl_test_read_all(conn, &received);
+  if (received.len < tail || memcmp(received.data + received.len - 4, ":2\r\n", 4) != 0)
+    return; /* more to come */
+  ASSERT_OK(memcmp(received.data, "%", 1));
+  ASSERT(strstr(received.data, "$5\r\nproto\r\n:3\r\n") != NULL);
+  if (memcmp(received.data + received.len - tail, expected_resp3, tail) != 0) {
+    fprintf(stderr, "received \"%s\"\n", received.data);
+    ASSERT(0 && "RESP3 replies differ");
+  }
+  close_and_finish();
+}
+
+TEST_IMPL(redis_resp3_round_trip) {
+  static const char *const debug_on[] = {"--enable-debug-command", "yes", NULL};
+  int major;
+
+  evl_test_require_redis();
+  major = redis_major();
+  if (major < 6) {
+    fprintf(stderr, "  skipped: redis-server %d speaks no RESP3\n", major);
+    return;
+  }
+  /* Since Redis 7 DEBUG needs enabling; before, the option does not exist. */
+  evl_test_redis_start_with(&server, 0, major >= 7 ? debug_on : NULL);
+  reset(resp3_connected, resp3_data, unexpected_close);
+  evl_test_run(connect_tcp, on_event, 5000);
+  ASSERT_EQ(connected_cb_called, 1);
+  ASSERT_EQ(closed_cb_called, 0);
   evl_test_redis_kill(&server);
 }
 
@@ -498,6 +591,7 @@ int main(int argc, char **argv) {
   signal(SIGPIPE, SIG_IGN);
   evl_test_require_redis();
   RUN_TEST(redis_round_trip);
+  RUN_TEST(redis_resp3_round_trip);
   RUN_TEST(redis_pipelined_batches);
   RUN_TEST(redis_close_in_data);
   RUN_TEST(redis_close_in_closed);

@@ -56,9 +56,9 @@ import org.HdrHistogram.SingleWriterRecorder;
  * checks with {@code ROLE} that the node is the primary; a node that is not (a sentinel's view
  * may lag a failover) is dropped and the sentinels are asked again (on the first connection for
  * at most the connect timeout). While connected it asks them again every
- * {@link RedisSentinel#pollInterval()} and whenever a reply is a {@code READONLY} error. A
- * failover ({@code +switch-master}) is learned by this polling, not pushed: the client holds no
- * pub/sub connection to the sentinels. When the primary moved, the connection is closed as
+ * {@link RedisSentinel#pollInterval()}, whenever a reply is a {@code READONLY} error, and
+ * whenever the sentinel that answered last announces a failover ({@code +switch-master}, which
+ * the client subscribes to there on a pub/sub connection of its own). When the primary moved, the connection is closed as
  * lost: the commands in flight fail with a {@link RedisConnectionException} saying a failover
  * happened (nothing is resent) and the client reconnects to the new primary.
  */
@@ -139,6 +139,9 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
         this.config = config;
         this.transports = transports;
         this.sentinels = config.sentinel() == null ? null : new SentinelDiscovery(loop, config, sentinelTransports);
+        if (sentinels != null) {
+            sentinels.watchSwitches(this::onSwitchAnnounced);
+        }
         this.defaultTimeoutNanos = Durations.toNanosSaturated(config.commandTimeout());
         long slow = Durations.toNanosSaturated(config.slowCommandThreshold());
         this.slowThresholdNanos = slow == 0 ? Long.MAX_VALUE : slow;
@@ -899,6 +902,13 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
                 armPrimaryCheck(config.sentinel().pollInterval().toNanos());
             }
         });
+    }
+
+    /** A sentinel announced a failover of this primary: check now rather than at the next poll. */
+    private void onSwitchAnnounced() {
+        if (state == State.CONNECTED && primaryCheckFor != generation) {
+            armPrimaryCheck(0);
+        }
     }
 
     /** A READONLY reply: the node was demoted to a replica, most likely by a failover; check now rather than at the next poll. */

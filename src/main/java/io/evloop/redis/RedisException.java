@@ -5,7 +5,7 @@ package io.evloop.redis;
  *
  * <p>Catch this to handle any Redis failure; catch a subclass to tell them apart:
  * {@link RedisErrorException} (the server answered with an error),
- * {@link RedisProtocolException} (the server sent bytes that are not valid RESP2),
+ * {@link RedisProtocolException} (the server sent bytes that are not valid RESP),
  * {@link RedisTimeoutException}, {@link RedisConnectionException},
  * {@link RedisBackpressureException} and {@link RedisClosedException}.
  *

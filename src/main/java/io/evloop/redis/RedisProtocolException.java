@@ -1,7 +1,7 @@
 package io.evloop.redis;
 
 /**
- * The server sent bytes that are not valid RESP2, or that exceed a limit of the decoder
+ * The server sent bytes that are not valid RESP (RESP2 or RESP3), or that exceed a limit of the decoder
  * (bulk length, array length, nesting depth, line length).
  *
  * <p>The byte stream can no longer be trusted after this: the connection must be closed,

@@ -14,6 +14,8 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Pub/sub on a connection of its own: {@link #subscribe}, {@link #psubscribe} and
@@ -75,7 +77,8 @@ public final class RedisPubSub implements AutoCloseable {
 
     private final Relocator relocator;
 
-    private RedisPubSub(EventLoop loop, RedisConfig config, TlsMaterial tls, Relocator relocator) {
+    private RedisPubSub(EventLoop loop, RedisConfig config, Function<RedisConfig, Supplier<RedisTransport>> transports,
+                        Relocator relocator) {
         this.loop = loop;
         this.relocator = relocator;
         for (RedisSubscription.Kind kind : RedisSubscription.Kind.values()) {
@@ -83,8 +86,15 @@ public final class RedisPubSub implements AutoCloseable {
         }
         Consumer<Reply.PushReply> pushes = this::onPush;
         RedisConfig own = ownConfig(config).pushListener(pushes).build();
-        this.connection = RedisClient.open(loop, own, tls == null ? RedisTransport.factory(loop, own)
-                        : RedisTransport.factory(loop, own, tls), c -> RedisTransport.factory(loop, c), new Events());
+        this.connection = RedisClient.open(loop, own, transports.apply(own), transports, new Events());
+    }
+
+    /**
+     * Starts connecting with the given transports and returns at once (the sentinel client's
+     * watch for failovers); the connection retries by the config's reconnect policy.
+     */
+    static RedisPubSub open(EventLoop loop, RedisConfig config, Function<RedisConfig, Supplier<RedisTransport>> transports) {
+        return new RedisPubSub(loop, config, transports, null);
     }
 
     /** What the connection changes in the caller's config: RESP3, and subscribes waiting for a reconnect. */
@@ -98,7 +108,7 @@ public final class RedisPubSub implements AutoCloseable {
      */
     static CompletableFuture<RedisPubSub> connectNode(EventLoop loop, RedisConfig node, TlsMaterial tls,
                                                       Relocator relocator) {
-        RedisPubSub pubsub = new RedisPubSub(loop, node, tls, relocator);
+        RedisPubSub pubsub = new RedisPubSub(loop, node, c -> RedisTransport.factory(loop, c, tls), relocator);
         return pubsub.connection.connectedFuture().thenApply(c -> pubsub);
     }
 
@@ -117,7 +127,7 @@ public final class RedisPubSub implements AutoCloseable {
                     + " leave RedisConfig.pushListener unset (it is for a RedisClient's pushes, such as client tracking)");
         }
         ownConfig(config).build(); // what the connection would refuse, refused at the call
-        RedisPubSub pubsub = new RedisPubSub(loop, config, null, null);
+        RedisPubSub pubsub = new RedisPubSub(loop, config, c -> RedisTransport.factory(loop, c), null);
         return pubsub.connection.connectedFuture().thenApply(c -> pubsub);
     }
 
@@ -186,6 +196,12 @@ public final class RedisPubSub implements AutoCloseable {
     public void close() {
         loop.post(this::endAll);
         connection.close();
+    }
+
+    /** Loop thread: closes at once, as a sentinel client's connections are closed with it. */
+    void closeOnLoop() {
+        endAll();
+        connection.closeOnLoop();
     }
 
     private CompletableFuture<RedisSubscription> start(RedisSubscription.Kind kind, SubscriptionOptions options,
@@ -341,6 +357,10 @@ public final class RedisPubSub implements AutoCloseable {
 
     /** Loop thread: makes the subscription again on the server; a refusal ends it. */
     private void resubscribe(RedisSubscription subscription) {
+        if (subscription.remaking) {
+            return; // one remake at a time: a moved slot ends each of its channels with a push of its own
+        }
+        subscription.remaking = true;
         byte[][] names = subscription.nameBytes();
         List<CompletableFuture<Reply>> sent = new ArrayList<>();
         for (int from = 0; from < names.length; from += NAMES_PER_COMMAND) {
@@ -348,6 +368,7 @@ public final class RedisPubSub implements AutoCloseable {
                     Arrays.copyOfRange(names, from, Math.min(names.length, from + NAMES_PER_COMMAND))));
         }
         CompletableFuture.allOf(sent.toArray(new CompletableFuture<?>[0])).whenComplete((ok, error) -> onLoop(() -> {
+            subscription.remaking = false;
             if (!subscription.isActive()) {
                 return;
             }

@@ -18,9 +18,10 @@ import java.util.Objects;
  * ({@code SENTINEL GET-MASTER-ADDR-BY-NAME}); the first answer wins, and the sentinel that gave
  * it is asked first from then on. Once connected, the client checks with {@code ROLE} that the
  * node is a primary (a sentinel's view may lag a failover), and it keeps following the primary
- * by asking again every {@link #pollInterval()} and whenever a command fails with
- * {@code READONLY}. A failover ({@code +switch-master}) is therefore learned by polling, not
- * pushed: there is no pub/sub connection to the sentinels.
+ * by asking again whenever the sentinel that answered last announces a failover of it
+ * ({@code +switch-master}, to which the client subscribes there), every {@link #pollInterval()}
+ * (which also covers a sentinel that cannot push, one older than Redis 6) and whenever a
+ * command fails with {@code READONLY}.
  *
  * <p>The sentinels have their own {@link #credentials()} (often none, or another password than
  * the data nodes'); the primary's user, password, database and client name are the
@@ -97,9 +98,9 @@ public final class RedisSentinel {
     }
 
     /**
-     * How often a connected client asks the sentinels whether the primary moved; a failover
-     * is noticed within about this interval (or at once, when the old primary's connection
-     * drops or it answers {@code READONLY}). It is also the longest wait between reconnect
+     * How often a connected client asks the sentinels whether the primary moved, besides
+     * asking at once when a sentinel announces a failover ({@code +switch-master}), when the
+     * old primary's connection drops or when it answers {@code READONLY}. It is also the longest wait between reconnect
      * attempts, whatever the {@link ReconnectPolicy}, since each attempt asks the sentinels
      * again: while they still name a primary that is gone, the client keeps polling them.
      * {@link Duration#ZERO} turns the polling off (and leaves the reconnect delays to the

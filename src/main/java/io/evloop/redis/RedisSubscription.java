@@ -51,6 +51,8 @@ public final class RedisSubscription {
     private final SubscriptionOptions options;
     private final AtomicLong delivered = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
+    /** Being made again on the server (after a reconnect, or a slot's move): the loop thread's. */
+    boolean remaking;
     /** False once unsubscribed or ended: nothing more reaches the listener. */
     private volatile boolean active = true;
 

@@ -2,21 +2,31 @@ package io.evloop.redis;
 
 import com.kenai.jffi.MemoryIO;
 import io.evloop.redis.Reply.ArrayReply;
+import io.evloop.redis.Reply.BigNumberReply;
+import io.evloop.redis.Reply.BooleanReply;
 import io.evloop.redis.Reply.BulkString;
+import io.evloop.redis.Reply.DoubleReply;
 import io.evloop.redis.Reply.ErrorReply;
 import io.evloop.redis.Reply.IntegerReply;
+import io.evloop.redis.Reply.MapReply;
+import io.evloop.redis.Reply.PushReply;
+import io.evloop.redis.Reply.SetReply;
 import io.evloop.redis.Reply.SimpleString;
+import io.evloop.redis.Reply.VerbatimString;
 import io.evloop.internal.nativeloop.LibEvloop;
+import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
  * Reads the native backend's reply records in place: the replies hiredis parsed, in the
  * shim's buffer (the format is in {@code native/include/evloop.h}, "Reply records"). The
  * shim has checked the stream with the limits {@link RespDecoder} applies, so the replies
  * are those the Java backend would decode from the same bytes; this only turns records into
- * {@link Reply} objects, with one copy of each string's bytes.
+ * {@link Reply} objects, with one copy of each string's bytes. RESP3's attributes never get
+ * here: the shim checks them and keeps them from hiredis.
  *
  * <p>Valid only during the {@code EVL_EVENT_REDIS_DATA} upcall that handed over the records,
  * which are dropped when it returns. Loop thread only.
@@ -25,6 +35,10 @@ final class ReplyRecords {
 
     private static final MemoryIO MEMORY = MemoryIO.getInstance();
     private static final byte[] EMPTY_BYTES = new byte[0];
+    private static final MapReply EMPTY_MAP = new MapReply(List.of());
+    private static final SetReply EMPTY_SET = new SetReply(List.of());
+    // The bytes of a verbatim string before its text: the format and a colon.
+    private static final int VERBATIM_PREFIX = 4;
 
     // A view of the records: its absolute gets compile to plain loads and copies, where
     // MemoryIO's byte array copy is a JNI call per string.
@@ -63,23 +77,74 @@ final class ReplyRecords {
             case LibEvloop.EVL_REPLY_ERROR -> new ErrorReply(new String(bytes(length()), StandardCharsets.UTF_8));
             case LibEvloop.EVL_REPLY_INTEGER -> new IntegerReply(records.getLong(take(8)));
             case LibEvloop.EVL_REPLY_NIL -> Reply.NIL;
-            case LibEvloop.EVL_REPLY_ARRAY -> array(length(), depth);
+            case LibEvloop.EVL_REPLY_ARRAY -> {
+                int count = length();
+                yield count == 0 ? ArrayReply.EMPTY : new ArrayReply(elements(count, depth));
+            }
+            case LibEvloop.EVL_REPLY_MAP -> {
+                int entries = length();
+                if (entries > Integer.MAX_VALUE / 2) {
+                    throw corrupt("a map of " + entries + " entries");
+                }
+                yield entries == 0 ? EMPTY_MAP : new MapReply(elements(2 * entries, depth));
+            }
+            case LibEvloop.EVL_REPLY_SET -> {
+                int count = length();
+                yield count == 0 ? EMPTY_SET : new SetReply(elements(count, depth));
+            }
+            case LibEvloop.EVL_REPLY_PUSH -> {
+                int count = length();
+                if (count == 0 || depth > 0) {
+                    throw corrupt(count == 0 ? "an empty push message" : "a push message inside an aggregate");
+                }
+                yield new PushReply(elements(count, depth));
+            }
+            case LibEvloop.EVL_REPLY_DOUBLE -> new DoubleReply(records.getDouble(take(8)));
+            case LibEvloop.EVL_REPLY_BOOL -> {
+                byte b = records.get(take(1));
+                if (b != 0 && b != 1) {
+                    throw corrupt("boolean " + b);
+                }
+                yield new BooleanReply(b == 1);
+            }
+            case LibEvloop.EVL_REPLY_BIGNUM -> bigNumber(length());
+            case LibEvloop.EVL_REPLY_VERBATIM -> verbatim(length());
             default -> throw corrupt("unknown record type " + type);
         };
     }
 
-    private Reply array(int count, int depth) {
-        if (count == 0) {
-            return ArrayReply.EMPTY;
-        }
+    /** The count records of an aggregate's elements, which is a level deeper. */
+    private RespDecoder.ElementList elements(int count, int depth) {
         if (depth >= RespDecoder.DEFAULT_MAX_DEPTH) {
-            throw corrupt("arrays nested deeper than the shim allows");
+            throw corrupt("aggregates nested deeper than the shim allows");
         }
         Reply[] elements = new Reply[count];
         for (int i = 0; i < count; i++) {
             elements[i] = read(depth + 1);
         }
-        return new ArrayReply(new RespDecoder.ElementList(elements));
+        return new RespDecoder.ElementList(elements);
+    }
+
+    private Reply bigNumber(int n) {
+        // The shim let through only "-" and digits, without a leading zero.
+        String text = new String(bytes(n), StandardCharsets.US_ASCII);
+        try {
+            return new BigNumberReply(new BigInteger(text));
+        } catch (NumberFormatException e) {
+            throw corrupt("big number \"" + text + "\"");
+        }
+    }
+
+    private Reply verbatim(int n) {
+        if (n < VERBATIM_PREFIX) {
+            throw corrupt("a verbatim string of " + n + " bytes");
+        }
+        int at = take(n);
+        byte[] format = new byte[VERBATIM_PREFIX - 1];
+        records.get(at, format);
+        byte[] text = n == VERBATIM_PREFIX ? EMPTY_BYTES : new byte[n - VERBATIM_PREFIX];
+        records.get(at + VERBATIM_PREFIX, text);
+        return new VerbatimString(new String(format, StandardCharsets.UTF_8), text);
     }
 
     private int length() {

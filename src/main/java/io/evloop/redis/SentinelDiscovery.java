@@ -58,6 +58,11 @@ final class SentinelDiscovery {
     private ScheduledTask deadline;
     private int queryId; // bumped per query; a late event of an earlier one is ignored
     private boolean closed;
+    /** Told when a sentinel announces that the primary moved; null until watched. */
+    private Runnable onSwitch;
+    /** The subscription to +switch-master, on the sentinel that answered last. */
+    private RedisPubSub switches;
+    private InetSocketAddress switchesAt;
 
     SentinelDiscovery(EventLoop loop, RedisConfig clientConfig, Function<RedisConfig, Supplier<RedisTransport>> transports) {
         this.loop = loop;
@@ -129,9 +134,66 @@ final class SentinelDiscovery {
                         kept = client;
                         keptFor = at;
                         asking = null;
+                        watchSwitchesOn(at);
                         answer(primary, null);
                     }
                 });
+    }
+
+    /**
+     * From now on, {@code onSwitch} runs (on the loop thread) whenever a sentinel announces a
+     * failover of this primary ({@code +switch-master}), and whenever that subscription was made
+     * again after its connection was lost (a failover may have happened meanwhile). The
+     * subscription lives on the sentinel that answered last; a sentinel that cannot give it
+     * (one without RESP3, before Redis 6) leaves the client to its polls.
+     */
+    void watchSwitches(Runnable onSwitch) {
+        this.onSwitch = onSwitch;
+    }
+
+    private void watchSwitchesOn(InetSocketAddress at) {
+        if (onSwitch == null || closed || at.equals(switchesAt)) {
+            return;
+        }
+        closeSwitches();
+        RedisConfig config = configFor(at).toBuilder().reconnectPolicy(ReconnectPolicy.DEFAULT).build();
+        RedisPubSub pubsub = RedisPubSub.open(loop, config, transports);
+        switches = pubsub;
+        switchesAt = at;
+        PubSubListener listener = new PubSubListener() {
+            @Override
+            public void onMessage(PubSubMessage message) {
+                // "<name> <old host> <old port> <new host> <new port>"
+                String text = message.text();
+                if (switches == pubsub && text.startsWith(sentinel.masterName() + " ")) {
+                    onSwitch.run();
+                }
+            }
+
+            @Override
+            public void onResubscribed() {
+                if (switches == pubsub) {
+                    onSwitch.run();
+                }
+            }
+        };
+        pubsub.subscribe(listener, "+switch-master").whenComplete((subscription, error) -> {
+            if (error != null && switches == pubsub) {
+                // Not asked again of this sentinel: polling covers it.
+                System.getLogger("io.evloop.redis").log(System.Logger.Level.DEBUG, "cannot watch " + RedisSentinel.endpoint(at)
+                        + " for failovers of " + sentinel.masterName() + " (" + rootMessage(error) + "); polling only");
+                pubsub.closeOnLoop();
+                switches = null;
+            }
+        });
+    }
+
+    private void closeSwitches() {
+        if (switches != null) {
+            switches.closeOnLoop();
+            switches = null;
+            switchesAt = null;
+        }
     }
 
     private void failed(int id, InetSocketAddress at, String why, List<String> failures, Runnable next) {
@@ -200,6 +262,7 @@ final class SentinelDiscovery {
             asking = null;
         }
         closeKept();
+        closeSwitches();
     }
 
     private static String rootMessage(Throwable t) {

@@ -130,6 +130,10 @@ class RedisClientSentinelTest {
         RedisClient client = await(connecting);
         assertTrue(first.closed);
         assertFalse(second.closed, "the connection to the sentinel that answered is kept for the next query");
+        FakeTransport watch = sentinels.nextConnect();
+        assertEquals(local(S2), watch.address, "failover announcements are watched on the sentinel that answered");
+        watch.connected();
+        assertEquals(List.of("HELLO", "3", "AUTH", "default", "sentinel-pw"), watch.nextCommand(), "RESP3, for pushes");
 
         node.lost(new IOException("connection reset by peer"));
         answer(second, 7002); // asked first, over the kept connection: no new sentinel connection
@@ -147,7 +151,7 @@ class RedisClientSentinelTest {
         moved.reply(bulk("v"));
         assertEquals("v", await(get).asString());
 
-        assertEquals(2, sentinels.made.size());
+        assertEquals(3, sentinels.made.size(), "two asked, one watched");
         assertEquals(1, client.metrics().connectionsLost());
         assertEquals(1, client.metrics().reconnects());
         client.close();

@@ -246,6 +246,62 @@ public abstract class RedisClusterContractTest {
     }
 
     @Test
+    @Order(4)
+    void shardSubscriptionsLiveOnTheirSlotsMasterAndFollowTheSlotWhenItMoves() throws Exception {
+        String channel = "{shardps}news";
+        int slot = RedisClusterClient.slotOf(channel);
+        java.util.concurrent.LinkedBlockingQueue<Object> events = new java.util.concurrent.LinkedBlockingQueue<>();
+        PubSubListener listener = new PubSubListener() {
+            @Override
+            public void onMessage(PubSubMessage message) {
+                events.add(message.text());
+            }
+
+            @Override
+            public void onResubscribed() {
+                events.add("resubscribed");
+            }
+
+            @Override
+            public void onEnded(RedisException cause) {
+                events.add("ended " + cause);
+            }
+        };
+        IllegalArgumentException crossing = assertThrows(IllegalArgumentException.class,
+                () -> redis.ssubscribe(listener, "{a}x", "{b}x"));
+        assertTrue(crossing.getMessage().contains("several slots"), crossing.getMessage());
+
+        RedisSubscription subscription = await(redis.ssubscribe(listener, channel, "{shardps}sport"));
+        assertEquals(1, await(redis.send("SPUBLISH", channel, "before")).asLong(), "delivered on the slot's master");
+        assertEquals("before", next(events));
+
+        // Move the (empty) slot to another master: the old one ends the subscription, the new one gets it.
+        String sourceAddress = redis.masterOf(slot);
+        String targetAddress = redis.masters().stream().filter(m -> !m.equals(sourceAddress)).findFirst().orElseThrow();
+        String targetId = cluster.admin(port(targetAddress), "CLUSTER", "MYID").asString();
+        cluster.admin(port(targetAddress), "CLUSTER", "SETSLOT", Integer.toString(slot), "NODE", targetId);
+        cluster.admin(port(sourceAddress), "CLUSTER", "SETSLOT", Integer.toString(slot), "NODE", targetId);
+        for (RedisServerPort master : masterPorts()) {
+            cluster.admin(master.port, "CLUSTER", "SETSLOT", Integer.toString(slot), "NODE", targetId);
+        }
+        assertEquals("resubscribed", next(events));
+        assertEquals(1, await(redis.send("SPUBLISH", channel, "after")).asLong(), "subscribed on the new master");
+        assertEquals("after", next(events));
+        assertEquals(targetAddress, redis.masterOf(slot));
+        await(subscription.unsubscribe());
+        assertEquals(0, await(redis.send("SPUBLISH", channel, "gone")).asLong());
+        assertTrue(events.isEmpty(), "nothing else: " + events);
+    }
+
+    private static Object next(java.util.concurrent.BlockingQueue<Object> events) throws InterruptedException {
+        Object e = events.poll(30, java.util.concurrent.TimeUnit.SECONDS);
+        if (e == null) {
+            throw new AssertionError("nothing arrived within 30 s");
+        }
+        return e;
+    }
+
+    @Test
     @Order(5)
     void readsFromReplicasWhenAskedTo() {
         RedisClusterClient replicaReader = await(RedisClusterClient.connect(loop,

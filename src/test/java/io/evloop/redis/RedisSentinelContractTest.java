@@ -14,6 +14,7 @@ import io.evloop.testkit.Backend;
 import io.evloop.testkit.RedisSentinelSetup;
 import io.evloop.testkit.RedisServerProcess;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -106,12 +107,43 @@ public abstract class RedisSentinelContractTest {
     @Test
     @Order(3)
     void aFailoverThatLeavesTheOldPrimaryUpIsFollowedByPollingTheSentinels() throws Exception {
+        followAFailover(RedisSentinel.DEFAULT_POLL_INTERVAL, "polling and +switch-master");
+    }
+
+    @Test
+    @Order(3)
+    void withoutPollsTheSentinelsSwitchMessageAloneIsFollowed() throws Exception {
+        followAFailover(Duration.ZERO, "+switch-master only");
+    }
+
+    private void followAFailover(Duration pollInterval, String how) throws Exception {
         // Its own processes: the suite's primary is killed in the last test, and a sentinel
         // does not fail the same primary over again within twice the failover timeout.
         try (RedisSentinelSetup own = RedisSentinelSetup.start(1, 3)) {
             int before = own.nodes().get(0).port();
             int after = own.nodes().get(1).port();
-            redis = await(RedisClient.connect(loop, RedisConfig.fromUri(own.uri()).toBuilder()
+            // What closed the connection: the client's own finding that the primary moved, not
+            // the old primary dropping its clients (which it does many seconds later).
+            List<String> warnings = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+            java.util.logging.Logger log = java.util.logging.Logger.getLogger("io.evloop.redis");
+            java.util.logging.Handler handler = new java.util.logging.Handler() {
+                @Override
+                public void publish(java.util.logging.LogRecord record) {
+                    warnings.add(String.valueOf(record.getMessage()));
+                }
+
+                @Override
+                public void flush() {
+                }
+
+                @Override
+                public void close() {
+                }
+            };
+            log.addHandler(handler);
+            RedisConfig base = RedisConfig.fromUri(own.uri());
+            redis = await(RedisClient.connect(loop, base.toBuilder()
+                    .sentinel(base.sentinel().toBuilder().pollInterval(pollInterval).build())
                     .commandTimeout(Duration.ofSeconds(2)).build()));
             assertEquals(before, portOf(redis));
 
@@ -134,10 +166,12 @@ public abstract class RedisSentinelContractTest {
                 Thread.sleep(10);
             }
             assertNotEquals(0, moved, "the client did not follow the failover within " + TestFutures.BOUND);
-            System.out.printf("sentinel manual failover on the %s loop: first write on the new primary %d ms after"
-                            + " SENTINEL FAILOVER (connections lost %d, reconnects %d)%n", loop.implementation(),
+            System.out.printf("sentinel manual failover on the %s loop, %s: first write on the new primary %d ms after"
+                            + " SENTINEL FAILOVER (connections lost %d, reconnects %d)%n", loop.implementation(), how,
                     TimeUnit.NANOSECONDS.toMillis(moved - start), redis.metrics().connectionsLost(),
                     redis.metrics().reconnects());
+            log.removeHandler(handler);
+            assertTrue(warnings.stream().anyMatch(w -> w.contains("(a failover happened: the sentinels name")), warnings.toString());
             assertEquals(after, own.primaryPort());
             assertTrue(redis.metrics().connectionsLost() >= 1, redis.metrics().toString());
             assertTrue(redis.metrics().reconnects() >= 1, redis.metrics().toString());

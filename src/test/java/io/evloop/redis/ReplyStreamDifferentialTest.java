@@ -230,6 +230,9 @@ class ReplyStreamDifferentialTest {
         cases.add(new Case("bulk over 512 MiB", "$536870913\r\n", 1));
         cases.add(new Case("absurd array count", "*4294967295\r\n", 1));
         cases.add(new Case("unknown type", ":1\r\n!bogus\r\n", 2));
+        cases.add(new Case("an attribute before a push no command waits for", "+OK\r\n|1\r\n+k\r\n+v\r\n>2\r\n+message\r\n+x\r\n+LAST\r\n", 2));
+        cases.add(new Case("an attribute before a reply no command waits for", "+OK\r\n|1\r\n+k\r\n+v\r\n+UNASKED\r\n", 1));
+        cases.add(new Case("RESP3 blob error", "!21\r\nSYNTAX invalid syntax\r\n", 1));
         cases.add(new Case("letter in a number", ":12a\r\n", 1));
         cases.add(new Case("no CR LF after a bulk", "$3\r\nabcXY", 1));
         cases.add(new Case("bare LF", "+OK\n", 1));

@@ -44,6 +44,13 @@ public interface LibEvloop {
     byte EVL_REPLY_INTEGER = ':';
     byte EVL_REPLY_NIL = '_';
     byte EVL_REPLY_ARRAY = '*';
+    byte EVL_REPLY_MAP = '%';
+    byte EVL_REPLY_SET = '~';
+    byte EVL_REPLY_PUSH = '>';
+    byte EVL_REPLY_DOUBLE = ',';
+    byte EVL_REPLY_BOOL = '#';
+    byte EVL_REPLY_BIGNUM = '(';
+    byte EVL_REPLY_VERBATIM = '=';
 
     /** {@code evl_event_cb}: the loop's one upcall, on the loop thread. */
     interface EventCallback {
