@@ -18,10 +18,10 @@
 #                   [--clients evloop-native,evloop-java,lettuce,jedis,c-hiredis-libuv,redis-benchmark]
 #                   [--patterns in-loop,producers-1,producers-4] [--reps N] [--markdown FILE] [--no-build]
 #   (no option)  the full run (N = 16, 256, 1000, 4000, 16000 in flight, 3 repetitions), about
-#                25 minutes on 2 cores: the report, its charts and results.json/CSV in
+#                30 minutes on 2 cores: the report, its charts and results.json/CSV in
 #                bench/results/full/ (in bench/results/partial/ when --sections, --clients,
 #                --patterns or --reps limit it)
-#   --quick      a smoke run (N = 1000, 2 repetitions), under 3 minutes: bench/results/quick/
+#   --quick      a smoke run (N = 1000, 2 repetitions), under 4 minutes: bench/results/quick/
 #   --sections   the parts to run, of: redis (GETs/s and CPU per GET of every client), handoff
 #                and micro (JMH), dag, memory, overhead (the cost of stall detection: each
 #                loop at N = 1000 with it on and off, in-loop and producers-1), tls (TLS
