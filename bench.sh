@@ -11,20 +11,23 @@
 #      4 foreign producer threads; JMH post hand-off and micro benchmarks, the DAG end to
 #      end, memory per in-flight command; each loop with stall detection on and off; GETs
 #      over TLS against plain TCP, on a second redis-server with a TLS port that the suite
-#      starts and stops itself, with throwaway certificates made by openssl), and stops the server.
+#      starts and stops itself, with throwaway certificates made by openssl; RESP3 against
+#      RESP2 for GET and HGETALL), and stops the server.
 #
-# Usage: ./bench.sh [--quick] [--check] [--sections redis,handoff,micro,dag,memory,overhead,tls]
+# Usage: ./bench.sh [--quick] [--check] [--sections redis,handoff,micro,dag,memory,overhead,tls,resp3]
 #                   [--clients evloop-native,evloop-java,lettuce,jedis,c-hiredis-libuv,redis-benchmark]
 #                   [--patterns in-loop,producers-1,producers-4] [--reps N] [--markdown FILE] [--no-build]
 #   (no option)  the full run (N = 16, 256, 1000, 4000, 16000 in flight, 3 repetitions), about
-#                25 minutes on 2 cores: the report, its charts and results.json/CSV in
+#                30 minutes on 2 cores: the report, its charts and results.json/CSV in
 #                bench/results/full/ (in bench/results/partial/ when --sections, --clients,
 #                --patterns or --reps limit it)
-#   --quick      a smoke run (N = 1000, 2 repetitions), under 3 minutes: bench/results/quick/
+#   --quick      a smoke run (N = 1000, 2 repetitions), under 4 minutes: bench/results/quick/
 #   --sections   the parts to run, of: redis (GETs/s and CPU per GET of every client), handoff
 #                and micro (JMH), dag, memory, overhead (the cost of stall detection: each
 #                loop at N = 1000 with it on and off, in-loop and producers-1), tls (TLS
-#                against plain TCP at N = 1 and 1000 on every loop that speaks TLS)
+#                against plain TCP at N = 1 and 1000 on every loop that speaks TLS), resp3
+#                (RESP3 against RESP2 on each loop, GET of 100 bytes and HGETALL of a 10-field
+#                hash, in-loop at N = 1 and 1000 and producers-1 at N = 1000)
 #   --check      exit non-zero unless every client ran and produced figures (never judges speed);
 #                bench/smoke.sh runs --quick --check for CI
 #   --markdown FILE  write the report to FILE instead of bench/results/<mode>/BENCHMARKS.md

@@ -45,14 +45,14 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * The whole benchmark run behind {@code ./bench.sh}: against a redis-server that bench.sh
  * started, it runs every comparison of the benchmark targets (each Java client in a JVM of its own, the C
  * reference, redis-benchmark, JMH, the DAG and the memory probes), what stall detection costs,
- * and GETs over TLS against plain TCP (on a redis-server with a TLS port that it starts
- * itself), writes results.json and CSV files into {@code --out}, then charts and the markdown
- * report ({@link Report}).
+ * GETs over TLS against plain TCP (on a redis-server with a TLS port that it starts
+ * itself), and RESP3 against RESP2 (GET and HGETALL), writes results.json and CSV files into
+ * {@code --out}, then charts and the markdown report ({@link Report}).
  *
  * <pre>
  * BenchSuite --port P --server-pid PID --out DIR --c-bench PATH [--quick] [--check]
  *            [--markdown FILE] [--charts DIR] [--command TEXT] [--git-rev REV]
- *            [--sections redis,handoff,micro,dag,memory,overhead,tls] [--clients c-hiredis-libuv,...]
+ *            [--sections redis,handoff,micro,dag,memory,overhead,tls,resp3] [--clients c-hiredis-libuv,...]
  *            [--patterns in-loop,producers-1,producers-4] [--reps N]
  * </pre>
  * {@code --check} exits non-zero unless every client ran and produced figures (never
@@ -124,7 +124,7 @@ public final class BenchSuite {
                 Path.of(a.require("c-bench")).toAbsolutePath());
         Path markdown = Path.of(a.get("markdown", out.resolve("BENCHMARKS.md").toString())).toAbsolutePath();
         Path charts = Path.of(a.get("charts", out.resolve("charts").toString())).toAbsolutePath();
-        List<String> sections = a.getList("sections", "redis,handoff,micro,dag,memory,overhead,tls");
+        List<String> sections = a.getList("sections", "redis,handoff,micro,dag,memory,overhead,tls,resp3");
         List<String> clients = a.getList("clients", String.join(",", REDIS_CLIENTS));
         List<Pattern> patterns = a.getList("patterns", String.join(",", Pattern.ALL.stream().map(p -> p.id).toList()))
                 .stream().map(Pattern::of).toList();
@@ -171,6 +171,7 @@ public final class BenchSuite {
                     case "memory" -> memorySection();
                     case "overhead" -> overheadSection();
                     case "tls" -> tlsSection();
+                    case "resp3" -> resp3Section();
                     default -> throw new IllegalArgumentException("unknown section '" + section + "'");
                 }
             } catch (Exception e) {
@@ -192,10 +193,20 @@ public final class BenchSuite {
         prepareKey(port);
     }
 
+    /** The GET key, and the resp3 section's hash: {@link #HASH_FIELDS} fields of {@link #HASH_VALUE_BYTES}-byte values. */
     private static void prepareKey(int serverPort) {
         RedisConfig config = RedisConfig.fromUri("redis://127.0.0.1:" + serverPort);
         try (BlockingRedisClient c = BlockingRedisClient.connect(config)) {
             c.set(KEY.getBytes(StandardCharsets.UTF_8), GetClients.value(VALUE_BYTES)).join();
+            List<byte[]> hset = new ArrayList<>();
+            hset.add("HSET".getBytes(StandardCharsets.UTF_8));
+            hset.add(HASH_KEY.getBytes(StandardCharsets.UTF_8));
+            for (int i = 0; i < HASH_FIELDS; i++) {
+                hset.add(("field:" + i).getBytes(StandardCharsets.UTF_8));
+                hset.add(GetClients.value(HASH_VALUE_BYTES));
+            }
+            c.send(BlockingRedisClient.utf8("DEL", HASH_KEY)).join();
+            c.send(hset.toArray(new byte[0][])).join();
         }
     }
 
@@ -251,7 +262,11 @@ public final class BenchSuite {
         }
     }
 
-    /** One JVM of {@link RedisLoad}: the client in the pattern at every N, with the suite's windows. */
+    /**
+     * One JVM of {@link RedisLoad}: the client in the pattern at every N, with the suite's
+     * windows, GETs of {@link #KEY}; {@code extraArgs} come last, so that a {@code --key} or
+     * {@code --value-bytes} there replaces the GET's.
+     */
     private ChildProcess.Outcome runRedisLoad(String client, Pattern pattern, int serverPort, long pid, List<Integer> inflight,
                                               List<String> extraArgs) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(ChildProcess.javaBinary(), "-Xms1g", "-Xmx1g", "-cp", classPath,
@@ -789,6 +804,99 @@ public final class BenchSuite {
             }
         }
         return -1;
+    }
+
+    // ---- resp3: RESP3 against RESP2, GET and HGETALL ----------------------------------------
+
+    static final String RESP3 = "resp3";
+    static final String RESP2 = "resp2";
+    static final List<String> RESP3_LOOPS = List.of(NATIVE_LOOP, JAVA_LOOP);
+    /** The hash HGETALL reads: {@link #HASH_FIELDS} fields {@code field:0..} of {@link #HASH_VALUE_BYTES} bytes each. */
+    static final String HASH_KEY = "hash:resp3";
+    static final int HASH_FIELDS = 10;
+    static final int HASH_VALUE_BYTES = 20;
+
+    /** A command the resp3 section measures, and the key it reads. */
+    record Resp3Workload(GetClients.Workload command, String key, int valueBytes, int fields, String description) {
+        List<String> args() {
+            return List.of("--command", command.id, "--key", key, "--value-bytes", Integer.toString(valueBytes),
+                    "--fields", Integer.toString(fields));
+        }
+    }
+
+    static final List<Resp3Workload> RESP3_WORKLOADS = List.of(
+            new Resp3Workload(GetClients.Workload.GET, KEY, VALUE_BYTES, 0, "GET of a " + VALUE_BYTES + "-byte value"),
+            new Resp3Workload(GetClients.Workload.HGETALL, HASH_KEY, HASH_VALUE_BYTES, HASH_FIELDS,
+                    "HGETALL of a " + HASH_FIELDS + "-field hash, " + HASH_VALUE_BYTES + "-byte values"));
+
+    /** A pattern and the N it is measured at in the resp3 section (one JVM per cell and setup). */
+    record Resp3Cell(Pattern pattern, List<Integer> inflight) {
+    }
+
+    static final List<Resp3Cell> RESP3_CELLS = List.of(new Resp3Cell(Pattern.IN_LOOP, List.of(1, 1000)),
+            new Resp3Cell(Pattern.PRODUCERS_1, List.of(1000)));
+
+    /**
+     * Each loop's client over RESP3 (HELLO 3) and over RESP2 against the suite's server, for
+     * GET and for HGETALL, in each {@link #RESP3_CELLS cell}. The RESP3 and RESP2 runs of one
+     * loop, workload and cell go back to back, alternating which goes first from one
+     * repetition to the next (RESP3 first in the first, where a build that cannot decode RESP3
+     * is found out: that loop's RESP3 runs stop there, its RESP2 runs go on), and the
+     * workloads, cells and loops also take turns, as in the overhead section.
+     */
+    private void resp3Section() throws Exception {
+        Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("loops", RESP3_LOOPS);
+        settings.put("workloads", RESP3_WORKLOADS.stream().map(w -> w.command().id + " " + w.key()).toList());
+        settings.put("cells", RESP3_CELLS.stream().map(c -> c.pattern().id + " N=" + join(c.inflight())).toList());
+        settings.put("reps", s.reps());
+        results.settings.put("resp3", settings);
+        Map<String, String> refused = new LinkedHashMap<>();
+        for (Resp3Workload w : RESP3_WORKLOADS) {
+            results.resp3Runs.put(w.command().id, new ArrayList<>());
+            results.resp3.put(w.command().id, new ArrayList<>());
+        }
+        for (int rep = 1; rep <= s.reps(); rep++) {
+            List<Resp3Cell> cellTurn = new ArrayList<>(RESP3_CELLS);
+            Collections.rotate(cellTurn, -(rep - 1));
+            for (Resp3Workload w : alternate(RESP3_WORKLOADS, rep)) {
+                for (Resp3Cell cell : cellTurn) {
+                    for (String loop : alternate(RESP3_LOOPS, rep)) {
+                        for (String protocol : alternate(List.of(RESP3, RESP2), rep)) {
+                            if (protocol.equals(RESP3) && refused.containsKey(loop)) {
+                                continue;
+                            }
+                            say("bench: resp3 rep " + rep + "/" + s.reps() + ", " + w.command().id + ", " + cell.pattern().id
+                                    + ": " + loop + ", " + protocol);
+                            List<String> extra = new ArrayList<>(w.args());
+                            extra.addAll(List.of("--protocol", protocol));
+                            List<Results.VariantRun> runs = runVariant(results.resp3Runs.get(w.command().id), loop, cell.pattern(),
+                                    cell.inflight(), protocol, rep, port, serverPid, extra);
+                            if (protocol.equals(RESP3) && runs.stream().allMatch(r -> "unavailable".equals(r.status()))) {
+                                refused.put(loop, runs.get(0).reason());
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        for (Resp3Workload w : RESP3_WORKLOADS) {
+            List<Results.VariantRun> runs = results.resp3Runs.get(w.command().id);
+            List<Results.VariantPoint> points = results.resp3.get(w.command().id);
+            for (Resp3Cell cell : RESP3_CELLS) {
+                for (String loop : RESP3_LOOPS) {
+                    for (int n : cell.inflight()) {
+                        if (refused.containsKey(loop)) {
+                            points.add(new Results.VariantPoint(loop, cell.pattern().id, n, RESP3, 0, "unavailable",
+                                    refused.get(loop), 0, 0, 0, 0, 0, 0, 0, 0, null, null, RESP2, null, null));
+                        } else {
+                            points.add(variantPoint(runs, loop, cell.pattern(), n, RESP3, RESP2));
+                        }
+                        points.add(variantPoint(runs, loop, cell.pattern(), n, RESP2, null));
+                    }
+                }
+            }
+        }
     }
 
     // ---- two setups of one client, paired ---------------------------------------------------

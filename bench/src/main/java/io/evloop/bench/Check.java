@@ -11,7 +11,8 @@ import java.util.List;
  * Redis clients report "not built yet" instead of figures (every other native figure, the
  * loop's own JMH results, must be there). The overhead and tls sections need figures for both
  * setups they compare and the paired ratios; in tls a loop other than the Java loop may
- * report that it refuses TLS instead.
+ * report that it refuses TLS instead. The resp3 section needs RESP3 and RESP2 figures with
+ * their ratios on both loops, for both workloads, at every pattern and N it measures.
  */
 final class Check {
 
@@ -114,6 +115,7 @@ final class Check {
         }
         failures.addAll(verifyOverhead(r, sections));
         failures.addAll(verifyTls(r, sections));
+        failures.addAll(verifyResp3(r, sections));
         return failures;
     }
 
@@ -172,6 +174,40 @@ final class Check {
                         failures.add(what + " (" + variant + ") has no result");
                     } else if (!"ok".equals(p.status()) || !hasFigures(p)) {
                         failures.add(what + " (" + variant + "): " + p.status() + " " + p.reason());
+                    }
+                }
+            }
+        }
+        return failures;
+    }
+
+    /**
+     * resp3: both loops over RESP3 and RESP2, GET and HGETALL, at every pattern and N of the
+     * section, with the RESP3/RESP2 ratios. A build that cannot decode RESP3 fails here: the
+     * report says so, and the check does not take it for figures.
+     */
+    private static List<String> verifyResp3(Results r, List<String> sections) {
+        List<String> failures = new ArrayList<>();
+        if (!sections.contains("resp3")) {
+            return failures;
+        }
+        for (BenchSuite.Resp3Workload w : BenchSuite.RESP3_WORKLOADS) {
+            List<Results.VariantPoint> points = r.resp3.getOrDefault(w.command().id, List.of());
+            for (BenchSuite.Resp3Cell cell : BenchSuite.RESP3_CELLS) {
+                for (String loop : BenchSuite.RESP3_LOOPS) {
+                    for (int n : cell.inflight()) {
+                        for (String variant : List.of(BenchSuite.RESP3, BenchSuite.RESP2)) {
+                            String what = "resp3: " + w.command().id + " on " + loop + " (" + cell.pattern().id + ", N=" + n
+                                    + ", " + variant + ")";
+                            Results.VariantPoint p = variantPoint(points, loop, cell.pattern(), n, variant);
+                            if (p == null) {
+                                failures.add(what + " has no result");
+                            } else if (!acceptable(p.status(), p.reason())) {
+                                failures.add(what + ": " + p.status() + " " + p.reason());
+                            } else if ("ok".equals(p.status()) && !hasFigures(p)) {
+                                failures.add(what + " has no ops/s, latency, CPU per op or paired ratios");
+                            }
+                        }
                     }
                 }
             }

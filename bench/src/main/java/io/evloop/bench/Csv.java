@@ -28,6 +28,10 @@ final class Csv {
         write(dir.resolve("overhead.csv"), Results.VariantPoint.class, r.overhead);
         write(dir.resolve("tls_runs.csv"), Results.VariantRun.class, r.tlsRuns);
         write(dir.resolve("tls.csv"), Results.VariantPoint.class, r.tls);
+        for (String workload : r.resp3Runs.keySet()) {
+            write(dir.resolve("resp3_" + workload + "_runs.csv"), Results.VariantRun.class, r.resp3Runs.get(workload));
+            write(dir.resolve("resp3_" + workload + ".csv"), Results.VariantPoint.class, r.resp3.getOrDefault(workload, List.of()));
+        }
     }
 
     static <T extends Record> void write(Path file, Class<T> type, List<T> rows) throws IOException {

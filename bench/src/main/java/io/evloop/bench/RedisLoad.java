@@ -1,6 +1,7 @@
 package io.evloop.bench;
 
 import com.google.gson.Gson;
+import io.evloop.redis.RedisProtocol;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,21 +12,26 @@ import org.HdrHistogram.Histogram;
 /**
  * One client's Redis throughput and latency in one {@link Pattern}, run in a JVM of its own
  * by {@link BenchSuite} (so that the process's CPU time is this client's alone): for each N,
- * keeps N GETs in flight on one connection, warms up, measures for a fixed window, and
- * prints one JSON object per N on stdout.
+ * keeps N GETs (or HGETALLs) in flight on one connection, warms up, measures for a fixed
+ * window, and prints one JSON object per N on stdout.
  *
  * <pre>
  * RedisLoad --client evloop-java --port 6379 [--pattern in-loop|producers-1|producers-4]
  *           [--host 127.0.0.1] [--inflight 16,256,1000,4000,16000]
  *           [--warmup-ms 1000] [--duration-ms 2000] [--jvm-warmup-ms 2000] [--server-pid PID]
  *           [--key key:__rand_int__] [--value-bytes 100]
- *           [--stall-threshold-ms MS] [--tls-ca CA.pem]
+ *           [--stall-threshold-ms MS] [--tls-ca CA.pem] [--protocol resp2|resp3]
+ *           [--command get|hgetall] [--fields 10]
  * </pre>
- * The key must hold a value of {@code --value-bytes} bytes (the suite SETs it first).
- * {@code --stall-threshold-ms} sets an evloop client's loop stall threshold (0 turns stall
- * detection off; without it the default applies); {@code --tls-ca} connects an evloop client
- * over TLS to {@code --port}, trusting that CA. A loop that cannot speak TLS reports
- * "unavailable".
+ * The key must hold a value of {@code --value-bytes} bytes (the suite SETs it first); with
+ * {@code --command hgetall} it must hold a hash of {@code --fields} fields whose values have
+ * {@code --value-bytes} bytes each (the suite writes it first), and every reply is checked
+ * for that. The options after the key's are for evloop clients only:
+ * {@code --stall-threshold-ms} sets the loop's stall threshold (0 turns stall detection off;
+ * without it the default applies); {@code --tls-ca} connects over TLS to {@code --port},
+ * trusting that CA; {@code --protocol} picks the protocol the connection speaks (RESP2 without
+ * it). A loop that cannot speak TLS, or a build whose decoder cannot read RESP3's replies,
+ * reports "unavailable".
  */
 public final class RedisLoad {
 
@@ -47,9 +53,12 @@ public final class RedisLoad {
         long serverPid = args.getLong("server-pid", -1);
         byte[] key = args.get("key", "key:__rand_int__").getBytes(StandardCharsets.UTF_8);
         int valueBytes = args.getInt("value-bytes", 100);
+        GetClients.Workload workload = GetClients.Workload.of(args.get("command", GetClients.Workload.GET.id));
         GetClients.EvloopSetup setup = new GetClients.EvloopSetup(
                 args.has("stall-threshold-ms") ? java.time.Duration.ofMillis(args.getLong("stall-threshold-ms", 0)) : null,
-                args.has("tls-ca") ? java.nio.file.Path.of(args.require("tls-ca")) : null);
+                args.has("tls-ca") ? java.nio.file.Path.of(args.require("tls-ca")) : null,
+                args.has("protocol") ? protocol(args.require("protocol")) : null,
+                workload, workload == GetClients.Workload.HGETALL ? args.getInt("fields", 10) : 0);
 
         GetClients.GetClient c;
         try {
@@ -150,6 +159,14 @@ public final class RedisLoad {
             }
         }
         return r;
+    }
+
+    private static RedisProtocol protocol(String name) {
+        return switch (name) {
+            case "resp2" -> RedisProtocol.RESP2;
+            case "resp3" -> RedisProtocol.RESP3;
+            default -> throw new IllegalArgumentException("unknown protocol '" + name + "'; use resp2 or resp3");
+        };
     }
 
     private static Map<String, Object> status(String client, Pattern pattern, int n, String status, String reason) {

@@ -27,7 +27,7 @@ public final class Report {
     static final String NOT_MEASURED = "not measured";
     /** "On par" allows this much measurement noise. */
     static final double ON_PAR = 0.95;
-    /** Other CPU (% of one core) from which the overhead and tls readings call their figures disturbed. */
+    /** Other CPU (% of one core) from which the overhead, tls and resp3 readings call their figures disturbed. */
     static final double DISTURBED_OTHER_CPU_PCT = 25;
     /** The N of the headline and of the targets (the quick run measures only this one). */
     static final int HEADLINE_N = 1000;
@@ -91,6 +91,7 @@ public final class Report {
         memorySection(mdDir, charts);
         overheadSection();
         tlsSection();
+        resp3Section();
         problemsSection();
         methodSection();
         machineSection();
@@ -877,12 +878,242 @@ public final class Report {
         line();
     }
 
+    // ---- resp3: RESP3 against RESP2 ------------------------------------------------------------
+
+    private void resp3Section() {
+        if (r.resp3.values().stream().allMatch(List::isEmpty)) {
+            return;
+        }
+        line("## RESP3 against RESP2: GET and HGETALL");
+        line();
+        line(producedBy() + " Each loop's Redis client speaks **RESP3** (`RedisConfig.Builder.protocol(RedisProtocol.RESP3)`: "
+                + "the handshake is `HELLO 3`) or **RESP2** (the default, no HELLO) to the suite's redis-server, on one "
+                + "connection, in a JVM of its own per run, in-loop at N = 1 and 1000 in flight and with one foreign producer "
+                + "thread at N = 1000 (the patterns of the Redis section). Two workloads: **GET** of the " + BenchSuite.VALUE_BYTES
+                + "-byte value of the Redis section, whose reply is the same bulk string in both protocols, so that its ratios "
+                + "show what the protocol changes besides the reply shape, and the run-to-run noise; and **HGETALL** of a "
+                + BenchSuite.HASH_FIELDS + "-field hash of " + BenchSuite.HASH_VALUE_BYTES + "-byte values through "
+                + "`hgetall(byte[])`, the call users make, whose reply RESP2 sends as an array of " + 2 * BenchSuite.HASH_FIELDS
+                + " bulk strings and RESP3 as a map of " + BenchSuite.HASH_FIELDS + " pairs; both give the same "
+                + "`Map<String, byte[]>`, and every reply is checked (field count and value lengths). The RESP3 and RESP2 runs "
+                + "of one loop, workload and pattern go back to back, alternating which goes first from one repetition to "
+                + "the next; every **RESP3 / RESP2** figure is the median [min-max] of ratios paired within one repetition "
+                + "(above 1 in ops/s, below 1 in CPU per op favour RESP3). **CPU us/op** is the whole client process's user + "
+                + "system time over the window divided by the commands completed in it; **server CPU** is redis-server's "
+                + "and **other CPU** what the rest of the machine used meanwhile, both in % of one core.");
+        line();
+        Map<String, String> refused = new java.util.LinkedHashMap<>();
+        List<String> readings = new ArrayList<>();
+        List<String> workloads = new ArrayList<>(r.resp3.keySet());
+        for (String workload : workloads) {
+            List<Results.VariantPoint> points = r.resp3.get(workload);
+            if (points.isEmpty()) {
+                continue;
+            }
+            String op = workload.toUpperCase(Locale.ROOT);
+            line("### " + op + (workload.equals("hgetall") ? " of a " + BenchSuite.HASH_FIELDS + "-field hash" : " of a "
+                    + BenchSuite.VALUE_BYTES + "-byte value"));
+            line();
+            line("| loop | pattern | N | " + op + "s/s, RESP2 | " + op + "s/s, RESP3 | RESP3 / RESP2 " + op + "s/s | CPU us/" + op
+                    + ", RESP2 | CPU us/" + op + ", RESP3 | RESP3 / RESP2 CPU/" + op + " | p99 us, RESP2 / RESP3 "
+                    + "| server CPU, RESP2 / RESP3 | other CPU, RESP2 / RESP3 | pairs |");
+            line("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+            List<Results.VariantPoint> compared = new ArrayList<>();
+            for (Results.VariantPoint t : points) {
+                if (!BenchSuite.RESP3.equals(t.variant())) {
+                    continue;
+                }
+                Optional<Results.VariantPoint> base = points.stream().filter(p -> BenchSuite.RESP2.equals(p.variant())
+                        && p.client().equals(t.client()) && p.pattern().equals(t.pattern()) && p.inflight() == t.inflight()).findFirst();
+                String head = "| " + label(t.client()) + " | " + t.pattern() + " | " + t.inflight() + " | ";
+                if (base.isEmpty() || !"ok".equals(base.get().status())) {
+                    Results.VariantPoint bad = base.isPresent() ? base.get() : t;
+                    line(head + why(bad.status(), bad.reason()) + " | | | | | | | | | |");
+                    continue;
+                }
+                Results.VariantPoint b = base.get();
+                if ("unavailable".equals(t.status())) {
+                    refused.putIfAbsent(t.client(), t.reason());
+                    line(head + opsCell(b) + " | _" + GetClients.RESP3_NOT_AVAILABLE + "_ | - | " + usCell(b) + " | - | - | "
+                            + String.format(Locale.ROOT, "%.0f", b.p99Us()) + " / - | " + pct(b.serverCpuPct()) + " / - | "
+                            + pct(b.otherCpuPct()) + " / - | 0 |");
+                    continue;
+                }
+                if (!"ok".equals(t.status())) {
+                    line(head + opsCell(b) + " | " + why(t.status(), t.reason()) + " | | " + usCell(b) + " | | | | | | |");
+                    continue;
+                }
+                if (t.opsVsBaseline() != null && t.cpuVsBaseline() != null) {
+                    compared.add(t);
+                }
+                line(head + opsCell(b) + " | " + opsCell(t) + " | **" + rx(t.opsVsBaseline()) + "** | " + usCell(b) + " | "
+                        + usCell(t) + " | **" + rx(t.cpuVsBaseline()) + "** | "
+                        + String.format(Locale.ROOT, "%.0f / %.0f", b.p99Us(), t.p99Us()) + " | " + pct(b.serverCpuPct()) + " / "
+                        + pct(t.serverCpuPct()) + " | " + pct(b.otherCpuPct()) + " / " + pct(t.otherCpuPct()) + " | "
+                        + (t.opsVsBaseline() == null ? 0 : t.opsVsBaseline().pairs()) + " |");
+            }
+            line();
+            readings.add(resp3Reading(op, compared));
+        }
+        for (Map.Entry<String, String> e : refused.entrySet()) {
+            line("**" + label(e.getKey()).replace("evloop, ", "") + "**: " + GetClients.RESP3_NOT_AVAILABLE + ": the "
+                    + "`HELLO 3` handshake fails with a protocol error" + refusal(e.getValue(), GetClients.RESP3_NOT_AVAILABLE)
+                    + " and `RedisClient.connect` with it; RESP3 not measured, RESP2 alone, no ratio.");
+            line();
+        }
+        List<Results.VariantPoint> all = new ArrayList<>();
+        r.resp3.values().forEach(all::addAll);
+        String control = resp3Control();
+        line("**Reading:** " + disturbance(all) + String.join(" ", readings) + (control.isEmpty() ? "" : " " + control)
+                + resp3Shortfalls(all, refused));
+        line();
+    }
+
+    /** One workload's RESP3/RESP2 ratios in words: their range, and the largest difference either way. */
+    private static String resp3Reading(String op, List<Results.VariantPoint> compared) {
+        if (compared.isEmpty()) {
+            return op + ": no paired RESP3/RESP2 figures in this run.";
+        }
+        StringBuilder text = new StringBuilder(op + ": over RESP3 the loops ran at " + span(compared, Results.VariantPoint::opsVsBaseline)
+                + " the " + op + "s/s and " + span(compared, Results.VariantPoint::cpuVsBaseline) + " the CPU per " + op
+                + " of RESP2 (medians of the paired ratios, " + compared.size() + " loop/pattern/N points)");
+        // Compared as printed (two decimals), so that the words match the table.
+        Results.VariantPoint worst = null;
+        double worstCost = 0;
+        Results.VariantPoint best = null;
+        double bestGain = 0;
+        for (Results.VariantPoint p : compared) {
+            double cost = round2(p.cpuVsBaseline().median()) - 1;
+            if (cost > worstCost) {
+                worstCost = cost;
+                worst = p;
+            }
+            if (-cost > bestGain) {
+                bestGain = -cost;
+                best = p;
+            }
+        }
+        if (worst == null && best == null) {
+            text.append("; no point differs in CPU per ").append(op).append(".");
+        } else {
+            if (worst != null) {
+                text.append(String.format(Locale.ROOT, "; RESP3 costs most at %s (%.2fx CPU per %s, %.2fx the %ss/s)",
+                        pointName(worst), worst.cpuVsBaseline().median(), op, worst.opsVsBaseline().median(), op));
+            }
+            if (best != null) {
+                text.append(String.format(Locale.ROOT, "; it saves most at %s (%.2fx CPU per %s, %.2fx the %ss/s)",
+                        pointName(best), best.cpuVsBaseline().median(), op, best.opsVsBaseline().median(), op));
+            }
+            text.append(".");
+        }
+        List<Results.VariantPoint> spread = compared.stream().filter(p -> p.cpuVsBaseline().pairs() >= 2).toList();
+        if (!spread.isEmpty()) {
+            long costlier = spread.stream().filter(p -> round2(p.cpuVsBaseline().min()) > 1).count();
+            long cheaper = spread.stream().filter(p -> round2(p.cpuVsBaseline().max()) < 1).count();
+            if (costlier + cheaper == 0) {
+                text.append(String.format(Locale.ROOT, " At none of the %d points do all pairs put the CPU per %s on one side "
+                        + "of RESP2's: every difference is within the run-to-run noise.", spread.size(), op));
+            } else {
+                text.append(String.format(Locale.ROOT, " Every pair agrees that RESP3 costs more CPU per %s at %d of %d points "
+                        + "and less at %d", op, costlier, spread.size(), cheaper)).append(costlier + cheaper < spread.size()
+                        ? "; at the others the pairs point both ways." : ".");
+            }
+        }
+        return text.toString();
+    }
+
+    /**
+     * HGETALL's CPU ratio against GET's at the same loop, pattern and N: GET's reply does not
+     * change shape, so the difference is what the map reply costs or saves beyond the noise.
+     */
+    private String resp3Control() {
+        List<Results.VariantPoint> get = r.resp3.getOrDefault("get", List.of());
+        List<Results.VariantPoint> hgetall = r.resp3.getOrDefault("hgetall", List.of());
+        List<String> diffs = new ArrayList<>();
+        int solidCost = 0;
+        int solidSaving = 0;
+        double lo = Double.MAX_VALUE;
+        double hi = -Double.MAX_VALUE;
+        for (Results.VariantPoint h : hgetall) {
+            if (!BenchSuite.RESP3.equals(h.variant()) || h.cpuVsBaseline() == null) {
+                continue;
+            }
+            Optional<Results.VariantPoint> g = get.stream().filter(p -> BenchSuite.RESP3.equals(p.variant()) && p.cpuVsBaseline() != null
+                    && p.client().equals(h.client()) && p.pattern().equals(h.pattern()) && p.inflight() == h.inflight()).findFirst();
+            if (g.isEmpty()) {
+                continue;
+            }
+            double d = round2(h.cpuVsBaseline().median()) - round2(g.get().cpuVsBaseline().median());
+            lo = Math.min(lo, d);
+            hi = Math.max(hi, d);
+            diffs.add(pointName(h));
+            // A difference counts only where every HGETALL pair is on that side of 1.
+            Results.Ratio hr = h.cpuVsBaseline();
+            if (d > 0.02 && hr.pairs() >= 2 && round2(hr.min()) > 1) {
+                solidCost++;
+            } else if (d < -0.02 && hr.pairs() >= 2 && round2(hr.max()) < 1) {
+                solidSaving++;
+            }
+        }
+        if (diffs.isEmpty()) {
+            return "";
+        }
+        String range = String.format(Locale.ROOT, "%+.2f", lo).equals(String.format(Locale.ROOT, "%+.2f", hi))
+                ? String.format(Locale.ROOT, "%+.2f", lo) : String.format(Locale.ROOT, "%+.2f to %+.2f", lo, hi);
+        String verdict;
+        if (hi <= 0.02 && lo >= -0.02) {
+            verdict = "no cost or saving of the map reply stands out from GET's noise.";
+        } else if (solidCost == 0 && solidSaving == 0) {
+            verdict = "at none of the points that differ by more than 0.02 do all of HGETALL's pairs lie on that side of 1, "
+                    + "so no cost or saving of the map reply stands out from the noise.";
+        } else {
+            verdict = String.format(Locale.ROOT, "the map reply costs more client CPU than RESP2's array at %d of them and "
+                    + "less at %d, counting only points where every HGETALL pair lies on that side of 1.", solidCost, solidSaving);
+        }
+        return "Against GET, where the reply keeps its shape, HGETALL's RESP3 / RESP2 CPU ratio differs by " + range
+                + " at the same loop, pattern and N (" + diffs.size() + " points): " + verdict;
+    }
+
+    /** What the figures above cannot say, from this run. */
+    private static String resp3Shortfalls(List<Results.VariantPoint> all, Map<String, String> refused) {
+        List<String> notes = new ArrayList<>();
+        if (!refused.isEmpty()) {
+            notes.add("RESP3 was not measured on the " + String.join(" and the ", refused.keySet().stream()
+                    .map(l -> label(l).replace("evloop, ", "")).toList()) + " (its decoder in this build refuses RESP3's replies)");
+        }
+        List<Results.VariantPoint> compared = all.stream().filter(p -> BenchSuite.RESP3.equals(p.variant())
+                && p.opsVsBaseline() != null).toList();
+        if (!compared.isEmpty() && compared.stream().allMatch(p -> p.opsVsBaseline().pairs() < 2)) {
+            notes.add("one pair per point gives no spread to tell a difference from noise by");
+        }
+        notes.add("at N = 1 a command's time is mostly the round trip and the loop's wake-ups, so a decoder difference "
+                + "hardly shows in ops/s there and CPU per op is the figure to read");
+        notes.add("the client's CPU includes JIT and GC threads, and redis-server runs on the same 2 cores, so a difference "
+                + "of a few percent says nothing unless the [min-max] of its ratios stays on one side of 1");
+        return " Shortfalls: " + String.join("; ", notes) + ".";
+    }
+
+    private static String pointName(Results.VariantPoint p) {
+        return label(p.client()).replace("evloop, ", "") + " " + p.pattern() + " N=" + p.inflight();
+    }
+
+    /** CPU per op in microseconds, with [min-max] when the repetitions differ. */
+    private static String usCell(Results.VariantPoint p) {
+        String median = String.format(Locale.ROOT, "%.2f", p.cpuNsPerOp() / 1e3);
+        return p.cpuNsPerOpMax() > p.cpuNsPerOpMin() ? median + String.format(Locale.ROOT, " [%.2f-%.2f]",
+                p.cpuNsPerOpMin() / 1e3, p.cpuNsPerOpMax() / 1e3) : median;
+    }
+
     /** The library's words for the refusal, without the TLS settings it echoes (a temporary CA path). */
     private static String refusal(String reason) {
+        return refusal(reason, GetClients.TLS_NOT_AVAILABLE);
+    }
+
+    private static String refusal(String reason, String prefix) {
         if (reason == null) {
             return "";
         }
-        String words = reason.replace(GetClients.TLS_NOT_AVAILABLE, "").replaceAll("^ \\((.*)\\)$", "$1")
+        String words = reason.replace(prefix, "").replaceAll("^ \\((.*)\\)$", "$1")
                 .replaceAll("TLS \\(RedisTls\\[[^\\]]*\\]\\) ", "TLS ").replace("|", "\\|");
         return words.isBlank() ? "" : " (\"" + words + "\")";
     }
@@ -912,6 +1143,11 @@ public final class Report {
         }
         for (Results.VariantRun v : r.tlsRuns) {
             reps = Math.max(reps, v.rep());
+        }
+        for (List<Results.VariantRun> runs : r.resp3Runs.values()) {
+            for (Results.VariantRun v : runs) {
+                reps = Math.max(reps, v.rep());
+            }
         }
         return reps;
     }

@@ -89,7 +89,8 @@ final class Results {
 
     /**
      * One run of an evloop client in one of two setups that a section compares (overhead:
-     * stall detection "on" at the default threshold or "off"; tls: "tls" or "plain"), one
+     * stall detection "on" at the default threshold or "off"; tls: "tls" or "plain"; resp3:
+     * "resp3" or "resp2", for one workload), one
      * repetition, in a JVM of its own.
      */
     record VariantRun(String client, String pattern, int inflight, String variant, int rep, String status, String reason,
@@ -131,6 +132,9 @@ final class Results {
     /** TLS against plain TCP, on every loop that speaks TLS. */
     List<VariantRun> tlsRuns = new ArrayList<>();
     List<VariantPoint> tls = new ArrayList<>();
+    /** RESP3 against RESP2 on both loops, by workload ("get", "hgetall"). */
+    Map<String, List<VariantRun>> resp3Runs = new LinkedHashMap<>();
+    Map<String, List<VariantPoint>> resp3 = new LinkedHashMap<>();
     /** Whatever went wrong while running (a client that failed, a chart that could not be drawn). */
     List<String> problems = new ArrayList<>();
 }
