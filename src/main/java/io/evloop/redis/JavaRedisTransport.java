@@ -3,6 +3,7 @@ package io.evloop.redis;
 import io.evloop.internal.javaloop.JavaEventLoop;
 import java.io.EOFException;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
@@ -10,6 +11,7 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
+import java.util.function.Function;
 import javax.net.ssl.SSLException;
 import jdk.net.ExtendedSocketOptions;
 
@@ -35,8 +37,9 @@ final class JavaRedisTransport implements RedisTransport, JavaEventLoop.IoHandle
     private final JavaEventLoop loop;
     private final RespDecoder decoder;
     private final int keepAliveSeconds; // 0: none
-    private final String endpoint;
+    private final Function<SocketAddress, String> endpoints;
     private final TlsSession.Factory tlsSessions; // null: plain TCP
+    private String endpoint; // how messages name the server, once connect is called
     private ByteBuffer readBuffer; // plain TCP only; over TLS the session's inbound buffer
     private TlsSession tls; // this connection's, when TLS
     private SocketAddress address;
@@ -49,14 +52,15 @@ final class JavaRedisTransport implements RedisTransport, JavaEventLoop.IoHandle
     private boolean closed;
 
     /**
-     * @param endpoint    how messages name the server ({@link RedisConfig#endpoint()})
+     * @param endpoints   how messages name the server at the address connected to
+     *                    ({@link RedisTransport#endpointAt})
      * @param tlsSessions where this connection's TLS comes from; null for plain TCP
      */
-    JavaRedisTransport(JavaEventLoop loop, long maxReplyBytes, int keepAliveSeconds, String endpoint,
+    JavaRedisTransport(JavaEventLoop loop, long maxReplyBytes, int keepAliveSeconds, Function<SocketAddress, String> endpoints,
                        TlsSession.Factory tlsSessions) {
         this.loop = loop;
         this.keepAliveSeconds = keepAliveSeconds;
-        this.endpoint = endpoint;
+        this.endpoints = endpoints;
         this.tlsSessions = tlsSessions;
         this.decoder = new RespDecoder(RespDecoder.DEFAULT_MAX_ARRAY_LENGTH, RespDecoder.DEFAULT_MAX_DEPTH,
                 RespDecoder.DEFAULT_MAX_LINE_LENGTH, maxReplyBytes);
@@ -66,9 +70,13 @@ final class JavaRedisTransport implements RedisTransport, JavaEventLoop.IoHandle
     public void connect(SocketAddress address, Listener listener) {
         this.listener = listener;
         this.address = address;
+        this.endpoint = endpoints.apply(address);
         try {
             if (tlsSessions != null) {
-                tls = tlsSessions.newSession();
+                if (!(address instanceof InetSocketAddress inet)) {
+                    throw new IllegalArgumentException("TLS needs a TCP address, not " + address);
+                }
+                tls = tlsSessions.newSession(inet, endpoint);
             } else {
                 readBuffer = ByteBuffer.allocateDirect(READ_BUFFER_SIZE);
             }

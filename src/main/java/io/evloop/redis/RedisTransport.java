@@ -3,7 +3,9 @@ package io.evloop.redis;
 import io.evloop.EventLoop;
 import io.evloop.internal.javaloop.JavaEventLoop;
 import io.evloop.internal.nativeloop.NativeEventLoop;
+import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -38,20 +40,34 @@ interface RedisTransport {
      */
     static Supplier<RedisTransport> factory(EventLoop loop, RedisConfig config, TlsMaterial tls) {
         int keepAliveSeconds = (int) config.tcpKeepAlive().getSeconds();
+        Function<SocketAddress, String> endpoints = address -> endpointAt(config, address);
         if (loop instanceof JavaEventLoop java) {
-            TlsSession.Factory sessions = tls == null ? null : new TlsSession.Factory(tls, config);
-            return () -> new JavaRedisTransport(java, config.maxReplyBytes(), keepAliveSeconds, config.endpoint(), sessions);
+            TlsSession.Factory sessions = tls == null ? null : new TlsSession.Factory(tls);
+            return () -> new JavaRedisTransport(java, config.maxReplyBytes(), keepAliveSeconds, endpoints, sessions);
         }
         if (loop instanceof NativeEventLoop nativeLoop) {
             // The native TLS context is made once per resolved TLS (at the connect call, on the
             // caller's thread: parsing the trusted certificates never stalls the loop). Without
             // OpenSSL this throws, naming what to install.
-            NativeRedisTransport.Tls nativeTls = NativeRedisTransport.tlsFor(tls, config);
-            return () -> new NativeRedisTransport(nativeLoop, config.maxReplyBytes(), keepAliveSeconds, config.endpoint(),
+            NativeRedisTransport.Tls nativeTls = NativeRedisTransport.tlsFor(tls);
+            return () -> new NativeRedisTransport(nativeLoop, config.maxReplyBytes(), keepAliveSeconds, endpoints,
                     nativeTls);
         }
         throw new IllegalArgumentException("a Redis client runs on a loop from io.evloop.EventLoops, not on "
                 + loop.getClass().getName());
+    }
+
+    /**
+     * How a connection's messages name the server at {@code address}: the config's endpoint,
+     * and through Sentinel the address the sentinels gave as well, since the config names only
+     * the service ({@code primary mymaster at 10.0.0.5:6379}, as the client's own messages say).
+     */
+    static String endpointAt(RedisConfig config, SocketAddress address) {
+        if (config.sentinel() == null || !(address instanceof InetSocketAddress inet)) {
+            return config.endpoint();
+        }
+        String host = inet.getHostString();
+        return config.endpoint() + " at " + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + inet.getPort();
     }
 
     /**
