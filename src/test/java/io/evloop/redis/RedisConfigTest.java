@@ -55,9 +55,12 @@ class RedisConfigTest {
         assertThrows(IllegalArgumentException.class,
                 () -> RedisConfig.builder().socketPath("/tmp/r.sock").tls(RedisTls.defaults()).build());
         assertThrows(IllegalArgumentException.class, () -> RedisTls.builder().protocols("SSLv3"));
-        IllegalArgumentException sentinelTls = assertThrows(IllegalArgumentException.class,
-                () -> RedisConfig.fromUri("redis-sentinel://127.0.0.1:26379/mymaster").toBuilder().tls(RedisTls.defaults()).build());
-        assertTrue(sentinelTls.getMessage().contains("Sentinel"), sentinelTls.getMessage());
+        // Through Sentinel, TLS is the primary's; the URI itself stays plain.
+        RedisConfig sentinelTls = RedisConfig.fromUri("redis-sentinel://127.0.0.1:26379/mymaster").toBuilder()
+                .tls(RedisTls.defaults()).build();
+        assertEquals(RedisTls.defaults(), sentinelTls.tls());
+        assertEquals("mymaster", sentinelTls.sentinel().masterName());
+        assertNull(RedisConfig.fromUri("redis-sentinel://127.0.0.1:26379/mymaster").tls());
         assertTrue(RedisTls.defaults().verifyHostName());
         assertEquals(RedisTls.DEFAULT_PROTOCOLS, RedisTls.defaults().protocols());
     }
