@@ -165,7 +165,7 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
     public static CompletableFuture<RedisClient> connect(EventLoop loop, RedisConfig config) {
         Objects.requireNonNull(loop, "loop: pass the EventLoop the client runs on (EventLoops.create())");
         Objects.requireNonNull(config, "config");
-        return connect(loop, config, RedisTransport.factory(loop, config), c -> RedisTransport.factory(loop, c));
+        return connect(loop, config, RedisTransport.factory(loop, config), RedisTransport.sentinelFactory(loop, config));
     }
 
     /** With the given transports: the tests' fake one, or each loop's own; sentinel connections use the same. */

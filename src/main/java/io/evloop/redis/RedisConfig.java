@@ -18,7 +18,8 @@ import java.util.function.Consumer;
  *   <li>{@code redis-sentinel://[[user]:password@]host[:port][,host[:port]...]/service[/db]}
  *       (the primary that these sentinels monitor as {@code service}; port 26379 by default;
  *       the user and password are the primary's, see {@link RedisSentinel}; plain TCP: for
- *       TLS to the primary set {@link Builder#tls(RedisTls)} on the parsed config)</li>
+ *       TLS set {@link Builder#tls(RedisTls)} (to the primary) and
+ *       {@link RedisSentinel.Builder#tls(RedisTls)} (to the sentinels) on the parsed config)</li>
  * </ul>
  * The password never appears in {@link #toString()}, in exceptions or in logs.
  */
@@ -243,8 +244,8 @@ public final class RedisConfig {
      * {@link #sentinel()} it is the TLS of the connections to the primary, whose certificate
      * must then name the host the sentinels give for it (an address or a host name, as
      * {@code SENTINEL GET-MASTER-ADDR-BY-NAME} returns it), unless {@link RedisTls#serverName()}
-     * names the one name every primary's certificate carries. The connections to the
-     * sentinels stay plain TCP.
+     * names the one name every primary's certificate carries. The sentinels' own TLS is
+     * {@link RedisSentinel#tls()}.
      */
     public RedisTls tls() {
         return tls;

@@ -58,6 +58,27 @@ interface RedisTransport {
     }
 
     /**
+     * New transports for the sentinel connections of {@code config}, by their config (one per
+     * sentinel): the sentinels' TLS, {@link RedisSentinel#tls()}, is resolved here, once per
+     * client on the caller's thread, since those connections are made on the loop thread, where
+     * no file may be read. Plain TCP without it (and for a config without Sentinel).
+     *
+     * @throws IllegalArgumentException as {@link #factory(EventLoop, RedisConfig)}, for the sentinels' TLS
+     */
+    static Function<RedisConfig, Supplier<RedisTransport>> sentinelFactory(EventLoop loop, RedisConfig config) {
+        RedisSentinel sentinel = config.sentinel();
+        if (sentinel == null || sentinel.tls() == null) {
+            return c -> factory(loop, c, null);
+        }
+        TlsMaterial tls = TlsMaterial.resolve(sentinel.tls());
+        // The first use builds the SSLContext (Java loop) or the native context, which later
+        // ones share; made now, it also refuses a loop that cannot speak TLS at the call.
+        InetSocketAddress first = sentinel.sentinels().get(0);
+        factory(loop, RedisConfig.builder().host(first.getHostString()).port(first.getPort()).tls(sentinel.tls()).build(), tls);
+        return c -> factory(loop, c, tls);
+    }
+
+    /**
      * How a connection's messages name the server at {@code address}: the config's endpoint,
      * and through Sentinel the address the sentinels gave as well, since the config names only
      * the service ({@code primary mymaster at 10.0.0.5:6379}, as the client's own messages say).

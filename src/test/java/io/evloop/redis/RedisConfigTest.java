@@ -2,11 +2,13 @@ package io.evloop.redis;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetSocketAddress;
+import java.security.KeyStore;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -216,5 +218,28 @@ class RedisConfigTest {
         IllegalArgumentException readOnly = assertThrows(IllegalArgumentException.class,
                 () -> RedisConfig.builder().sentinel(s).readOnly(true).build());
         assertTrue(readOnly.getMessage().contains("primary"), readOnly.getMessage());
+    }
+
+    @Test
+    void theSentinelsTlsIsTheirOwnPlainByDefaultAndPartOfEqualityWithoutItsSecrets() throws Exception {
+        RedisSentinel plain = RedisConfig.fromUri("redis-sentinel://s1:26379/mymaster").sentinel();
+        assertNull(plain.tls(), "a redis-sentinel:// URI is plain TCP to the sentinels");
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        store.load(null, null);
+        RedisTls tls = RedisTls.builder().trustStore(store).keyStore(store, "store-secret".toCharArray())
+                .serverName("sentinels.example").build();
+        RedisSentinel encrypted = plain.toBuilder().tls(tls).build();
+        assertEquals(tls, encrypted.tls());
+        assertEquals(encrypted, encrypted.toBuilder().build(), "toBuilder keeps the TLS");
+        assertEquals(encrypted.hashCode(), encrypted.toBuilder().build().hashCode());
+        assertNotEquals(plain, encrypted);
+        assertEquals(plain, encrypted.toBuilder().tls(null).build());
+        assertTrue(encrypted.toString().contains("server name sentinels.example"), encrypted.toString());
+        assertFalse(encrypted.toString().contains("store-secret"), encrypted.toString());
+        // The sentinels' TLS and the primary's are independent.
+        RedisConfig c = RedisConfig.builder().sentinel(encrypted).build();
+        assertNull(c.tls());
+        assertEquals(tls, c.sentinel().tls());
+        assertEquals(RedisTls.defaults(), c.toBuilder().tls(RedisTls.defaults()).build().tls());
     }
 }
