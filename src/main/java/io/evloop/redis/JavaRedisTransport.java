@@ -30,7 +30,6 @@ final class JavaRedisTransport implements RedisTransport, JavaEventLoop.IoHandle
     private static final int MAX_READS_PER_EVENT = 16;
     /** Rounds of unwrap-then-write in one go before concluding that the engine is stuck. */
     private static final int MAX_TLS_ROUNDS = 64;
-    private static final String TLS_PORT_HINT = "is it a TLS port? use rediss://";
 
     private static final System.Logger LOG = System.getLogger(JavaRedisTransport.class.getName());
 
@@ -38,6 +37,7 @@ final class JavaRedisTransport implements RedisTransport, JavaEventLoop.IoHandle
     private final RespDecoder decoder;
     private final int keepAliveSeconds; // 0: none
     private final Function<SocketAddress, String> endpoints;
+    private final String tlsPortHint; // what a plain connection that meets a TLS server suggests
     private final TlsSession.Factory tlsSessions; // null: plain TCP
     private String endpoint; // how messages name the server, once connect is called
     private ByteBuffer readBuffer; // plain TCP only; over TLS the session's inbound buffer
@@ -54,13 +54,15 @@ final class JavaRedisTransport implements RedisTransport, JavaEventLoop.IoHandle
     /**
      * @param endpoints   how messages name the server at the address connected to
      *                    ({@link RedisTransport#endpointAt})
+     * @param tlsPortHint what a plain connection that meets a TLS server suggests ("is it a TLS port? ...")
      * @param tlsSessions where this connection's TLS comes from; null for plain TCP
      */
     JavaRedisTransport(JavaEventLoop loop, long maxReplyBytes, int keepAliveSeconds, Function<SocketAddress, String> endpoints,
-                       TlsSession.Factory tlsSessions) {
+                       String tlsPortHint, TlsSession.Factory tlsSessions) {
         this.loop = loop;
         this.keepAliveSeconds = keepAliveSeconds;
         this.endpoints = endpoints;
+        this.tlsPortHint = tlsPortHint;
         this.tlsSessions = tlsSessions;
         this.decoder = new RespDecoder(RespDecoder.DEFAULT_MAX_ARRAY_LENGTH, RespDecoder.DEFAULT_MAX_DEPTH,
                 RespDecoder.DEFAULT_MAX_LINE_LENGTH, maxReplyBytes);
@@ -192,7 +194,7 @@ final class JavaRedisTransport implements RedisTransport, JavaEventLoop.IoHandle
             if (tls == null && (first == 0x15 || first == 0x16)) {
                 // A TLS alert or handshake record: no RESP reply starts with these bytes.
                 fail(new RedisConnectionException("the server at " + endpoint + " answered in TLS, not RESP: "
-                        + TLS_PORT_HINT));
+                        + tlsPortHint));
                 return false;
             }
         }
@@ -219,7 +221,7 @@ final class JavaRedisTransport implements RedisTransport, JavaEventLoop.IoHandle
         }
         if (tls == null && !replied) {
             // A TLS server drops a client that speaks RESP to it, often without a word.
-            return new EOFException("the server closed the connection before any reply (" + TLS_PORT_HINT + ")");
+            return new EOFException("the server closed the connection before any reply (" + tlsPortHint + ")");
         }
         return new EOFException("the server closed the connection");
     }
@@ -331,7 +333,7 @@ final class JavaRedisTransport implements RedisTransport, JavaEventLoop.IoHandle
         if (tls != null) {
             return tls.timeoutHint();
         }
-        return up && !replied ? ": no reply from the server at all (" + TLS_PORT_HINT + ")" : "";
+        return up && !replied ? ": no reply from the server at all (" + tlsPortHint + ")" : "";
     }
 
     private void fail(Throwable cause) {
@@ -341,7 +343,7 @@ final class JavaRedisTransport implements RedisTransport, JavaEventLoop.IoHandle
                 reported = tls.failure(io, replied);
             } else if (up && !replied && cause instanceof IOException io && !(cause instanceof EOFException)) {
                 // A TLS server resets a client that speaks RESP to it as often as it closes.
-                reported = new IOException(io.getMessage() + " before any reply (" + TLS_PORT_HINT + ")", io);
+                reported = new IOException(io.getMessage() + " before any reply (" + tlsPortHint + ")", io);
             }
             close();
             listener.onClosed(reported);

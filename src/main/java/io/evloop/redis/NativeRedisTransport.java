@@ -58,8 +58,6 @@ final class NativeRedisTransport implements RedisTransport, NativeEventLoop.Nati
         }
     }
 
-    /** As the Java loop says it, for a plain client that finds a TLS server. */
-    private static final String TLS_PORT_HINT = "is it a TLS port? use rediss://";
 
     /**
      * The native contexts of resolved TLS settings: a cluster client resolves its settings once
@@ -99,6 +97,7 @@ final class NativeRedisTransport implements RedisTransport, NativeEventLoop.Nati
     private final ByteBuffer recordsAddress = ByteBuffer.allocateDirect(8).order(ByteOrder.nativeOrder());
     private final Tls tls; // null: plain TCP
     private final Function<SocketAddress, String> endpoints;
+    private final String tlsPortHint; // as the Java loop says it, for a plain client that finds a TLS server
     private NativeTlsFailure failures; // with TLS: the words for this connection's failures, once connect is called
     private Listener listener;
     private SocketAddress address;
@@ -110,20 +109,22 @@ final class NativeRedisTransport implements RedisTransport, NativeEventLoop.Nati
     private boolean closed;
 
     NativeRedisTransport(NativeEventLoop loop, long maxReplyBytes, int keepAliveSeconds) {
-        this(loop, maxReplyBytes, keepAliveSeconds, String::valueOf, null);
+        this(loop, maxReplyBytes, keepAliveSeconds, String::valueOf, "is it a TLS port? use rediss://", null);
     }
 
     /**
      * {@code endpoints}: how messages name the server at the address connected to
-     * ({@link RedisTransport#endpointAt}).
+     * ({@link RedisTransport#endpointAt}); {@code tlsPortHint}: what a plain connection that
+     * meets a TLS server suggests ("is it a TLS port? ...").
      */
     NativeRedisTransport(NativeEventLoop loop, long maxReplyBytes, int keepAliveSeconds,
-                         Function<SocketAddress, String> endpoints, Tls tls) {
+                         Function<SocketAddress, String> endpoints, String tlsPortHint, Tls tls) {
         this.loop = loop;
         this.lib = NativeLibraryLoader.library();
         this.maxReplyBytes = maxReplyBytes;
         this.keepAliveSeconds = keepAliveSeconds;
         this.endpoints = endpoints;
+        this.tlsPortHint = tlsPortHint;
         this.tls = tls;
     }
 
@@ -245,7 +246,7 @@ final class NativeRedisTransport implements RedisTransport, NativeEventLoop.Nati
             }
             if (tls == null && !(cause instanceof EOFException)) {
                 // A TLS server resets a client that speaks RESP to it as often as it closes.
-                return new IOException(message + " before any reply (" + TLS_PORT_HINT + ")", io);
+                return new IOException(message + " before any reply (" + tlsPortHint + ")", io);
             }
         }
         return cause;
@@ -259,7 +260,7 @@ final class NativeRedisTransport implements RedisTransport, NativeEventLoop.Nati
         if (tls != null) {
             return failures.timeoutHint(lib.evl_redis_tls_progress(conn));
         }
-        return connected && !replied ? ": no reply from the server at all (" + TLS_PORT_HINT + ")" : "";
+        return connected && !replied ? ": no reply from the server at all (" + tlsPortHint + ")" : "";
     }
 
     @Override
