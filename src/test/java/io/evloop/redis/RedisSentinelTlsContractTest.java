@@ -12,6 +12,8 @@ import io.evloop.TestFutures;
 import io.evloop.testkit.Backend;
 import io.evloop.testkit.RedisSentinelSetup;
 import io.evloop.testkit.TlsCertificates;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -157,6 +159,19 @@ public abstract class RedisSentinelTlsContractTest {
 
     @Test
     @Order(1)
+    void aPubSubConnectionGoesThroughTheTlsSentinelsToTheTlsPrimaryToo() throws Exception {
+        RedisConfig config = config(setup, trustingTheCa().build(), trustingTheCa().build());
+        try (RedisPubSub pubsub = await(RedisPubSub.connect(loop, config))) {
+            CompletableFuture<PubSubMessage> received = new CompletableFuture<>();
+            await(pubsub.subscribe(received::complete, "sentinel-tls:news"));
+            RedisClient redis = connect(config);
+            assertEquals(Long.valueOf(1), await(redis.send("PUBLISH", "sentinel-tls:news", "hello")).asLong());
+            assertEquals("hello", received.get(TestFutures.BOUND.toMillis(), TimeUnit.MILLISECONDS).text());
+        }
+    }
+
+    @Test
+    @Order(1)
     void plainClientsOfTlsSentinelsOrATlsPrimaryFailTheConnect() {
         RedisConnectionException plainToSentinels = connectFails(config(setup, null, trustingTheCa().build()));
         assertContains("no sentinel answered where the primary " + RedisSentinelSetup.MASTER_NAME + " is", plainToSentinels.getMessage());
@@ -233,11 +248,31 @@ public abstract class RedisSentinelTlsContractTest {
             }
         };
         log.addHandler(handler);
+        // Copies of the CA that are gone before any reconnect: the TLS of both sides is resolved once.
+        Path toSentinels = certificates.dir().resolve("ca-for-the-sentinels-" + backend + ".pem");
+        Path toPrimary = certificates.dir().resolve("ca-for-the-primary-" + backend + ".pem");
+        Files.copy(certificates.caCertificate(), toSentinels);
+        Files.copy(certificates.caCertificate(), toPrimary);
         try {
-            RedisConfig base = config(setup, trustingTheCa().build(), trustingTheCa().build());
+            RedisConfig base = config(setup, RedisTls.builder().trustCertificates(toSentinels).build(),
+                    RedisTls.builder().trustCertificates(toPrimary).build());
             RedisClient redis = connect(base.toBuilder()
                     .sentinel(base.sentinel().toBuilder().pollInterval(Duration.ZERO).build()).build());
             assertEquals(before, portOf(redis));
+            Files.delete(toSentinels);
+            Files.delete(toPrimary);
+
+            // The sentinel drops the client's connections: the watch comes back over TLS (and
+            // asks where the primary is, on a new query connection), without the files.
+            var sentinel = setup.sentinels().get(0);
+            assertEquals(Long.valueOf(1), sentinel.admin("CLIENT", "KILL", "TYPE", "pubsub").asLong(), "the watch");
+            assertTrue(sentinel.admin("CLIENT", "KILL", "TYPE", "normal").asLong() >= 1, "the query connection kept");
+            long resubscribeBy = System.nanoTime() + TestFutures.BOUND.toNanos();
+            while (sentinel.admin("CLIENT", "LIST", "TYPE", "pubsub").asString().isEmpty()) {
+                assertTrue(System.nanoTime() - resubscribeBy < 0, "the +switch-master watch did not come back within "
+                        + TestFutures.BOUND);
+                Thread.sleep(20);
+            }
 
             long start = System.nanoTime();
             assertEquals("OK", setup.sentinels().get(0).admin("SENTINEL", "FAILOVER", RedisSentinelSetup.MASTER_NAME).asString());
