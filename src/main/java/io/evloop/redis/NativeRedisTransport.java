@@ -58,7 +58,6 @@ final class NativeRedisTransport implements RedisTransport, NativeEventLoop.Nati
         }
     }
 
-
     /**
      * The native contexts of resolved TLS settings: a cluster client resolves its settings once
      * and makes node connections on the loop thread, which must not parse the trusted
