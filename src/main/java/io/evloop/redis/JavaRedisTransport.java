@@ -3,6 +3,7 @@ package io.evloop.redis;
 import io.evloop.internal.javaloop.JavaEventLoop;
 import java.io.EOFException;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
@@ -10,6 +11,7 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
+import java.util.function.Function;
 import javax.net.ssl.SSLException;
 import jdk.net.ExtendedSocketOptions;
 
@@ -28,15 +30,16 @@ final class JavaRedisTransport implements RedisTransport, JavaEventLoop.IoHandle
     private static final int MAX_READS_PER_EVENT = 16;
     /** Rounds of unwrap-then-write in one go before concluding that the engine is stuck. */
     private static final int MAX_TLS_ROUNDS = 64;
-    private static final String TLS_PORT_HINT = "is it a TLS port? use rediss://";
 
     private static final System.Logger LOG = System.getLogger(JavaRedisTransport.class.getName());
 
     private final JavaEventLoop loop;
     private final RespDecoder decoder;
     private final int keepAliveSeconds; // 0: none
-    private final String endpoint;
+    private final Function<SocketAddress, String> endpoints;
+    private final String tlsPortHint; // what a plain connection that meets a TLS server suggests
     private final TlsSession.Factory tlsSessions; // null: plain TCP
+    private String endpoint; // how messages name the server, once connect is called
     private ByteBuffer readBuffer; // plain TCP only; over TLS the session's inbound buffer
     private TlsSession tls; // this connection's, when TLS
     private SocketAddress address;
@@ -49,14 +52,17 @@ final class JavaRedisTransport implements RedisTransport, JavaEventLoop.IoHandle
     private boolean closed;
 
     /**
-     * @param endpoint    how messages name the server ({@link RedisConfig#endpoint()})
+     * @param endpoints   how messages name the server at the address connected to
+     *                    ({@link RedisTransport#endpointAt})
+     * @param tlsPortHint what a plain connection that meets a TLS server suggests ("is it a TLS port? ...")
      * @param tlsSessions where this connection's TLS comes from; null for plain TCP
      */
-    JavaRedisTransport(JavaEventLoop loop, long maxReplyBytes, int keepAliveSeconds, String endpoint,
-                       TlsSession.Factory tlsSessions) {
+    JavaRedisTransport(JavaEventLoop loop, long maxReplyBytes, int keepAliveSeconds, Function<SocketAddress, String> endpoints,
+                       String tlsPortHint, TlsSession.Factory tlsSessions) {
         this.loop = loop;
         this.keepAliveSeconds = keepAliveSeconds;
-        this.endpoint = endpoint;
+        this.endpoints = endpoints;
+        this.tlsPortHint = tlsPortHint;
         this.tlsSessions = tlsSessions;
         this.decoder = new RespDecoder(RespDecoder.DEFAULT_MAX_ARRAY_LENGTH, RespDecoder.DEFAULT_MAX_DEPTH,
                 RespDecoder.DEFAULT_MAX_LINE_LENGTH, maxReplyBytes);
@@ -66,9 +72,13 @@ final class JavaRedisTransport implements RedisTransport, JavaEventLoop.IoHandle
     public void connect(SocketAddress address, Listener listener) {
         this.listener = listener;
         this.address = address;
+        this.endpoint = endpoints.apply(address);
         try {
             if (tlsSessions != null) {
-                tls = tlsSessions.newSession();
+                if (!(address instanceof InetSocketAddress inet)) {
+                    throw new IllegalArgumentException("TLS needs a TCP address, not " + address);
+                }
+                tls = tlsSessions.newSession(inet, endpoint);
             } else {
                 readBuffer = ByteBuffer.allocateDirect(READ_BUFFER_SIZE);
             }
@@ -184,7 +194,7 @@ final class JavaRedisTransport implements RedisTransport, JavaEventLoop.IoHandle
             if (tls == null && (first == 0x15 || first == 0x16)) {
                 // A TLS alert or handshake record: no RESP reply starts with these bytes.
                 fail(new RedisConnectionException("the server at " + endpoint + " answered in TLS, not RESP: "
-                        + TLS_PORT_HINT));
+                        + tlsPortHint));
                 return false;
             }
         }
@@ -211,7 +221,7 @@ final class JavaRedisTransport implements RedisTransport, JavaEventLoop.IoHandle
         }
         if (tls == null && !replied) {
             // A TLS server drops a client that speaks RESP to it, often without a word.
-            return new EOFException("the server closed the connection before any reply (" + TLS_PORT_HINT + ")");
+            return new EOFException("the server closed the connection before any reply (" + tlsPortHint + ")");
         }
         return new EOFException("the server closed the connection");
     }
@@ -323,7 +333,7 @@ final class JavaRedisTransport implements RedisTransport, JavaEventLoop.IoHandle
         if (tls != null) {
             return tls.timeoutHint();
         }
-        return up && !replied ? ": no reply from the server at all (" + TLS_PORT_HINT + ")" : "";
+        return up && !replied ? ": no reply from the server at all (" + tlsPortHint + ")" : "";
     }
 
     private void fail(Throwable cause) {
@@ -333,7 +343,7 @@ final class JavaRedisTransport implements RedisTransport, JavaEventLoop.IoHandle
                 reported = tls.failure(io, replied);
             } else if (up && !replied && cause instanceof IOException io && !(cause instanceof EOFException)) {
                 // A TLS server resets a client that speaks RESP to it as often as it closes.
-                reported = new IOException(io.getMessage() + " before any reply (" + TLS_PORT_HINT + ")", io);
+                reported = new IOException(io.getMessage() + " before any reply (" + tlsPortHint + ")", io);
             }
             close();
             listener.onClosed(reported);

@@ -16,6 +16,7 @@ import java.nio.ByteOrder;
 import java.util.Collections;
 import java.util.Map;
 import java.util.WeakHashMap;
+import java.util.function.Function;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
 import jnr.ffi.Pointer;
@@ -42,14 +43,20 @@ import jnr.ffi.byref.PointerByReference;
 final class NativeRedisTransport implements RedisTransport, NativeEventLoop.NativeIoHandler {
 
     /**
-     * What a TLS connection needs: the context shared by the client's connections, the name
-     * the certificate must carry and whether it is checked, and the words for its failures.
+     * What the TLS connections of one client share: the native context, and the settings that
+     * say which name each server's certificate must carry and whether it is checked.
      */
-    record Tls(NativeTlsContext context, String serverName, boolean verifyHostName, NativeTlsFailure failures) {
-    }
+    record Tls(NativeTlsContext context, RedisTls settings, boolean clientCertificate) {
 
-    /** As the Java loop says it, for a plain client that finds a TLS server. */
-    private static final String TLS_PORT_HINT = "is it a TLS port? use rediss://";
+        /**
+         * The name the certificate of the server at {@code address} must carry, as on the Java
+         * loop: the configured server name, else the host connected to (a name as given, or an
+         * address, such as one the sentinels or a cluster's slot map gave).
+         */
+        String peerName(InetSocketAddress address) {
+            return settings.serverName() != null ? settings.serverName() : address.getHostString();
+        }
+    }
 
     /**
      * The native contexts of resolved TLS settings: a cluster client resolves its settings once
@@ -60,14 +67,14 @@ final class NativeRedisTransport implements RedisTransport, NativeEventLoop.Nati
     private static final Map<TlsMaterial, NativeTlsContext> CONTEXTS = Collections.synchronizedMap(new WeakHashMap<>());
 
     /**
-     * The native TLS setup for connections of {@code config} with the resolved {@code tls}; null
-     * without TLS. The context is made on the first call for these settings (where
-     * {@link RedisTransport#factory} is called, at the connect call).
+     * The native TLS setup for connections with the resolved {@code tls}; null without TLS. The
+     * context is made on the first call for these settings (where {@link RedisTransport#factory}
+     * is called, at the connect call).
      *
      * @throws IllegalArgumentException when the TLS layer cannot load (no OpenSSL), naming what
      *     to install, or when OpenSSL refuses the material, saying why
      */
-    static Tls tlsFor(TlsMaterial tls, RedisConfig config) {
+    static Tls tlsFor(TlsMaterial tls) {
         if (tls == null) {
             return null;
         }
@@ -78,11 +85,7 @@ final class NativeRedisTransport implements RedisTransport, NativeEventLoop.Nati
         } catch (UnsatisfiedLinkError e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         }
-        // The name the certificate must carry, as on the Java loop: the configured server name,
-        // else the host as given (a name, or an address from a cluster's slot map).
-        String name = tls.tls().serverName() != null ? tls.tls().serverName() : config.host();
-        return new Tls(context, name, tls.tls().verifyHostName(),
-                new NativeTlsFailure(config.endpoint(), name, tls.tls(), tls.hasClientCertificate()));
+        return new Tls(context, tls.tls(), tls.hasClientCertificate());
     }
 
     private final NativeEventLoop loop;
@@ -92,7 +95,9 @@ final class NativeRedisTransport implements RedisTransport, NativeEventLoop.Nati
     private final ReplyRecords records = new ReplyRecords();
     private final ByteBuffer recordsAddress = ByteBuffer.allocateDirect(8).order(ByteOrder.nativeOrder());
     private final Tls tls; // null: plain TCP
-    private final String endpoint;
+    private final Function<SocketAddress, String> endpoints;
+    private final String tlsPortHint; // as the Java loop says it, for a plain client that finds a TLS server
+    private NativeTlsFailure failures; // with TLS: the words for this connection's failures, once connect is called
     private Listener listener;
     private SocketAddress address;
     private Pointer conn;
@@ -103,16 +108,22 @@ final class NativeRedisTransport implements RedisTransport, NativeEventLoop.Nati
     private boolean closed;
 
     NativeRedisTransport(NativeEventLoop loop, long maxReplyBytes, int keepAliveSeconds) {
-        this(loop, maxReplyBytes, keepAliveSeconds, null, null);
+        this(loop, maxReplyBytes, keepAliveSeconds, String::valueOf, "is it a TLS port? use rediss://", null);
     }
 
-    /** {@code endpoint}: the server as the client names it, for messages (null: the address). */
-    NativeRedisTransport(NativeEventLoop loop, long maxReplyBytes, int keepAliveSeconds, String endpoint, Tls tls) {
+    /**
+     * {@code endpoints}: how messages name the server at the address connected to
+     * ({@link RedisTransport#endpointAt}); {@code tlsPortHint}: what a plain connection that
+     * meets a TLS server suggests ("is it a TLS port? ...").
+     */
+    NativeRedisTransport(NativeEventLoop loop, long maxReplyBytes, int keepAliveSeconds,
+                         Function<SocketAddress, String> endpoints, String tlsPortHint, Tls tls) {
         this.loop = loop;
         this.lib = NativeLibraryLoader.library();
         this.maxReplyBytes = maxReplyBytes;
         this.keepAliveSeconds = keepAliveSeconds;
-        this.endpoint = endpoint;
+        this.endpoints = endpoints;
+        this.tlsPortHint = tlsPortHint;
         this.tls = tls;
     }
 
@@ -130,11 +141,13 @@ final class NativeRedisTransport implements RedisTransport, NativeEventLoop.Nati
                 if (!(address instanceof InetSocketAddress inet) || inet.getAddress() == null) {
                     throw new IllegalArgumentException("TLS needs a resolved TCP address, not " + address);
                 }
-                String name = tls.serverName() != null ? tls.serverName() : inet.getHostString();
+                // Named per connection: through Sentinel each one may go to another primary.
+                String name = tls.peerName(inet);
+                failures = new NativeTlsFailure(endpoints.apply(address), name, tls.settings(), tls.clientCertificate());
                 target = "evl_redis_connect_tls";
                 rc = lib.evl_redis_connect_tls(loop.nativeLoop(), token, inet.getAddress().getHostAddress(), inet.getPort(),
                         tls.context().ops(), tls.context().pointer(), name,
-                        tls.verifyHostName() ? LibEvloopTls.EVL_TLS_VERIFY_NAME : 0, out);
+                        tls.settings().verifyHostName() ? LibEvloopTls.EVL_TLS_VERIFY_NAME : 0, out);
             } else if (address instanceof UnixDomainSocketAddress unix) {
                 target = "evl_redis_connect_unix";
                 rc = lib.evl_redis_connect_unix(loop.nativeLoop(), token, unix.getPath().toString(), out);
@@ -216,7 +229,7 @@ final class NativeRedisTransport implements RedisTransport, NativeEventLoop.Nati
         if (kind == LibEvloop.EVL_REDIS_ERR_TLS && tls != null) {
             // Worded as the Java loop words it; OpenSSL's text stays in the message and the cause.
             SSLException ssl = connected ? new SSLException(message) : new SSLHandshakeException(message);
-            return new RedisConnectionException(tls.failures().explain(tlsReason, message), ssl);
+            return new RedisConnectionException(failures.explain(tlsReason, message), ssl);
         }
         Throwable cause = switch (kind) {
             case LibEvloop.EVL_REDIS_ERR_PROTOCOL -> new RedisProtocolException(message);
@@ -225,14 +238,14 @@ final class NativeRedisTransport implements RedisTransport, NativeEventLoop.Nati
             default -> new IOException(message);
         };
         if (connected && !replied && cause instanceof IOException io) {
-            if (tls != null && !tls.failures().clientCertificate()) {
+            if (tls != null && !failures.clientCertificate()) {
                 // In TLS 1.3 a server checks the client's certificate after the client's handshake
                 // is over; one that refuses it may just drop the connection.
-                return new RedisConnectionException(tls.failures().droppedBeforeFirstReply(message), io);
+                return new RedisConnectionException(failures.droppedBeforeFirstReply(message), io);
             }
             if (tls == null && !(cause instanceof EOFException)) {
                 // A TLS server resets a client that speaks RESP to it as often as it closes.
-                return new IOException(message + " before any reply (" + TLS_PORT_HINT + ")", io);
+                return new IOException(message + " before any reply (" + tlsPortHint + ")", io);
             }
         }
         return cause;
@@ -244,9 +257,9 @@ final class NativeRedisTransport implements RedisTransport, NativeEventLoop.Nati
             return "";
         }
         if (tls != null) {
-            return tls.failures().timeoutHint(lib.evl_redis_tls_progress(conn));
+            return failures.timeoutHint(lib.evl_redis_tls_progress(conn));
         }
-        return connected && !replied ? ": no reply from the server at all (" + TLS_PORT_HINT + ")" : "";
+        return connected && !replied ? ": no reply from the server at all (" + tlsPortHint + ")" : "";
     }
 
     @Override

@@ -60,7 +60,9 @@ import org.HdrHistogram.SingleWriterRecorder;
  * whenever the sentinel that answered last announces a failover ({@code +switch-master}, which
  * the client subscribes to there on a pub/sub connection of its own). When the primary moved, the connection is closed as
  * lost: the commands in flight fail with a {@link RedisConnectionException} saying a failover
- * happened (nothing is resent) and the client reconnects to the new primary.
+ * happened (nothing is resent) and the client reconnects to the new primary. TLS is set apart
+ * for the primary ({@link RedisConfig#tls()}, its certificate checked against the host the
+ * sentinels name) and for the sentinels ({@link RedisSentinel#tls()}).
  */
 public final class RedisClient implements RedisCommands, AutoCloseable {
 
@@ -160,12 +162,17 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
      * SELECT and CLIENT SETNAME (those configured) have succeeded, or fails within the
      * connect timeout with an exception naming the server. Through Sentinel, asking the
      * sentinels comes first, each within {@link RedisSentinel#queryTimeout()}, and the
-     * connect timeout starts once one of them named the primary.
+     * connect timeout starts once one of them named the primary. TLS files (the primary's and
+     * the sentinels') are read here, on the caller's thread, once for every connection the
+     * client makes.
+     *
+     * @throws IllegalArgumentException when TLS input is refused (naming the file and what is
+     *     wrong) or the loop cannot speak TLS (naming what to install)
      */
     public static CompletableFuture<RedisClient> connect(EventLoop loop, RedisConfig config) {
         Objects.requireNonNull(loop, "loop: pass the EventLoop the client runs on (EventLoops.create())");
         Objects.requireNonNull(config, "config");
-        return connect(loop, config, RedisTransport.factory(loop, config), c -> RedisTransport.factory(loop, c));
+        return connect(loop, config, RedisTransport.factory(loop, config), RedisTransport.sentinelFactory(loop, config));
     }
 
     /** With the given transports: the tests' fake one, or each loop's own; sentinel connections use the same. */

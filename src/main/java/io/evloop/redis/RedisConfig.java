@@ -17,7 +17,9 @@ import java.util.function.Consumer;
  *   <li>{@code redis-socket:///path/to/redis.sock} (a unix socket)</li>
  *   <li>{@code redis-sentinel://[[user]:password@]host[:port][,host[:port]...]/service[/db]}
  *       (the primary that these sentinels monitor as {@code service}; port 26379 by default;
- *       the user and password are the primary's, see {@link RedisSentinel})</li>
+ *       the user and password are the primary's, see {@link RedisSentinel}; plain TCP: for
+ *       TLS set {@link Builder#tls(RedisTls)} (to the primary) and
+ *       {@link RedisSentinel.Builder#tls(RedisTls)} (to the sentinels) on the parsed config)</li>
  * </ul>
  * The password never appears in {@link #toString()}, in exceptions or in logs.
  */
@@ -260,7 +262,14 @@ public final class RedisConfig {
         return password;
     }
 
-    /** How the connection speaks TLS; null for plain TCP (and always for a unix socket). */
+    /**
+     * How the connection speaks TLS; null for plain TCP (and always for a unix socket). With
+     * {@link #sentinel()} it is the TLS of the connections to the primary, whose certificate
+     * must then name the host the sentinels give for it (an address or a host name, as
+     * {@code SENTINEL GET-MASTER-ADDR-BY-NAME} returns it), unless {@link RedisTls#serverName()}
+     * names the one name every primary's certificate carries. The sentinels' own TLS is
+     * {@link RedisSentinel#tls()}.
+     */
     public RedisTls tls() {
         return tls;
     }
@@ -467,8 +476,9 @@ public final class RedisConfig {
         /**
          * Connect to the primary these sentinels name instead of a fixed address (replaces a
          * {@link #host(String)} or {@link #socketPath(String)} set before; a later one
-         * replaces it); null removes it. The user, password, database and client name set
-         * here are the primary's; the sentinels' own are in {@link RedisSentinel}.
+         * replaces it); null removes it. The user, password, database, client name and
+         * {@link #tls(RedisTls) TLS} set here are the primary's; the sentinels' own are in
+         * {@link RedisSentinel}.
          */
         public Builder sentinel(RedisSentinel sentinel) {
             this.sentinel = sentinel;
@@ -506,7 +516,11 @@ public final class RedisConfig {
             return this;
         }
 
-        /** TLS for the connection ({@link RedisTls#defaults()} is what {@code rediss://} means); null for plain TCP. */
+        /**
+         * TLS for the connection ({@link RedisTls#defaults()} is what {@code rediss://} means);
+         * null for plain TCP. Through {@link #sentinel(RedisSentinel) Sentinel}, for the
+         * connections to the primary; see {@link RedisConfig#tls()} for the name checked.
+         */
         public Builder tls(RedisTls tls) {
             this.tls = tls;
             return this;
@@ -646,11 +660,6 @@ public final class RedisConfig {
             if (tls != null && socketPath != null) {
                 throw new IllegalArgumentException("TLS over a unix socket (" + socketPath + ") is not supported;"
                         + " use TLS with host and port, or the socket without TLS");
-            }
-            if (sentinel != null && tls != null) {
-                throw new IllegalArgumentException("TLS through Sentinel (" + sentinel.masterName() + ") is not supported"
-                        + " in this version: the primary's name for the certificate check would come from the sentinels;"
-                        + " connect to the primary with rediss://host:port, or through Sentinel without TLS");
             }
             if (sentinel != null && readOnly) {
                 throw new IllegalArgumentException("readOnly (READONLY) is for Redis Cluster replicas; a client through"

@@ -78,7 +78,7 @@ public final class RedisPubSub implements AutoCloseable {
     private final Relocator relocator;
 
     private RedisPubSub(EventLoop loop, RedisConfig config, Function<RedisConfig, Supplier<RedisTransport>> transports,
-                        Relocator relocator) {
+                        Function<RedisConfig, Supplier<RedisTransport>> sentinelTransports, Relocator relocator) {
         this.loop = loop;
         this.relocator = relocator;
         for (RedisSubscription.Kind kind : RedisSubscription.Kind.values()) {
@@ -86,7 +86,7 @@ public final class RedisPubSub implements AutoCloseable {
         }
         Consumer<Reply.PushReply> pushes = this::onPush;
         RedisConfig own = ownConfig(config).pushListener(pushes).build();
-        this.connection = RedisClient.open(loop, own, transports.apply(own), transports, new Events());
+        this.connection = RedisClient.open(loop, own, transports.apply(own), sentinelTransports, new Events());
     }
 
     /**
@@ -94,7 +94,7 @@ public final class RedisPubSub implements AutoCloseable {
      * watch for failovers); the connection retries by the config's reconnect policy.
      */
     static RedisPubSub open(EventLoop loop, RedisConfig config, Function<RedisConfig, Supplier<RedisTransport>> transports) {
-        return new RedisPubSub(loop, config, transports, null);
+        return new RedisPubSub(loop, config, transports, transports, null);
     }
 
     /** What the connection changes in the caller's config: RESP3, and subscribes waiting for a reconnect. */
@@ -108,7 +108,8 @@ public final class RedisPubSub implements AutoCloseable {
      */
     static CompletableFuture<RedisPubSub> connectNode(EventLoop loop, RedisConfig node, TlsMaterial tls,
                                                       Relocator relocator) {
-        RedisPubSub pubsub = new RedisPubSub(loop, node, c -> RedisTransport.factory(loop, c, tls), relocator);
+        Function<RedisConfig, Supplier<RedisTransport>> transports = c -> RedisTransport.factory(loop, c, tls);
+        RedisPubSub pubsub = new RedisPubSub(loop, node, transports, transports, relocator);
         return pubsub.connection.connectedFuture().thenApply(c -> pubsub);
     }
 
@@ -127,7 +128,8 @@ public final class RedisPubSub implements AutoCloseable {
                     + " leave RedisConfig.pushListener unset (it is for a RedisClient's pushes, such as client tracking)");
         }
         ownConfig(config).build(); // what the connection would refuse, refused at the call
-        RedisPubSub pubsub = new RedisPubSub(loop, config, c -> RedisTransport.factory(loop, c), null);
+        RedisPubSub pubsub = new RedisPubSub(loop, config, c -> RedisTransport.factory(loop, c),
+                RedisTransport.sentinelFactory(loop, config), null);
         return pubsub.connection.connectedFuture().thenApply(c -> pubsub);
     }
 

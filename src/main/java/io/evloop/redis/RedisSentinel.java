@@ -24,8 +24,20 @@ import java.util.Objects;
  * command fails with {@code READONLY}.
  *
  * <p>The sentinels have their own {@link #credentials()} (often none, or another password than
- * the data nodes'); the primary's user, password, database and client name are the
- * {@link RedisConfig}'s usual settings. Sentinel connections are plain TCP.
+ * the data nodes') and their own {@link #tls()}; the primary's user, password, database, client
+ * name and TLS are the {@link RedisConfig}'s usual settings. Sentinel connections are plain TCP
+ * unless {@link Builder#tls(RedisTls)} is set (a {@code redis-sentinel://} URI sets neither):
+ *
+ * <pre>{@code
+ * RedisTls tls = RedisTls.builder().trustCertificates(Path.of("ca.pem")).build();
+ * RedisConfig config = RedisConfig.builder()
+ *         .sentinel(RedisSentinel.builder("mymaster")
+ *                 .sentinel("sentinel-1", 26379).sentinel("sentinel-2", 26379).sentinel("sentinel-3", 26379)
+ *                 .tls(tls)                // to the sentinels, checked against sentinel-1, -2, -3
+ *                 .build())
+ *         .tls(tls)                        // to the primary, checked against the host the sentinels name
+ *         .build();
+ * }</pre>
  */
 public final class RedisSentinel {
 
@@ -49,6 +61,7 @@ public final class RedisSentinel {
     private final RedisCredentials credentials;
     private final Duration pollInterval;
     private final Duration queryTimeout;
+    private final RedisTls tls;
 
     private RedisSentinel(Builder b) {
         this.masterName = b.masterName;
@@ -56,6 +69,7 @@ public final class RedisSentinel {
         this.credentials = b.credentials;
         this.pollInterval = b.pollInterval;
         this.queryTimeout = b.queryTimeout;
+        this.tls = b.tls;
     }
 
     /**
@@ -79,6 +93,7 @@ public final class RedisSentinel {
         b.credentials = credentials;
         b.pollInterval = pollInterval;
         b.queryTimeout = queryTimeout;
+        b.tls = tls;
         return b;
     }
 
@@ -118,6 +133,17 @@ public final class RedisSentinel {
         return queryTimeout;
     }
 
+    /**
+     * How the connections to the sentinels speak TLS (the queries and the watch for failovers
+     * alike); null, the default, for plain TCP. Each sentinel's certificate is checked against
+     * its host as given here (a name, or an address), unless {@link RedisTls#serverName()} is
+     * set. Independent of the primary's TLS, {@link RedisConfig#tls()}: a deployment may
+     * encrypt one and not the other.
+     */
+    public RedisTls tls() {
+        return tls;
+    }
+
     /** {@code host:port} of a sentinel, with brackets around an IPv6 address: how messages name it. */
     static String endpoint(InetSocketAddress sentinel) {
         String host = sentinel.getHostString();
@@ -128,19 +154,20 @@ public final class RedisSentinel {
     public boolean equals(Object o) {
         return o instanceof RedisSentinel s && masterName.equals(s.masterName) && sentinels.equals(s.sentinels)
                 && Objects.equals(credentials, s.credentials) && pollInterval.equals(s.pollInterval)
-                && queryTimeout.equals(s.queryTimeout);
+                && queryTimeout.equals(s.queryTimeout) && Objects.equals(tls, s.tls);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(masterName, sentinels, credentials, pollInterval, queryTimeout);
+        return Objects.hash(masterName, sentinels, credentials, pollInterval, queryTimeout, tls);
     }
 
     @Override
     public String toString() {
         return "RedisSentinel[" + masterName + " via " + sentinels.stream().map(RedisSentinel::endpoint).toList()
                 + (credentials != null ? ", " + credentials : "")
-                + ", pollInterval=" + pollInterval + ", queryTimeout=" + queryTimeout + "]";
+                + ", pollInterval=" + pollInterval + ", queryTimeout=" + queryTimeout
+                + (tls != null ? ", " + tls : "") + "]";
     }
 
     /** Builds a {@link RedisSentinel}; every setter checks its argument at once. */
@@ -150,6 +177,7 @@ public final class RedisSentinel {
         private RedisCredentials credentials;
         private Duration pollInterval = DEFAULT_POLL_INTERVAL;
         private Duration queryTimeout = DEFAULT_QUERY_TIMEOUT;
+        private RedisTls tls;
 
         private Builder(String masterName) {
             Objects.requireNonNull(masterName, "masterName: pass the name the sentinels monitor the primary under, such as \"mymaster\"");
@@ -198,6 +226,15 @@ public final class RedisSentinel {
         /** A password for the sentinels' default user; null for none. */
         public Builder password(String password) {
             this.credentials = password == null ? null : new RedisCredentials(null, password);
+            return this;
+        }
+
+        /**
+         * TLS to the sentinels (see {@link RedisSentinel#tls()}); null, the default, for plain
+         * TCP. Its files are read once per client, when it connects.
+         */
+        public Builder tls(RedisTls tls) {
+            this.tls = tls;
             return this;
         }
 

@@ -93,7 +93,10 @@ public final class RedisTls {
         return verifyHostName;
     }
 
-    /** The name sent in SNI and checked against the certificate; null means the configured host. */
+    /**
+     * The name sent in SNI and checked against the certificate; null means the host connected
+     * to (the configured host, or through Sentinel the host the sentinels name for the primary).
+     */
     public String serverName() {
         return serverName;
     }
@@ -170,7 +173,11 @@ public final class RedisTls {
             return this;
         }
 
-        /** The name for SNI and the host name check when it differs from the host connected to. */
+        /**
+         * The name for SNI and the host name check when it differs from the host connected to;
+         * through Sentinel it applies to every primary the sentinels name, so their
+         * certificates must all carry it.
+         */
         public Builder serverName(String name) {
             if (name != null && name.isBlank()) {
                 throw new IllegalArgumentException("serverName must be a host name or null (the configured host), got a blank string");

@@ -3,7 +3,9 @@ package io.evloop.redis;
 import io.evloop.EventLoop;
 import io.evloop.internal.javaloop.JavaEventLoop;
 import io.evloop.internal.nativeloop.NativeEventLoop;
+import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -37,21 +39,65 @@ interface RedisTransport {
      * for plain TCP): a cluster client resolves it once for all its node connections.
      */
     static Supplier<RedisTransport> factory(EventLoop loop, RedisConfig config, TlsMaterial tls) {
+        // What a plain connection that meets a TLS server suggests: the setting that gives it TLS.
+        return factory(loop, config, tls, config.sentinel() != null ? "is it a TLS port? set RedisConfig.Builder.tls"
+                : "is it a TLS port? use rediss://");
+    }
+
+    private static Supplier<RedisTransport> factory(EventLoop loop, RedisConfig config, TlsMaterial tls, String tlsPortHint) {
         int keepAliveSeconds = (int) config.tcpKeepAlive().getSeconds();
+        Function<SocketAddress, String> endpoints = address -> endpointAt(config, address);
         if (loop instanceof JavaEventLoop java) {
-            TlsSession.Factory sessions = tls == null ? null : new TlsSession.Factory(tls, config);
-            return () -> new JavaRedisTransport(java, config.maxReplyBytes(), keepAliveSeconds, config.endpoint(), sessions);
+            TlsSession.Factory sessions = tls == null ? null : new TlsSession.Factory(tls);
+            return () -> new JavaRedisTransport(java, config.maxReplyBytes(), keepAliveSeconds, endpoints, tlsPortHint,
+                    sessions);
         }
         if (loop instanceof NativeEventLoop nativeLoop) {
             // The native TLS context is made once per resolved TLS (at the connect call, on the
             // caller's thread: parsing the trusted certificates never stalls the loop). Without
             // OpenSSL this throws, naming what to install.
-            NativeRedisTransport.Tls nativeTls = NativeRedisTransport.tlsFor(tls, config);
-            return () -> new NativeRedisTransport(nativeLoop, config.maxReplyBytes(), keepAliveSeconds, config.endpoint(),
-                    nativeTls);
+            NativeRedisTransport.Tls nativeTls = NativeRedisTransport.tlsFor(tls);
+            return () -> new NativeRedisTransport(nativeLoop, config.maxReplyBytes(), keepAliveSeconds, endpoints,
+                    tlsPortHint, nativeTls);
         }
         throw new IllegalArgumentException("a Redis client runs on a loop from io.evloop.EventLoops, not on "
                 + loop.getClass().getName());
+    }
+
+    /**
+     * New transports for the sentinel connections of {@code config}, by their config (one per
+     * sentinel): the sentinels' TLS, {@link RedisSentinel#tls()}, is resolved here, once per
+     * client on the caller's thread, since those connections are made on the loop thread, where
+     * no file may be read. Plain TCP without it (and for a config without Sentinel).
+     *
+     * @throws IllegalArgumentException as {@link #factory(EventLoop, RedisConfig)}, for the sentinels' TLS
+     */
+    static Function<RedisConfig, Supplier<RedisTransport>> sentinelFactory(EventLoop loop, RedisConfig config) {
+        RedisSentinel sentinel = config.sentinel();
+        String hint = "is it a TLS port? set RedisSentinel.Builder.tls";
+        if (sentinel == null || sentinel.tls() == null) {
+            return c -> factory(loop, c, null, hint);
+        }
+        TlsMaterial tls = TlsMaterial.resolve(sentinel.tls());
+        // The first use builds the SSLContext (Java loop) or the native context, which later
+        // ones share; made now, it also refuses a loop that cannot speak TLS at the call.
+        InetSocketAddress first = sentinel.sentinels().get(0);
+        factory(loop, RedisConfig.builder().host(first.getHostString()).port(first.getPort()).tls(sentinel.tls()).build(),
+                tls, hint);
+        return c -> factory(loop, c, tls, hint);
+    }
+
+    /**
+     * How a connection's messages name the server at {@code address}: the config's endpoint,
+     * and through Sentinel the address the sentinels gave, since the config names only the
+     * service ({@code 10.0.0.5:6379 (primary mymaster)}).
+     */
+    static String endpointAt(RedisConfig config, SocketAddress address) {
+        if (config.sentinel() == null || !(address instanceof InetSocketAddress inet)) {
+            return config.endpoint();
+        }
+        String host = inet.getHostString();
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + inet.getPort() + " (" + config.endpoint() + ")";
     }
 
     /**

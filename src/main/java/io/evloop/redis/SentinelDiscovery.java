@@ -19,9 +19,11 @@ import java.util.function.Supplier;
  * of a connected client), so that a poll is one round trip; connections to the others are
  * closed as soon as they failed.
  *
- * <p>Each sentinel connection is a {@link RedisClient} of its own on the same loop (plain TCP,
- * no reconnects, the sentinels' credentials), so that it resolves names off the loop and
- * bounds its connect exactly as the client does. Asks that overlap (a poll still in flight
+ * <p>Each sentinel connection is a {@link RedisClient} of its own on the same loop (no
+ * reconnects, the sentinels' credentials and TLS), so that it resolves names off the loop and
+ * bounds its connect exactly as the client does. Its transports come from the owner, with the
+ * sentinels' TLS already resolved ({@link RedisTransport#sentinelFactory}): they are made
+ * here, on the loop thread, which reads no file. Asks that overlap (a poll still in flight
  * when the connection drops and the client reconnects) share one round. Loop thread only.
  */
 final class SentinelDiscovery {
@@ -230,10 +232,13 @@ final class SentinelDiscovery {
         return new Primary(host, port);
     }
 
-    /** A sentinel connection: the sentinels' credentials, no database, no reconnects, bounded by the query timeout. */
+    /**
+     * A sentinel connection: the sentinels' credentials and TLS, no database, no reconnects,
+     * bounded by the query timeout (which so covers the TLS handshake too).
+     */
     private RedisConfig configFor(InetSocketAddress at) {
         RedisCredentials credentials = sentinel.credentials();
-        return RedisConfig.builder().host(at.getHostString()).port(at.getPort())
+        return RedisConfig.builder().host(at.getHostString()).port(at.getPort()).tls(sentinel.tls())
                 .user(credentials == null ? null : credentials.user())
                 .password(credentials == null ? null : credentials.password())
                 .connectTimeout(sentinel.queryTimeout()).commandTimeout(sentinel.queryTimeout())

@@ -1,6 +1,7 @@
 package io.evloop.redis;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.security.cert.CertPathBuilderException;
@@ -35,35 +36,36 @@ final class TlsSession {
 
     /**
      * What every connection of one client shares: the SSLContext (built once per client, so a
-     * reconnect reads no file and may resume the TLS session) and the names to check.
+     * reconnect reads no file and may resume the TLS session) and the settings. The name to
+     * check comes from each connection's address, since through Sentinel every connection may
+     * go to another primary.
      */
     static final class Factory {
         private final SSLContext context;
         private final RedisTls tls;
-        private final String peerName;
-        private final int port;
-        private final String endpoint;
         private final boolean clientCertificate;
-        private final List<SNIServerName> sni;
 
-        Factory(TlsMaterial material, RedisConfig config) {
+        Factory(TlsMaterial material) {
             this.context = material.sslContext();
             this.tls = material.tls();
-            this.peerName = tls.serverName() != null ? tls.serverName() : config.host();
-            this.port = config.port();
-            this.endpoint = config.endpoint();
             this.clientCertificate = material.hasClientCertificate();
-            this.sni = sniFor(peerName);
         }
 
-        TlsSession newSession() {
+        /**
+         * A session for a connection to {@code address}, whose certificate must name
+         * {@link RedisTls#serverName()} if set, else the host connected to: the name as given
+         * (to the config, or by the sentinels), or the address when that is what was given.
+         * {@code endpoint} is how its messages name the server.
+         */
+        TlsSession newSession(InetSocketAddress address, String endpoint) {
+            String peerName = tls.serverName() != null ? tls.serverName() : address.getHostString();
             // The engine's peer host is the name to verify, so that with a serverName the
             // certificate is checked against that name alone, not also against the host.
-            SSLEngine engine = context.createSSLEngine(peerName, port);
+            SSLEngine engine = context.createSSLEngine(peerName, address.getPort());
             engine.setUseClientMode(true);
             SSLParameters parameters = engine.getSSLParameters();
             parameters.setProtocols(tls.protocols().toArray(new String[0]));
-            parameters.setServerNames(sni);
+            parameters.setServerNames(sniFor(peerName));
             if (tls.verifyHostName()) {
                 // "HTTPS" is RFC 2818's check: DNS names (wildcards included) for a name, IP
                 // address entries for an address, as Redis clients in other languages check.

@@ -12,6 +12,7 @@ import io.evloop.testkit.NativeRequirement;
 import io.evloop.testkit.RedisServerProcess;
 import io.evloop.testkit.TlsCertificates;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
@@ -92,10 +93,12 @@ class NativeTlsTransportTest {
     void oneNativeContextServesEveryConnectionOfTheSameSettings() {
         TlsMaterial material = TlsMaterial.resolve(RedisTls.builder().trustCertificates(certificates.caCertificate()).build());
         RedisConfig config = config(material.tls());
-        NativeRedisTransport.Tls first = NativeRedisTransport.tlsFor(material, config);
-        NativeRedisTransport.Tls second = NativeRedisTransport.tlsFor(material, config);
+        NativeRedisTransport.Tls first = NativeRedisTransport.tlsFor(material);
+        NativeRedisTransport.Tls second = NativeRedisTransport.tlsFor(material);
         assertSame(first.context(), second.context(), "parsed once, shared");
-        assertEquals("localhost", first.serverName());
+        // The name to check is each connection's own, from the address it connects to.
+        assertEquals("localhost", first.peerName(InetSocketAddress.createUnresolved("localhost", config.port())));
+        assertEquals("10.0.0.5", first.peerName(InetSocketAddress.createUnresolved("10.0.0.5", 6379)));
         try (RedisClient redis = RedisClient.connect(loop, config, RedisTransport.factory(loop, config, material))
                 .orTimeout(20, TimeUnit.SECONDS).join()) {
             assertEquals("PONG", redis.ping().join());

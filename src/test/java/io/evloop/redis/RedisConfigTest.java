@@ -2,11 +2,13 @@ package io.evloop.redis;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetSocketAddress;
+import java.security.KeyStore;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -55,9 +57,12 @@ class RedisConfigTest {
         assertThrows(IllegalArgumentException.class,
                 () -> RedisConfig.builder().socketPath("/tmp/r.sock").tls(RedisTls.defaults()).build());
         assertThrows(IllegalArgumentException.class, () -> RedisTls.builder().protocols("SSLv3"));
-        IllegalArgumentException sentinelTls = assertThrows(IllegalArgumentException.class,
-                () -> RedisConfig.fromUri("redis-sentinel://127.0.0.1:26379/mymaster").toBuilder().tls(RedisTls.defaults()).build());
-        assertTrue(sentinelTls.getMessage().contains("Sentinel"), sentinelTls.getMessage());
+        // Through Sentinel, TLS is the primary's; the URI itself stays plain.
+        RedisConfig sentinelTls = RedisConfig.fromUri("redis-sentinel://127.0.0.1:26379/mymaster").toBuilder()
+                .tls(RedisTls.defaults()).build();
+        assertEquals(RedisTls.defaults(), sentinelTls.tls());
+        assertEquals("mymaster", sentinelTls.sentinel().masterName());
+        assertNull(RedisConfig.fromUri("redis-sentinel://127.0.0.1:26379/mymaster").tls());
         assertTrue(RedisTls.defaults().verifyHostName());
         assertEquals(RedisTls.DEFAULT_PROTOCOLS, RedisTls.defaults().protocols());
     }
@@ -228,5 +233,28 @@ class RedisConfigTest {
         IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
                 () -> RedisConfig.fromUri("redis://h?protocol=4"));
         assertTrue(bad.getMessage().contains("protocol=resp3"), bad.getMessage());
+    }
+
+    @Test
+    void theSentinelsTlsIsTheirOwnPlainByDefaultAndPartOfEqualityWithoutItsSecrets() throws Exception {
+        RedisSentinel plain = RedisConfig.fromUri("redis-sentinel://s1:26379/mymaster").sentinel();
+        assertNull(plain.tls(), "a redis-sentinel:// URI is plain TCP to the sentinels");
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        store.load(null, null);
+        RedisTls tls = RedisTls.builder().trustStore(store).keyStore(store, "store-secret".toCharArray())
+                .serverName("sentinels.example").build();
+        RedisSentinel encrypted = plain.toBuilder().tls(tls).build();
+        assertEquals(tls, encrypted.tls());
+        assertEquals(encrypted, encrypted.toBuilder().build(), "toBuilder keeps the TLS");
+        assertEquals(encrypted.hashCode(), encrypted.toBuilder().build().hashCode());
+        assertNotEquals(plain, encrypted);
+        assertEquals(plain, encrypted.toBuilder().tls(null).build());
+        assertTrue(encrypted.toString().contains("server name sentinels.example"), encrypted.toString());
+        assertFalse(encrypted.toString().contains("store-secret"), encrypted.toString());
+        // The sentinels' TLS and the primary's are independent.
+        RedisConfig c = RedisConfig.builder().sentinel(encrypted).build();
+        assertNull(c.tls());
+        assertEquals(tls, c.sentinel().tls());
+        assertEquals(RedisTls.defaults(), c.toBuilder().tls(RedisTls.defaults()).build().tls());
     }
 }

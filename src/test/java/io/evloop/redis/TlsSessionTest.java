@@ -9,6 +9,7 @@ import io.evloop.testkit.TlsCertificates;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -76,7 +77,8 @@ class TlsSessionTest {
     private static TlsSession client(String host, RedisTls.Builder tls) {
         RedisConfig config = RedisConfig.builder().host(host).port(6380)
                 .tls(tls.trustCertificates(certificates.caCertificate()).build()).build();
-        return new TlsSession.Factory(TlsMaterial.resolve(config.tls()), config).newSession();
+        return new TlsSession.Factory(TlsMaterial.resolve(config.tls()))
+                .newSession(InetSocketAddress.createUnresolved(host, 6380), config.endpoint());
     }
 
     /** A server engine and the bytes it has to send; the client's ciphertext goes in whole. */

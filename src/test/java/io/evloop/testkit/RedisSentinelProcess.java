@@ -7,6 +7,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 
@@ -15,17 +16,20 @@ import java.util.List;
  * primary, with its sentinel.conf in its own temp folder (a sentinel rewrites that file, so
  * it cannot be shared). Detection is quick: the primary is down after 500 ms without an
  * answer. A JVM shutdown hook kills it if the program is cut short; {@link #close()} kills it
- * and deletes the folder.
+ * and deletes the folder. One from {@link #startTls} also has a TLS port, which it announces to
+ * the other sentinels, and speaks TLS to the nodes and the other sentinels.
  */
 public final class RedisSentinelProcess implements AutoCloseable {
 
     private final int port;
+    private final int tlsPort; // 0: none
     private final Path dir;
     private final Thread shutdownHook;
     private Process process;
 
-    private RedisSentinelProcess(int port, Path dir) {
+    private RedisSentinelProcess(int port, int tlsPort, Path dir) {
         this.port = port;
+        this.tlsPort = tlsPort;
         this.dir = dir;
         this.shutdownHook = new Thread(this::destroyProcess, "redis-sentinel-cleanup");
     }
@@ -36,10 +40,32 @@ public final class RedisSentinelProcess implements AutoCloseable {
      * accepts connections (at most 20 s).
      */
     public static RedisSentinelProcess start(String masterName, int primaryPort, int quorum) throws IOException {
-        RedisSentinelProcess sentinel = new RedisSentinelProcess(RedisServerProcess.freePort(),
+        return start(masterName, primaryPort, quorum, 0, List.of());
+    }
+
+    /**
+     * As {@link #start}, with a TLS port ({@link #tlsPort()}) beside the plain one, which stays
+     * for {@link #admin}: it presents {@code certificate} with {@code key}, asks no client for a
+     * certificate, and reaches the primary (at its TLS port {@code primaryTlsPort}), the
+     * replicas and the other sentinels over TLS ({@code tls-replication yes}), trusting the CAs
+     * of {@code caCertificates}.
+     */
+    public static RedisSentinelProcess startTls(String masterName, int primaryTlsPort, int quorum, Path certificate,
+                                                Path key, Path caCertificates) throws IOException {
+        return start(masterName, primaryTlsPort, quorum, RedisServerProcess.freePort(), List.of(
+                "tls-cert-file " + certificate.toAbsolutePath(),
+                "tls-key-file " + key.toAbsolutePath(),
+                "tls-ca-cert-file " + caCertificates.toAbsolutePath(),
+                "tls-auth-clients no",
+                "tls-replication yes"));
+    }
+
+    private static RedisSentinelProcess start(String masterName, int primaryPort, int quorum, int tlsPort,
+                                              List<String> tlsLines) throws IOException {
+        RedisSentinelProcess sentinel = new RedisSentinelProcess(RedisServerProcess.freePort(), tlsPort,
                 Files.createTempDirectory("evloop-sentinel-"));
         try {
-            Files.write(sentinel.config(), List.of(
+            List<String> lines = new ArrayList<>(List.of(
                     "port " + sentinel.port,
                     "bind 127.0.0.1",
                     "daemonize no",
@@ -50,11 +76,17 @@ public final class RedisSentinelProcess implements AutoCloseable {
                     "sentinel resolve-hostnames no",
                     "sentinel announce-hostnames no",
                     "sentinel announce-ip 127.0.0.1",
-                    "sentinel announce-port " + sentinel.port,
+                    // With TLS the other sentinels must reach this one at its TLS port.
+                    "sentinel announce-port " + (tlsPort != 0 ? tlsPort : sentinel.port),
                     "sentinel monitor " + masterName + " 127.0.0.1 " + primaryPort + " " + quorum,
                     "sentinel down-after-milliseconds " + masterName + " 500",
                     "sentinel failover-timeout " + masterName + " 5000",
                     "sentinel parallel-syncs " + masterName + " 1"));
+            if (tlsPort != 0) {
+                lines.add("tls-port " + tlsPort);
+                lines.addAll(tlsLines);
+            }
+            Files.write(sentinel.config(), lines);
             sentinel.startProcess();
         } catch (IOException | RuntimeException e) {
             sentinel.close();
@@ -64,8 +96,14 @@ public final class RedisSentinelProcess implements AutoCloseable {
         return sentinel;
     }
 
+    /** The plain port ({@link #admin} uses it). */
     public int port() {
         return port;
+    }
+
+    /** The TLS port of a sentinel from {@link #startTls}; 0 for a plain one. */
+    public int tlsPort() {
+        return tlsPort;
     }
 
     public InetSocketAddress address() {

@@ -2,6 +2,7 @@ package io.evloop.testkit;
 
 import io.evloop.redis.Reply;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -14,6 +15,10 @@ import java.util.stream.Collectors;
  * {@value #MASTER_NAME}, all child processes on free loopback ports; for the tests and the
  * demo. The quorum is a majority of the sentinels, so a failover needs them to agree, as in
  * production. {@link #close()} stops every process and deletes every temp folder.
+ *
+ * <p>{@link #startTls} makes the same over TLS: every node and sentinel has a TLS port beside
+ * its plain one (kept for the admin connections and the readiness checks), replicates and
+ * monitors over TLS, and is known to the others and to clients by its TLS port only.
  */
 public final class RedisSentinelSetup implements AutoCloseable {
 
@@ -21,8 +26,10 @@ public final class RedisSentinelSetup implements AutoCloseable {
 
     private final List<RedisServerProcess> nodes = new ArrayList<>();
     private final List<RedisSentinelProcess> sentinels = new ArrayList<>();
+    private final boolean tls;
 
-    private RedisSentinelSetup() {
+    private RedisSentinelSetup(boolean tls) {
+        this.tls = tls;
     }
 
     /**
@@ -31,7 +38,7 @@ public final class RedisSentinelSetup implements AutoCloseable {
      * most 60 s): only then can they agree on a failover.
      */
     public static RedisSentinelSetup start(int replicas, int sentinelCount) throws IOException {
-        RedisSentinelSetup setup = new RedisSentinelSetup();
+        RedisSentinelSetup setup = new RedisSentinelSetup(false);
         try {
             // Replicas start syncing at once rather than after the default 5 s delay.
             RedisServerProcess primary = RedisServerProcess.start("--repl-diskless-sync-delay", "0");
@@ -52,6 +59,40 @@ public final class RedisSentinelSetup implements AutoCloseable {
         }
     }
 
+    /**
+     * As {@link #start}, over TLS: every node and sentinel presents {@code certificate} with
+     * {@code key} on its TLS port, and trusts the CAs of {@code caCertificates} when it connects
+     * to another. No client certificate is asked for. The sentinels name the nodes by their TLS
+     * ports ({@link #primaryPort()}, {@link #clientPort}); {@link #uri()} lists the sentinels'
+     * TLS ports.
+     */
+    public static RedisSentinelSetup startTls(Path certificate, Path key, Path caCertificates, int replicas,
+                                              int sentinelCount) throws IOException {
+        RedisSentinelSetup setup = new RedisSentinelSetup(true);
+        try {
+            RedisServerProcess primary = RedisServerProcess.startTls(certificate, key, caCertificates, false,
+                    "--tls-replication", "yes", "--repl-diskless-sync-delay", "0");
+            setup.nodes.add(primary);
+            for (int i = 0; i < replicas; i++) {
+                // With tls-replication a replica tells its primary its TLS port, so that is the
+                // port the sentinels learn, and name once it is promoted.
+                setup.nodes.add(RedisServerProcess.startTls(certificate, key, caCertificates, false,
+                        "--tls-replication", "yes", "--replicaof", "127.0.0.1", Integer.toString(primary.tlsPort()),
+                        "--repl-diskless-sync-delay", "0", "--replica-announce-ip", "127.0.0.1"));
+            }
+            setup.awaitReplicasInSync(Duration.ofSeconds(30));
+            for (int i = 0; i < sentinelCount; i++) {
+                setup.sentinels.add(RedisSentinelProcess.startTls(MASTER_NAME, primary.tlsPort(), sentinelCount / 2 + 1,
+                        certificate, key, caCertificates));
+            }
+            setup.awaitSentinelsAgree(Duration.ofSeconds(60));
+            return setup;
+        } catch (IOException | RuntimeException e) {
+            setup.close();
+            throw e;
+        }
+    }
+
     /** The first primary, then the replicas, in start order. */
     public List<RedisServerProcess> nodes() {
         return nodes;
@@ -61,13 +102,26 @@ public final class RedisSentinelSetup implements AutoCloseable {
         return sentinels;
     }
 
-    /** {@code redis-sentinel://127.0.0.1:p1,.../mymaster}: every sentinel, in start order. */
+    /**
+     * {@code redis-sentinel://127.0.0.1:p1,.../mymaster}: every sentinel, in start order, at the
+     * port clients use (the TLS port in a setup from {@link #startTls}: such a URI is plain, so
+     * add the TLS to the parsed config).
+     */
     public String uri() {
-        return "redis-sentinel://" + sentinels.stream().map(s -> "127.0.0.1:" + s.port()).collect(Collectors.joining(","))
+        return "redis-sentinel://" + sentinels.stream().map(s -> "127.0.0.1:" + clientPort(s)).collect(Collectors.joining(","))
                 + "/" + MASTER_NAME;
     }
 
-    /** The port of the primary as the first sentinel that answers names it. */
+    /** The port clients reach {@code node} at, and the sentinels name it by: its TLS port under TLS. */
+    public int clientPort(RedisServerProcess node) {
+        return tls ? node.tlsPort() : node.port();
+    }
+
+    private int clientPort(RedisSentinelProcess sentinel) {
+        return tls ? sentinel.tlsPort() : sentinel.port();
+    }
+
+    /** The port of the primary as the first sentinel that answers names it (its TLS port under TLS). */
     public int primaryPort() {
         for (RedisSentinelProcess s : sentinels) {
             try {
