@@ -25,6 +25,15 @@ final class ClusterShardedPubSub {
         /** A MOVED said {@code slot} lives at {@code address}: point the map there and refresh it. */
         void moved(int slot, String address);
 
+        /** A refresh of the slot map (coalesced with one in flight, spaced as the cluster spaces them). */
+        CompletableFuture<Void> refresh();
+
+        /** The master of {@code slot} in the map now, or null; no refresh. */
+        String currentMaster(int slot);
+
+        /** Whether the map has {@code address} as a master now. */
+        boolean isMaster(String address);
+
         /** The config of a connection to {@code address}. */
         RedisConfig nodeConfig(String address);
 
@@ -36,6 +45,10 @@ final class ClusterShardedPubSub {
     }
 
     private static final System.Logger LOG = System.getLogger("io.evloop.redis");
+    /** Between looks at the slot map while a node's connection is down. */
+    private static final long FAILOVER_CHECK_MILLIS = 500;
+    /** Looks per loss: a minute, beyond any failover a cluster should take. */
+    private static final int FAILOVER_CHECKS = 120;
 
     private final EventLoop loop;
     private final Cluster cluster;
@@ -98,8 +111,7 @@ final class ClusterShardedPubSub {
         if (raced != null) {
             return raced;
         }
-        RedisPubSub.Relocator relocator = (subscription, moved) -> relocate(subscription, moved, address);
-        RedisPubSub.connectNode(loop, cluster.nodeConfig(address), cluster.tls(), relocator).whenComplete((pubsub, error) -> {
+        RedisPubSub.connectNode(loop, cluster.nodeConfig(address), cluster.tls(), new NodeWatch(address)).whenComplete((pubsub, error) -> {
             if (error != null) {
                 fresh.completeExceptionally(unwrap(error));
             } else if (cluster.isClosed()) {
@@ -112,24 +124,83 @@ final class ClusterShardedPubSub {
         return fresh;
     }
 
+    /** What one node's pub/sub connection tells: a subscription it was told MOVED, its loss. */
+    private final class NodeWatch implements RedisPubSub.Relocator {
+        private final String address;
+
+        NodeWatch(String address) {
+            this.address = address;
+        }
+
+        @Override
+        public void relocate(RedisSubscription subscription, RedisErrorException moved) {
+            ClusterShardedPubSub.this.relocate(subscription, moved, address);
+        }
+
+        @Override
+        public void connectionLost(RedisPubSub node) {
+            followFailover(address, node, 0);
+        }
+    }
+
     /** A node said MOVED when a subscription was made again there: take it to the node named. */
     private void relocate(RedisSubscription subscription, RedisErrorException moved, String from) {
         String target = movedTarget(moved, from);
-        if (target == null) {
+        int slot = ClusterKeys.slot(subscription.nameBytes()[0]);
+        if (target == null || ++subscription.moves > cluster.maxRedirects()) {
+            subscription.endWith(new RedisException("gave up moving " + subscription + " after " + subscription.moves
+                    + " cluster redirections; the last one was: " + moved.getMessage(), moved));
             return;
         }
-        int slot = ClusterKeys.slot(subscription.nameBytes()[0]);
         cluster.moved(slot, target);
-        LOG.log(System.Logger.Level.INFO, subscription + ": slot " + slot + " moved to " + target + "; subscribing there");
+        moveTo(subscription, target, slot);
+    }
+
+    /** The subscription, let go by its node, goes to {@code target}, the master of its slot now. */
+    private void moveTo(RedisSubscription subscription, String target, int slot) {
+        LOG.log(System.Logger.Level.INFO, subscription + ": slot " + slot + " is served by " + target + " now; subscribing there");
         node(target).whenComplete((pubsub, error) -> {
             if (error == null) {
                 pubsub.adopt(subscription);
-            } else if (subscription.deactivate()) {
-                RedisException cause = error instanceof RedisException r ? r
-                        : new RedisConnectionException("cannot reach " + target + ", the new node of slot " + slot, error);
-                subscription.event(() -> subscription.listener().onEnded(cause));
+            } else {
+                Throwable cause = unwrap(error);
+                subscription.endWith(cause instanceof RedisException r ? r
+                        : new RedisConnectionException("cannot reach " + target + ", the master of slot " + slot, cause));
             }
         });
+    }
+
+    /**
+     * A node's pub/sub connection went down: a master that died takes no MOVED and sends no
+     * unsubscribe, so the slot map is asked (refreshed) until it names another master for a slot
+     * the node's subscriptions live on, which then move there; or until the node is back, or a
+     * minute has passed. A connection that holds nothing and leads to no master any more is
+     * closed.
+     */
+    private void followFailover(String address, RedisPubSub node, int checks) {
+        if (cluster.isClosed()) {
+            return;
+        }
+        cluster.refresh().whenComplete((v, refreshError) -> loop.post(() -> {
+            for (RedisSubscription s : node.shardSubscriptions()) {
+                int slot = ClusterKeys.slot(s.nameBytes()[0]);
+                String master = cluster.currentMaster(slot);
+                if (master != null && !master.equals(address) && s.isActive()) {
+                    node.handOver(s);
+                    moveTo(s, master, slot);
+                }
+            }
+            if (node.shardSubscriptions().isEmpty() && !cluster.isMaster(address)) {
+                if (nodes.remove(address) != null) {
+                    node.closeAsync();
+                }
+                return;
+            }
+            if (!node.isUp() && !node.shardSubscriptions().isEmpty() && checks + 1 < FAILOVER_CHECKS && !cluster.isClosed()) {
+                loop.schedule(() -> followFailover(address, node, checks + 1), FAILOVER_CHECK_MILLIS,
+                        java.util.concurrent.TimeUnit.MILLISECONDS);
+            }
+        }));
     }
 
     /** The address a MOVED from {@code asked} names ({@code MOVED <slot> <host:port>}), or null. */

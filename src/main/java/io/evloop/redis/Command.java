@@ -45,6 +45,11 @@ final class Command extends LoopFuture<Reply> {
      * after it, a PING, tells the two apart: a reply that is not an error belongs to that one.
      */
     boolean answeredByPush;
+    /**
+     * Its confirmations (pushes of the subscribe or unsubscribe kind) that came so far: an error
+     * before the first one is the server refusing it, one after them is the PING's.
+     */
+    int confirmations;
     /** Written right before this one, in the same turn: ASKING for a redirection, or a transaction's MULTI and commands. */
     Command[] prefix;
 

@@ -23,6 +23,11 @@ final class PendingCommands {
         ring[(int) (tail++ & (ring.length - 1))] = c;
     }
 
+    /** The oldest command, left in place; null when none waits. */
+    Command peek() {
+        return head == tail ? null : ring[(int) (head & (ring.length - 1))];
+    }
+
     /** The oldest command, removed; null when none waits. */
     Command poll() {
         if (head == tail) {

@@ -333,6 +333,9 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
 
         /** The connection that was up is lost; the client reconnects (if its policy says so). */
         void onLost(RedisException cause);
+
+        /** The client is closed (by its owner, or with its loop): no connection follows. */
+        void onClosed(RedisException cause);
     }
 
     private CompletableFuture<Reply> submit(byte[][] argv, long timeoutNanos, boolean ownTimer) {
@@ -510,8 +513,10 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
         }
         repliesReceived.increment();
         Command c = pending.poll();
-        while (c != null && c.answeredByPush && !(reply instanceof Reply.ErrorReply)) {
-            // Its pushes came before this reply, which answers the command after it.
+        while (c != null && c.answeredByPush && (!(reply instanceof Reply.ErrorReply) || c.confirmations > 0)) {
+            // Its pushes came before this reply, which answers the command after it: the PING,
+            // which the server may refuse (an ACL without PING, a stale replica) after it took
+            // the command. An error before any confirmation is the command's own refusal.
             release(c);
             c.complete(PUSH_ANSWERED);
             c = pending.poll();
@@ -540,6 +545,10 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
 
     private void onPush(Reply.PushReply push) {
         pushesReceived.increment();
+        Command head = pending.peek();
+        if (head != null && head.answeredByPush && isConfirmation(push)) {
+            head.confirmations++;
+        }
         Consumer<Reply.PushReply> listener = config.pushListener();
         if (listener == null) {
             return;
@@ -551,6 +560,14 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
             LOG.log(System.Logger.Level.WARNING, "the push listener of " + config.endpoint() + " threw on "
                     + push.kind() + "; the push is dropped", e);
         }
+    }
+
+    /** A push that confirms a subscribe or an unsubscribe (RESP3 sends those as pushes too). */
+    private static boolean isConfirmation(Reply.PushReply push) {
+        return switch (push.kind()) {
+            case "subscribe", "psubscribe", "ssubscribe", "unsubscribe", "punsubscribe", "sunsubscribe" -> true;
+            default -> false;
+        };
     }
 
     /** The command was written in the turn its deadline was set in: the latency costs no clock read. */
@@ -1023,6 +1040,13 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
             loopCore.removeExitHook(exitHook);
             if (!connected.isDone()) {
                 connected.completeExceptionally(cause);
+            }
+            if (events != null) {
+                try {
+                    events.onClosed(cause);
+                } catch (Throwable e) {
+                    LOG.log(System.Logger.Level.ERROR, "telling the owner of " + config.endpoint() + "'s client that it closed failed", e);
+                }
             }
         }
         if (sentinels != null) {

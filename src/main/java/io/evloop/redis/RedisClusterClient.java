@@ -477,6 +477,21 @@ public final class RedisClusterClient implements RedisCommands, AutoCloseable {
         }
 
         @Override
+        public CompletableFuture<Void> refresh() {
+            return requestRefresh();
+        }
+
+        @Override
+        public String currentMaster(int slot) {
+            return slots.master(slot);
+        }
+
+        @Override
+        public boolean isMaster(String address) {
+            return slots.masters().contains(address);
+        }
+
+        @Override
         public RedisConfig nodeConfig(String address) {
             return RedisClusterClient.this.nodeConfig(address, false);
         }

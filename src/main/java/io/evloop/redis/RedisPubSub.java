@@ -52,6 +52,8 @@ public final class RedisPubSub implements AutoCloseable {
     private final Map<RedisSubscription.Kind, Map<Name, List<RedisSubscription>>> holders =
             new EnumMap<>(RedisSubscription.Kind.class);
     private final Set<RedisSubscription> subscriptions = new LinkedHashSet<>();
+    /** Shard channels whose SUNSUBSCRIBE is on its way: their confirmation is no slot move. */
+    private final Map<Name, Integer> unsubscribing = new HashMap<>();
     private boolean closed;
 
     /** A channel or pattern, by content. */
@@ -73,7 +75,13 @@ public final class RedisPubSub implements AutoCloseable {
      */
     interface Relocator {
         void relocate(RedisSubscription subscription, RedisErrorException moved);
+
+        /** The node's connection was lost: its slots may have another master by now. */
+        void connectionLost(RedisPubSub node);
     }
+
+    /** Between attempts to make a subscription again that failed without the server refusing it. */
+    private static final long REMAKE_RETRY_MILLIS = 200;
 
     private final Relocator relocator;
 
@@ -126,6 +134,10 @@ public final class RedisPubSub implements AutoCloseable {
         if (config.pushListener() != null) {
             throw new IllegalArgumentException("a RedisPubSub hands its connection's pushes to its subscriptions;"
                     + " leave RedisConfig.pushListener unset (it is for a RedisClient's pushes, such as client tracking)");
+        }
+        if (config.maxInFlight() < 2) {
+            throw new IllegalArgumentException("a subscribe writes two commands (the SUBSCRIBE and a PING after it), so a"
+                    + " RedisPubSub needs RedisConfig.maxInFlight of at least 2, got " + config.maxInFlight());
         }
         ownConfig(config).build(); // what the connection would refuse, refused at the call
         RedisPubSub pubsub = new RedisPubSub(loop, config, c -> RedisTransport.factory(loop, c),
@@ -189,21 +201,46 @@ public final class RedisPubSub implements AutoCloseable {
      * {@link RedisClosedException}). Idempotent.
      */
     public CompletableFuture<Void> closeAsync() {
-        loop.post(this::endAll);
+        loop.post(() -> endAll(closedException()));
         return connection.closeAsync();
     }
 
     /** As {@link #closeAsync()}, waiting for it within the client's close bound. */
     @Override
     public void close() {
-        loop.post(this::endAll);
+        loop.post(() -> endAll(closedException()));
         connection.close();
     }
 
     /** Loop thread: closes at once, as a sentinel client's connections are closed with it. */
     void closeOnLoop() {
-        endAll();
+        endAll(closedException());
         connection.closeOnLoop();
+    }
+
+    /** Loop thread: whether the connection is up now. */
+    boolean isUp() {
+        return connection.isUp();
+    }
+
+    /** Loop thread: the shard subscriptions this connection holds (for a cluster to move). */
+    List<RedisSubscription> shardSubscriptions() {
+        List<RedisSubscription> out = new ArrayList<>();
+        for (RedisSubscription s : subscriptions) {
+            if (s.kind() == RedisSubscription.Kind.SHARD_CHANNELS && s.confirmed) {
+                out.add(s);
+            }
+        }
+        return out;
+    }
+
+    /** Loop thread: lets another connection take the subscription (a cluster moving it with its slot). */
+    void handOver(RedisSubscription subscription) {
+        release(subscription);
+    }
+
+    private RedisClosedException closedException() {
+        return new RedisClosedException("the RedisPubSub of " + config().endpoint() + " is closed");
     }
 
     private CompletableFuture<RedisSubscription> start(RedisSubscription.Kind kind, SubscriptionOptions options,
@@ -229,14 +266,19 @@ public final class RedisPubSub implements AutoCloseable {
             }
             hold(subscription);
             send(kind.subscribe, bytes).whenComplete((ok, error) -> onLoop(() -> {
-                if (error == null) {
+                if (error == null && !closed && subscription.isActive()) {
                     subscription.confirmed = true;
                     result.complete(subscription);
-                } else {
-                    release(subscription);
-                    subscription.deactivate();
-                    result.completeExceptionally(error);
+                    return;
                 }
+                List<byte[]> unheld = release(subscription);
+                subscription.deactivate();
+                Throwable cause = unwrap(error);
+                if (cause instanceof RedisTimeoutException && !unheld.isEmpty() && connection.isUp()) {
+                    // Written, maybe taken: the server must not keep sending what nobody holds.
+                    sendUnsubscribe(kind, unheld);
+                }
+                result.completeExceptionally(cause != null ? cause : closedException());
             }));
         });
         if (!posted) {
@@ -245,26 +287,44 @@ public final class RedisPubSub implements AutoCloseable {
         return result;
     }
 
+    /**
+     * Any thread: ends the subscription, on the loop thread, where it is asked which connection
+     * holds it now (a cluster may have moved it: every connection of a cluster shares its loop).
+     */
     CompletableFuture<Void> unsubscribe(RedisSubscription subscription) {
         LoopFuture<Void> result = new LoopFuture<>(loop);
-        boolean posted = loop.post(() -> {
+        boolean posted = loop.post(() -> subscription.owner().unsubscribeOnLoop(subscription, result));
+        if (!posted) {
+            result.complete(null); // the loop is gone, and the connection with it
+        }
+        return result;
+    }
+
+    private void unsubscribeOnLoop(RedisSubscription subscription, LoopFuture<Void> result) {
+        {
             List<byte[]> unheld = subscriptions.contains(subscription) ? release(subscription) : List.of();
             if (unheld.isEmpty() || closed) {
                 result.complete(null);
                 return;
             }
-            send(subscription.kind().unsubscribe, unheld.toArray(new byte[0][])).whenComplete((ok, error) -> {
+            sendUnsubscribe(subscription.kind(), unheld).whenComplete((ok, error) -> {
                 if (error == null) {
                     result.complete(null);
                 } else {
-                    result.completeExceptionally(error);
+                    result.completeExceptionally(unwrap(error));
                 }
             });
-        });
-        if (!posted) {
-            result.complete(null); // the loop is gone, and the connection with it
         }
-        return result;
+    }
+
+    /** Loop thread: UNSUBSCRIBE and its kin; their confirmations are told from a slot's move. */
+    private CompletableFuture<Reply> sendUnsubscribe(RedisSubscription.Kind kind, List<byte[]> names) {
+        if (kind == RedisSubscription.Kind.SHARD_CHANNELS) {
+            for (byte[] n : names) {
+                unsubscribing.merge(new Name(n), 1, Integer::sum);
+            }
+        }
+        return send(kind.unsubscribe, names.toArray(new byte[0][]));
     }
 
     /** Loop thread: the subscription holds its names. */
@@ -329,7 +389,17 @@ public final class RedisPubSub implements AutoCloseable {
                 // Also sent unasked, when a cluster moves the channel's slot away: subscriptions
                 // that still hold it are made again, and the server says where it went.
                 if (e.size() >= 2 && e.get(1) instanceof Reply.BulkString channel) {
-                    List<RedisSubscription> list = holders.get(RedisSubscription.Kind.SHARD_CHANNELS).get(new Name(channel.bytes()));
+                    Name name = new Name(channel.bytes());
+                    Integer asked = unsubscribing.get(name);
+                    if (asked != null) {
+                        if (asked == 1) {
+                            unsubscribing.remove(name);
+                        } else {
+                            unsubscribing.put(name, asked - 1);
+                        }
+                        return; // the confirmation of our own SUNSUBSCRIBE
+                    }
+                    List<RedisSubscription> list = holders.get(RedisSubscription.Kind.SHARD_CHANNELS).get(name);
                     if (list != null) {
                         for (RedisSubscription s : List.copyOf(list)) {
                             resubscribe(s);
@@ -376,11 +446,11 @@ public final class RedisPubSub implements AutoCloseable {
                 return;
             }
             if (error == null) {
+                subscription.moves = 0;
                 subscription.event(subscription.listener()::onResubscribed);
                 return;
             }
-            Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
-                    ? error.getCause() : error;
+            Throwable cause = unwrap(error);
             if (cause instanceof RedisErrorException refused && relocator != null && "MOVED".equals(refused.prefix())) {
                 release(subscription); // still active: the cluster makes it on the slot's new node
                 relocator.relocate(subscription, refused);
@@ -390,8 +460,17 @@ public final class RedisPubSub implements AutoCloseable {
                 LOG.log(System.Logger.Level.WARNING, "the server refused to make " + subscription + " again: "
                         + refused.getMessage() + "; it has ended");
                 end(subscription, refused);
+                return;
             }
-            // Otherwise the connection went again: the next reconnect makes it again.
+            if (connection.isUp() && !closed) {
+                // Not refused, yet not made: the PING timed out, or the commands in flight were
+                // at maxInFlight. Try again shortly; a lost connection's reconnect does it anyway.
+                loop.schedule(() -> {
+                    if (subscription.isActive() && subscriptions.contains(subscription) && connection.isUp()) {
+                        resubscribe(subscription);
+                    }
+                }, REMAKE_RETRY_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+            }
         }));
     }
 
@@ -421,21 +500,34 @@ public final class RedisPubSub implements AutoCloseable {
     /** Loop thread: the subscription ends without being asked to. */
     private void end(RedisSubscription subscription, RedisException cause) {
         release(subscription);
-        if (subscription.deactivate()) {
-            subscription.event(() -> subscription.listener().onEnded(cause));
-        }
+        subscription.endWith(cause);
     }
 
-    /** Loop thread: every subscription ends, the pub/sub being closed. */
-    private void endAll() {
+    /**
+     * Loop thread: every subscription ends, the pub/sub being closed (or its connection gone for
+     * good). One not confirmed yet ends without a word: its subscribe call fails instead.
+     */
+    private void endAll(RedisException cause) {
         if (closed) {
             return;
         }
         closed = true;
-        RedisClosedException cause = new RedisClosedException("the RedisPubSub of " + config().endpoint() + " is closed");
         for (RedisSubscription s : List.copyOf(subscriptions)) {
-            end(s, cause);
+            if (s.confirmed) {
+                end(s, cause);
+            } else {
+                release(s);
+                s.deactivate();
+            }
         }
+    }
+
+    private static Throwable unwrap(Throwable error) {
+        Throwable t = error;
+        while (t instanceof java.util.concurrent.CompletionException && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
     }
 
     private void onLoop(Runnable task) {
@@ -454,7 +546,7 @@ public final class RedisPubSub implements AutoCloseable {
                 return;
             }
             for (RedisSubscription s : List.copyOf(subscriptions)) {
-                if (s.confirmed) {
+                if (s.confirmed && s.isActive()) {
                     resubscribe(s);
                 }
             }
@@ -462,11 +554,23 @@ public final class RedisPubSub implements AutoCloseable {
 
         @Override
         public void onLost(RedisException cause) {
+            if (!connection.config().reconnectPolicy().enabled()) {
+                endAll(cause); // no reconnect follows: the subscriptions are over
+                return;
+            }
             for (RedisSubscription s : List.copyOf(subscriptions)) {
-                if (s.confirmed) {
+                if (s.confirmed && s.isActive()) {
                     s.event(() -> s.listener().onDisconnected(cause));
                 }
             }
+            if (relocator != null) {
+                relocator.connectionLost(RedisPubSub.this);
+            }
+        }
+
+        @Override
+        public void onClosed(RedisException cause) {
+            endAll(cause); // with the loop, or by close(): told once
         }
     }
 

@@ -59,6 +59,8 @@ public final class RedisSubscription {
      * The loop thread's.
      */
     boolean confirmed;
+    /** Moves from node to node without one succeeding (a cluster's MOVED chain): the loop thread's. */
+    int moves;
     /** False once unsubscribed or ended: nothing more reaches the listener. */
     private volatile boolean active = true;
 
@@ -92,6 +94,11 @@ public final class RedisSubscription {
 
     byte[][] nameBytes() {
         return names;
+    }
+
+    /** The connection that holds it now. */
+    RedisPubSub owner() {
+        return owner;
     }
 
     /** Loop thread of {@code next}: the subscription lives on that connection from now on. */
@@ -131,6 +138,13 @@ public final class RedisSubscription {
         return was;
     }
 
+    /** Loop thread: ends it, let go by every connection already, telling the listener. */
+    void endWith(RedisException cause) {
+        if (deactivate()) {
+            event(() -> listener.onEnded(cause), true);
+        }
+    }
+
     /** Loop thread: a message for the listener. */
     void deliver(PubSubMessage message) {
         if (!active) {
@@ -155,14 +169,27 @@ public final class RedisSubscription {
         schedule();
     }
 
-    /** Loop thread: an event for the listener (never dropped), in order with the messages. */
+    /**
+     * Loop thread: an event for the listener, in order with the messages, never dropped by the
+     * overflow policy; it is skipped if the subscription is no longer active when its turn
+     * comes (an unsubscribe in between), unless it is the end itself.
+     */
     void event(Runnable event) {
+        event(event, false);
+    }
+
+    void event(Runnable event, boolean evenWhenEnded) {
+        Runnable guarded = evenWhenEnded ? event : () -> {
+            if (active) {
+                event.run();
+            }
+        };
         if (buffer == null) {
-            run(event);
+            run(guarded);
             return;
         }
         synchronized (buffer) {
-            buffer.add(event);
+            buffer.add(guarded);
         }
         schedule();
     }

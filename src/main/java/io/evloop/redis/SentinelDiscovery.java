@@ -65,6 +65,10 @@ final class SentinelDiscovery {
     /** The subscription to +switch-master, on the sentinel that answered last. */
     private RedisPubSub switches;
     private InetSocketAddress switchesAt;
+    /** When the watch on {@code switchesAt} last failed: it is tried there again after a while. */
+    private long switchesFailedNanos;
+    /** Between tries of the watch on a sentinel where it failed (one without RESP3, say). */
+    private static final long WATCH_RETRY_NANOS = TimeUnit.SECONDS.toNanos(30);
 
     SentinelDiscovery(EventLoop loop, RedisConfig clientConfig, Function<RedisConfig, Supplier<RedisTransport>> transports) {
         this.loop = loop;
@@ -154,7 +158,8 @@ final class SentinelDiscovery {
     }
 
     private void watchSwitchesOn(InetSocketAddress at) {
-        if (onSwitch == null || closed || at.equals(switchesAt)) {
+        if (onSwitch == null || closed
+                || (at.equals(switchesAt) && (switches != null || System.nanoTime() - switchesFailedNanos < WATCH_RETRY_NANOS))) {
             return;
         }
         closeSwitches();
@@ -181,11 +186,12 @@ final class SentinelDiscovery {
         };
         pubsub.subscribe(listener, "+switch-master").whenComplete((subscription, error) -> {
             if (error != null && switches == pubsub) {
-                // Not asked again of this sentinel: polling covers it.
+                // Tried on this sentinel again after a while; polling covers it meanwhile.
                 System.getLogger("io.evloop.redis").log(System.Logger.Level.DEBUG, "cannot watch " + RedisSentinel.endpoint(at)
                         + " for failovers of " + sentinel.masterName() + " (" + rootMessage(error) + "); polling only");
                 pubsub.closeOnLoop();
                 switches = null;
+                switchesFailedNanos = System.nanoTime();
             }
         });
     }

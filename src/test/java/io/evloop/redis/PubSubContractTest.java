@@ -278,6 +278,42 @@ public abstract class PubSubContractTest {
     }
 
     @Test
+    void aPingTheServerRefusesAfterTakingTheSubscribeShiftsNothing() throws Exception {
+        // An ACL that allows SUBSCRIBE but not the PING written after it: the error is the
+        // PING's, after the subscribe's confirmation, and the replies after it stay in place.
+        String user = "noping" + System.nanoTime();
+        server.admin("ACL", "SETUSER", user, "on", ">pw", "~*", "&*", "+@all", "-ping");
+        try (RedisPubSub limited = await(RedisPubSub.connect(loop, server.config().user(user).password("pw").build()))) {
+            Recorder r = new Recorder();
+            String a = channel("a");
+            String b = channel("b");
+            RedisSubscription sa = await(limited.subscribe(r, a));
+            RedisSubscription sb = await(limited.subscribe(r, b));
+            assertTrue(sa.isActive() && sb.isActive());
+            assertEquals(1, publish(a, "to a"));
+            assertEquals("to a", r.nextMessage().text());
+            assertEquals(1, publish(b, "to b"));
+            assertEquals("to b", r.nextMessage().text());
+            await(sa.unsubscribe());
+            assertEquals(0, numsub(a));
+            assertEquals(0, limited.metrics().inFlight());
+        } finally {
+            server.admin("ACL", "DELUSER", user);
+        }
+    }
+
+    @Test
+    void withoutReconnectsALostConnectionEndsTheSubscriptions() throws Exception {
+        try (RedisPubSub once = await(RedisPubSub.connect(loop, server.config().reconnectPolicy(ReconnectPolicy.NEVER).build()))) {
+            Recorder r = new Recorder();
+            RedisSubscription s = await(once.subscribe(r, channel("once")));
+            server.admin("CLIENT", "KILL", "TYPE", "pubsub");
+            assertEquals("ended RedisConnectionException", r.next());
+            assertFalse(s.isActive());
+        }
+    }
+
+    @Test
     void closingEndsEverySubscription() throws Exception {
         Recorder r = new Recorder();
         RedisSubscription s = await(pubsub.subscribe(r, channel("closing")));

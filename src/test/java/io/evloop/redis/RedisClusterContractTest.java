@@ -329,6 +329,31 @@ public abstract class RedisClusterContractTest {
         String tag = "{failover}";
         int slot = RedisClusterClient.slotOf(tag);
         String victim = redis.masterOf(slot);
+        // A shard subscription on the victim: a dead master sends no MOVED, so the client must
+        // find the promoted replica in the slot map itself.
+        java.util.concurrent.LinkedBlockingQueue<Object> events = new java.util.concurrent.LinkedBlockingQueue<>();
+        PubSubListener listener = new PubSubListener() {
+            @Override
+            public void onMessage(PubSubMessage message) {
+                events.add(message.text());
+            }
+
+            @Override
+            public void onDisconnected(RedisException cause) {
+                events.add("disconnected");
+            }
+
+            @Override
+            public void onResubscribed() {
+                events.add("resubscribed");
+            }
+
+            @Override
+            public void onEnded(RedisException cause) {
+                events.add("ended " + cause);
+            }
+        };
+        await(redis.ssubscribe(listener, tag + "events"));
         List<CompletableFuture<Reply>> inFlight = new ArrayList<>();
         for (int i = 0; i < 5000; i++) {
             inFlight.add(redis.send("INCR", tag + ":n"));
@@ -351,6 +376,10 @@ public abstract class RedisClusterContractTest {
         assertNotEquals(victim, redis.masterOf(slot));
         assertEquals("ok", await(redis.get(tag + ":after")));
         System.out.println("writes resumed " + resumedMillis + " ms after the master was killed");
+        assertEquals("disconnected", next(events));
+        assertEquals("resubscribed", next(events), "moved to the promoted replica");
+        assertEquals(1, await(redis.send("SPUBLISH", tag + "events", "after the failover")).asLong());
+        assertEquals("after the failover", next(events));
         cluster.node(port(victim)).restart(); // it rejoins as a replica
         cluster.awaitHealthy(TestFutures.BOUND);
     }
