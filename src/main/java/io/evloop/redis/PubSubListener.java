@@ -14,7 +14,10 @@ public interface PubSubListener {
     /** A message published to one of the subscription's channels (or one its patterns match). */
     void onMessage(PubSubMessage message);
 
-    /** The connection was lost; the client reconnects and subscribes again. */
+    /**
+     * The connection was lost; the client reconnects and subscribes again. (With
+     * {@link ReconnectPolicy#NEVER} nothing follows but {@link #onEnded}.)
+     */
     default void onDisconnected(RedisException cause) {
     }
 
@@ -25,8 +28,10 @@ public interface PubSubListener {
     /**
      * The subscription ended without {@link RedisSubscription#unsubscribe()}: the server
      * refused it when it was made again after a reconnect ({@link RedisErrorException}, such
-     * as NOPERM), or its {@link RedisPubSub} was closed ({@link RedisClosedException}). Nothing
-     * follows.
+     * as NOPERM), its {@link RedisPubSub} was closed or its loop stopped
+     * ({@link RedisClosedException}), its connection was lost with reconnects off
+     * ({@link RedisConnectionException}), or a cluster could not take it to its slot's new
+     * master. Nothing follows.
      */
     default void onEnded(RedisException cause) {
     }

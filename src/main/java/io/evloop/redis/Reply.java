@@ -118,14 +118,9 @@ public sealed interface Reply
             return d.value();
         }
         if (this instanceof BulkString b) {
-            String text = b.utf8();
             try {
-                return switch (text) {
-                    case "inf", "+inf" -> Double.POSITIVE_INFINITY;
-                    case "-inf" -> Double.NEGATIVE_INFINITY;
-                    default -> Double.parseDouble(text);
-                };
-            } catch (NumberFormatException e) {
+                return ScoredValue.parseScore(b.utf8());
+            } catch (RedisProtocolException notANumber) {
                 throw wrongType("a double");
             }
         }

@@ -17,11 +17,14 @@ public record ScoredValue(String member, double score) {
             case "nan":
                 return Double.NaN;
             default:
-                try {
-                    return Double.parseDouble(text);
-                } catch (NumberFormatException e) {
+                // As Redis writes a number, not all that Java reads ("Infinity", "1f", " 1").
+                if (!DECIMAL.matcher(text).matches()) {
                     throw new RedisProtocolException("a score that is not a number: '" + text + "'");
                 }
+                return Double.parseDouble(text);
         }
     }
+
+    private static final java.util.regex.Pattern DECIMAL =
+            java.util.regex.Pattern.compile("[+-]?[0-9]+(\\.[0-9]+)?([eE][+-]?[0-9]+)?");
 }

@@ -50,6 +50,41 @@ class ReplyTest {
     }
 
     @Test
+    void resp3ShapesReadAsTheirResp2Forms() {
+        Reply.MapReply map = new Reply.MapReply(List.of(HELLO, FORTY_TWO, OK, Reply.NIL));
+        assertEquals(2, map.size());
+        assertEquals(List.of(HELLO, FORTY_TWO, OK, Reply.NIL), map.asList(), "keys and values alternating");
+        assertEquals(List.of(HELLO, OK), new ArrayList<>(map.asMap().keySet()), "in the server's order");
+        assertEquals(FORTY_TWO, map.asMap().get(HELLO));
+        assertEquals(map.asMap(), new ArrayReply(List.of(HELLO, FORTY_TWO, OK, Reply.NIL)).asMap(), "RESP2's flat form");
+        assertWrongType(() -> new ArrayReply(List.of(HELLO)).asMap(), "ArrayReply[1 elements]");
+        assertThrows(IllegalArgumentException.class, () -> new Reply.MapReply(List.of(HELLO)));
+        assertEquals(List.of(HELLO), new Reply.SetReply(List.of(HELLO)).asList());
+        Reply.PushReply push = new Reply.PushReply(List.of(new BulkString("invalidate".getBytes(UTF_8)), PAIR));
+        assertEquals("invalidate", push.kind());
+        assertEquals(2, push.asList().size());
+        assertThrows(IllegalArgumentException.class, () -> new Reply.PushReply(List.of()));
+        Reply.VerbatimString text = new Reply.VerbatimString("txt", "Some string".getBytes(UTF_8));
+        assertEquals("Some string", text.asString());
+        assertEquals(text, new Reply.VerbatimString("txt", "Some string".getBytes(UTF_8)));
+        assertTrue(text.toString().startsWith("VerbatimString[txt, BulkString[11 bytes"), text.toString());
+    }
+
+    @Test
+    void asDoubleReadsADoubleOrANumberAsRedisWritesOne() {
+        assertEquals(1.5, new Reply.DoubleReply(1.5).asDouble());
+        assertEquals(1.5, new BulkString("1.5".getBytes(UTF_8)).asDouble());
+        assertEquals(-2e+20, new BulkString("-2e+20".getBytes(UTF_8)).asDouble());
+        assertEquals(Double.POSITIVE_INFINITY, new BulkString("inf".getBytes(UTF_8)).asDouble());
+        assertEquals(Double.NEGATIVE_INFINITY, new BulkString("-inf".getBytes(UTF_8)).asDouble());
+        for (String notRedis : new String[] {"Infinity", "1f", " 1", "0x10", "", "1."}) {
+            assertWrongType(() -> new BulkString(notRedis.getBytes(UTF_8)).asDouble(), "expected a double");
+        }
+        assertWrongType(() -> Reply.NIL.asDouble(), "expected a double");
+        assertWrongType(() -> FORTY_TWO.asDouble(), "expected a double");
+    }
+
+    @Test
     void asBytes() {
         assertSame(HELLO.bytes(), HELLO.asBytes());
         assertArrayEquals("OK".getBytes(UTF_8), OK.asBytes());
