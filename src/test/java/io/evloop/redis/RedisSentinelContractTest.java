@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -151,20 +152,7 @@ public abstract class RedisSentinelContractTest {
             assertEquals("OK", own.sentinels().get(0).admin("SENTINEL", "FAILOVER", RedisSentinelSetup.MASTER_NAME).asString());
             // The old primary stays up and, until a sentinel turns it into a replica, even takes
             // writes: only asking the sentinels tells the client that the primary moved.
-            long deadline = start + TestFutures.BOUND.toNanos();
-            long moved = 0;
-            while (moved == 0 && System.nanoTime() - deadline < 0) {
-                try {
-                    String info = redis.send(Duration.ofSeconds(1), "INFO", "server").get(5, TimeUnit.SECONDS).asString();
-                    if (info.contains("tcp_port:" + after + "\r\n")) {
-                        redis.send(Duration.ofSeconds(1), "SET", "moved", "1").get(5, TimeUnit.SECONDS);
-                        moved = System.nanoTime();
-                    }
-                } catch (ExecutionException notYet) {
-                    // the connection was closed as lost, or the node is a replica by now
-                }
-                Thread.sleep(10);
-            }
+            long moved = firstWriteOn(redis, after, start);
             assertNotEquals(0, moved, "the client did not follow the failover within " + TestFutures.BOUND);
             System.out.printf("sentinel manual failover on the %s loop, %s: first write on the new primary %d ms after"
                             + " SENTINEL FAILOVER (connections lost %d, reconnects %d)%n", loop.implementation(), how,
@@ -217,5 +205,27 @@ public abstract class RedisSentinelContractTest {
         assertEquals("1", await(redis.get("failover:before")), "replicated before the kill");
         assertTrue(redis.metrics().connectionsLost() >= 1, redis.metrics().toString());
         assertTrue(redis.metrics().reconnects() >= 1, redis.metrics().toString());
+    }
+
+    /**
+     * When the client's first write reached the node listening on {@code port} (a primary's
+     * client port, as its INFO names it), asking from {@code start} for at most
+     * {@link TestFutures#BOUND}; 0 if it never did.
+     */
+    static long firstWriteOn(RedisClient redis, int port, long start) throws InterruptedException, TimeoutException {
+        long deadline = start + TestFutures.BOUND.toNanos();
+        while (System.nanoTime() - deadline < 0) {
+            try {
+                String info = redis.send(Duration.ofSeconds(1), "INFO", "server").get(5, TimeUnit.SECONDS).asString();
+                if (info.contains("tcp_port:" + port + "\r\n")) {
+                    redis.send(Duration.ofSeconds(1), "SET", "moved", "1").get(5, TimeUnit.SECONDS);
+                    return System.nanoTime();
+                }
+            } catch (ExecutionException notYet) {
+                // the connection was closed as lost, or the node is a replica by now
+            }
+            Thread.sleep(10);
+        }
+        return 0;
     }
 }

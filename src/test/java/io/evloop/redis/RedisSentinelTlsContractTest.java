@@ -276,20 +276,7 @@ public abstract class RedisSentinelTlsContractTest {
 
             long start = System.nanoTime();
             assertEquals("OK", setup.sentinels().get(0).admin("SENTINEL", "FAILOVER", RedisSentinelSetup.MASTER_NAME).asString());
-            long deadline = start + TestFutures.BOUND.toNanos();
-            long moved = 0;
-            while (moved == 0 && System.nanoTime() - deadline < 0) {
-                try {
-                    String info = redis.send(Duration.ofSeconds(1), "INFO", "server").get(5, TimeUnit.SECONDS).asString();
-                    if (info.contains("tcp_port:" + after + "\r\n")) {
-                        redis.send(Duration.ofSeconds(1), "SET", "moved", "1").get(5, TimeUnit.SECONDS);
-                        moved = System.nanoTime();
-                    }
-                } catch (ExecutionException notYet) {
-                    // the connection was closed as lost, or the node is a replica by now
-                }
-                Thread.sleep(10);
-            }
+            long moved = RedisSentinelContractTest.firstWriteOn(redis, after, start);
             assertNotEquals(0, moved, "the client did not follow the failover within " + TestFutures.BOUND
                     + "\n" + setup.sentinels().get(0).log());
             System.out.printf("sentinel failover over TLS on the %s loop: first write on the new primary %d ms after"
