@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.IntFunction;
 
@@ -88,7 +87,7 @@ final class ClusterShardedPubSub {
                     if (error == null) {
                         return CompletableFuture.completedFuture(subscription);
                     }
-                    Throwable cause = unwrap(error);
+                    Throwable cause = Failures.unwrap(error);
                     String target = asked[0] == null ? null : movedTarget(cause, asked[0]);
                     if (target != null && redirects < cluster.maxRedirects()) {
                         cluster.moved(slot, target);
@@ -101,27 +100,9 @@ final class ClusterShardedPubSub {
 
     /** The pub/sub connection to a master, opened on first use. */
     private CompletableFuture<RedisPubSub> node(String address) {
-        CompletableFuture<RedisPubSub> existing = nodes.get(address);
-        if (existing != null && !existing.isCompletedExceptionally()) {
-            return existing;
-        }
-        CompletableFuture<RedisPubSub> fresh = new CompletableFuture<>();
-        CompletableFuture<RedisPubSub> raced = existing == null ? nodes.putIfAbsent(address, fresh)
-                : nodes.replace(address, existing, fresh) ? null : nodes.get(address);
-        if (raced != null) {
-            return raced;
-        }
-        RedisPubSub.connectNode(loop, cluster.nodeConfig(address), cluster.tls(), new NodeWatch(address)).whenComplete((pubsub, error) -> {
-            if (error != null) {
-                fresh.completeExceptionally(unwrap(error));
-            } else if (cluster.isClosed()) {
-                pubsub.closeAsync();
-                fresh.completeExceptionally(new RedisClosedException("the cluster client is closed"));
-            } else {
-                fresh.complete(pubsub);
-            }
-        });
-        return fresh;
+        return NodeConnections.get(loop, nodes, address,
+                () -> RedisPubSub.connectNode(loop, cluster.nodeConfig(address), cluster.tls(), new NodeWatch(address)),
+                cluster::isClosed, RedisPubSub::closeAsync);
     }
 
     /** What one node's pub/sub connection tells: a subscription it was told MOVED, its loss. */
@@ -163,7 +144,7 @@ final class ClusterShardedPubSub {
             if (error == null) {
                 pubsub.adopt(subscription);
             } else {
-                Throwable cause = unwrap(error);
+                Throwable cause = Failures.unwrap(error);
                 subscription.endWith(cause instanceof RedisException r ? r
                         : new RedisConnectionException("cannot reach " + target + ", the master of slot " + slot, cause));
             }
@@ -223,10 +204,4 @@ final class ClusterShardedPubSub {
         return CompletableFuture.allOf(closing.toArray(new CompletableFuture<?>[0]));
     }
 
-    private static Throwable unwrap(Throwable t) {
-        while (t instanceof CompletionException && t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t;
-    }
 }

@@ -662,7 +662,7 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
         } catch (UnknownHostException e) {
             // Cannot fail from inside this task: the connect future must still complete.
             connectionLost(new RedisConnectionException("cannot connect to " + target() + ": "
-                    + rootMessage(e), e), attempt);
+                    + Failures.rootMessage(e), e), attempt);
             return;
         }
         if (literal != null) {
@@ -678,7 +678,7 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
                 }
                 if (error != null) {
                     connectionLost(new RedisConnectionException("cannot resolve " + target() + ": "
-                            + rootMessage(error), error), attempt);
+                            + Failures.rootMessage(error), error), attempt);
                 } else {
                     startTransport(address, attempt);
                 }
@@ -759,7 +759,7 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
                 return;
             }
             if (error != null || credentials == null) {
-                String why = error != null ? rootMessage(error) : "it completed with null";
+                String why = error != null ? Failures.rootMessage(error) : "it completed with null";
                 connectionLost(new RedisConnectionException("the credentials provider for " + config.endpoint()
                         + " failed: " + why, error), attempt);
             } else {
@@ -791,7 +791,7 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
         c.shownName = step.shownName();
         c.whenComplete((reply, error) -> {
             if (error != null && attempt == generation && state == State.HANDSHAKE) {
-                String what = c.name() + " during the handshake with " + target() + " failed: " + rootMessage(error)
+                String what = c.name() + " during the handshake with " + target() + " failed: " + Failures.rootMessage(error)
                         + Handshake.hintFor(step, error);
                 connectionLost(new RedisConnectionException(what, error), attempt);
             }
@@ -1002,7 +1002,7 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
         if (cause instanceof RedisConnectionException connection && !wasUp) {
             return connection;
         }
-        String reason = rootMessage(cause);
+        String reason = Failures.rootMessage(cause);
         return new RedisConnectionException(wasUp
                 ? "connection to " + target() + " lost (" + reason + "); commands in flight failed and may or may not have run"
                 : "cannot connect to " + target() + ": " + reason, cause);
@@ -1107,14 +1107,5 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
         NotThePrimaryException(String message) {
             super(message);
         }
-    }
-
-    private static String rootMessage(Throwable t) {
-        Throwable root = t;
-        while (root.getCause() != null && root.getCause() != root
-                && (root instanceof java.util.concurrent.CompletionException || root.getMessage() == null)) {
-            root = root.getCause();
-        }
-        return root.getMessage() != null ? root.getMessage() : root.getClass().getSimpleName();
     }
 }

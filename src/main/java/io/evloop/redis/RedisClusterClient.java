@@ -193,7 +193,7 @@ public final class RedisClusterClient implements RedisCommands, AutoCloseable {
         LoopFuture<Reply> merged = new LoopFuture<>(loop);
         CompletableFuture.allOf(parts.toArray(new CompletableFuture<?>[0])).whenComplete((done, error) -> {
             if (error != null) {
-                merged.completeExceptionally(unwrap(error));
+                merged.completeExceptionally(Failures.unwrap(error));
                 return;
             }
             try {
@@ -252,9 +252,9 @@ public final class RedisClusterClient implements RedisCommands, AutoCloseable {
                 if (error == null) {
                     return CompletableFuture.completedFuture(reply);
                 }
-                Throwable cause = unwrap(error);
+                Throwable cause = Failures.unwrap(error);
                 for (CompletableFuture<Reply> queued : sent.subList(0, sent.size() - 1)) {
-                    Throwable q = queued.isCompletedExceptionally() ? unwrap(queued.handle((r, e) -> e).join()) : null;
+                    Throwable q = queued.isCompletedExceptionally() ? Failures.unwrap(queued.handle((r, e) -> e).join()) : null;
                     if (q instanceof RedisErrorException e && ("MOVED".equals(e.prefix()) || "ASK".equals(e.prefix()))) {
                         cause = e;
                         break;
@@ -275,11 +275,11 @@ public final class RedisClusterClient implements RedisCommands, AutoCloseable {
             for (int i = 0; i < group.length - 1; i++) {
                 CompletableFuture<Reply> target = outcome.get(i);
                 if (sent == null) {
-                    target.completeExceptionally(unwrap(error));
+                    target.completeExceptionally(Failures.unwrap(error));
                 } else {
                     sent.get(i).whenComplete((r, e) -> {
                         if (e != null) {
-                            target.completeExceptionally(unwrap(e));
+                            target.completeExceptionally(Failures.unwrap(e));
                         } else {
                             target.complete(r);
                         }
@@ -288,7 +288,7 @@ public final class RedisClusterClient implements RedisCommands, AutoCloseable {
             }
             CompletableFuture<Reply> exec = outcome.get(group.length - 1);
             if (error != null) {
-                exec.completeExceptionally(unwrap(error));
+                exec.completeExceptionally(Failures.unwrap(error));
             } else {
                 exec.complete(reply);
             }
@@ -320,7 +320,7 @@ public final class RedisClusterClient implements RedisCommands, AutoCloseable {
         (replica ? replicaFor(address) : nodeFor(address)).whenComplete((client, connectError) -> {
             if (connectError != null) {
                 requestRefresh();
-                result.completeExceptionally(unwrap(connectError));
+                result.completeExceptionally(Failures.unwrap(connectError));
                 return;
             }
             CompletableFuture<Reply> sent;
@@ -334,7 +334,7 @@ public final class RedisClusterClient implements RedisCommands, AutoCloseable {
                 if (error == null) {
                     result.complete(reply);
                 } else {
-                    onError(sender, slot, timeout, redirects, readOnly, result, unwrap(error), address);
+                    onError(sender, slot, timeout, redirects, readOnly, result, Failures.unwrap(error), address);
                 }
             });
         });
@@ -400,28 +400,10 @@ public final class RedisClusterClient implements RedisCommands, AutoCloseable {
     }
 
     private CompletableFuture<RedisClient> connection(Map<String, CompletableFuture<RedisClient>> pool, String address, boolean readOnly) {
-        CompletableFuture<RedisClient> existing = pool.get(address);
-        if (existing != null && !existing.isCompletedExceptionally()) {
-            return existing;
-        }
-        RedisConfig nodeConfig = nodeConfig(address, readOnly);
-        CompletableFuture<RedisClient> fresh = new LoopFuture<>(loop);
-        CompletableFuture<RedisClient> raced = existing == null ? pool.putIfAbsent(address, fresh)
-                : pool.replace(address, existing, fresh) ? null : pool.get(address);
-        if (raced != null) {
-            return raced;
-        }
-        RedisClient.connect(loop, nodeConfig, RedisTransport.factory(loop, nodeConfig, tls)).whenComplete((client, error) -> {
-            if (error != null) {
-                fresh.completeExceptionally(error);
-            } else if (closed) {
-                client.closeAsync();
-                fresh.completeExceptionally(new RedisClosedException("the cluster client is closed"));
-            } else {
-                fresh.complete(client);
-            }
-        });
-        return fresh;
+        return NodeConnections.get(loop, pool, address, () -> {
+            RedisConfig nodeConfig = nodeConfig(address, readOnly);
+            return RedisClient.connect(loop, nodeConfig, RedisTransport.factory(loop, nodeConfig, tls));
+        }, () -> closed, RedisClient::closeAsync);
     }
 
     /**
@@ -546,7 +528,7 @@ public final class RedisClusterClient implements RedisCommands, AutoCloseable {
                 fetchSlots(candidates, 0, null).whenComplete((v, error) -> {
                     refreshing.set(null);
                     if (error != null) {
-                        mine.completeExceptionally(unwrap(error));
+                        mine.completeExceptionally(Failures.unwrap(error));
                     } else {
                         mine.complete(null);
                     }
@@ -569,7 +551,7 @@ public final class RedisClusterClient implements RedisCommands, AutoCloseable {
     private CompletableFuture<Void> fetchSlots(List<String> candidates, int index, Throwable lastError) {
         if (index >= candidates.size()) {
             return CompletableFuture.failedFuture(new RedisConnectionException("no cluster node answered CLUSTER SLOTS (tried "
-                    + candidates + "): " + (lastError == null ? "no candidates" : unwrap(lastError).getMessage()), lastError));
+                    + candidates + "): " + (lastError == null ? "no candidates" : Failures.unwrap(lastError).getMessage()), lastError));
         }
         String address = candidates.get(index);
         return nodeFor(address)
@@ -647,12 +629,6 @@ public final class RedisClusterClient implements RedisCommands, AutoCloseable {
         return "RedisClusterClient[masters=" + slots.masters() + " on " + loop.name() + "]";
     }
 
-    private static Throwable unwrap(Throwable t) {
-        while (t instanceof CompletionException && t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t;
-    }
 
     static String utf8(byte[] b) {
         return new String(b, StandardCharsets.UTF_8);

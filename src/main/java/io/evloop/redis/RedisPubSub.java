@@ -273,7 +273,7 @@ public final class RedisPubSub implements AutoCloseable {
                 }
                 List<byte[]> unheld = release(subscription);
                 subscription.deactivate();
-                Throwable cause = unwrap(error);
+                Throwable cause = Failures.unwrap(error);
                 if (cause instanceof RedisTimeoutException && !unheld.isEmpty() && connection.isUp()) {
                     // Written, maybe taken: the server must not keep sending what nobody holds.
                     sendUnsubscribe(kind, unheld);
@@ -301,20 +301,18 @@ public final class RedisPubSub implements AutoCloseable {
     }
 
     private void unsubscribeOnLoop(RedisSubscription subscription, LoopFuture<Void> result) {
-        {
-            List<byte[]> unheld = subscriptions.contains(subscription) ? release(subscription) : List.of();
-            if (unheld.isEmpty() || closed) {
-                result.complete(null);
-                return;
-            }
-            sendUnsubscribe(subscription.kind(), unheld).whenComplete((ok, error) -> {
-                if (error == null) {
-                    result.complete(null);
-                } else {
-                    result.completeExceptionally(unwrap(error));
-                }
-            });
+        List<byte[]> unheld = subscriptions.contains(subscription) ? release(subscription) : List.of();
+        if (unheld.isEmpty() || closed) {
+            result.complete(null);
+            return;
         }
+        sendUnsubscribe(subscription.kind(), unheld).whenComplete((ok, error) -> {
+            if (error == null) {
+                result.complete(null);
+            } else {
+                result.completeExceptionally(Failures.unwrap(error));
+            }
+        });
     }
 
     /** Loop thread: UNSUBSCRIBE and its kin; their confirmations are told from a slot's move. */
@@ -450,7 +448,7 @@ public final class RedisPubSub implements AutoCloseable {
                 subscription.event(subscription.listener()::onResubscribed);
                 return;
             }
-            Throwable cause = unwrap(error);
+            Throwable cause = Failures.unwrap(error);
             if (cause instanceof RedisErrorException refused && relocator != null && "MOVED".equals(refused.prefix())) {
                 release(subscription); // still active: the cluster makes it on the slot's new node
                 relocator.relocate(subscription, refused);
@@ -522,13 +520,6 @@ public final class RedisPubSub implements AutoCloseable {
         }
     }
 
-    private static Throwable unwrap(Throwable error) {
-        Throwable t = error;
-        while (t instanceof java.util.concurrent.CompletionException && t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t;
-    }
 
     private void onLoop(Runnable task) {
         if (loop.inLoopThread()) {

@@ -128,7 +128,7 @@ final class SentinelDiscovery {
                         return;
                     }
                     if (error != null) {
-                        failed(id, at, rootMessage(error), failures, next);
+                        failed(id, at, Failures.rootMessage(error), failures, next);
                     } else if (primary == null) {
                         failed(id, at, "it does not know a primary named " + sentinel.masterName(), failures, next);
                     } else {
@@ -188,7 +188,7 @@ final class SentinelDiscovery {
             if (error != null && switches == pubsub) {
                 // Tried on this sentinel again after a while; polling covers it meanwhile.
                 System.getLogger("io.evloop.redis").log(System.Logger.Level.DEBUG, "cannot watch " + RedisSentinel.endpoint(at)
-                        + " for failovers of " + sentinel.masterName() + " (" + rootMessage(error) + "); polling only");
+                        + " for failovers of " + sentinel.masterName() + " (" + Failures.rootMessage(error) + "); polling only");
                 pubsub.closeOnLoop();
                 switches = null;
                 switchesFailedNanos = System.nanoTime();
@@ -274,12 +274,5 @@ final class SentinelDiscovery {
         }
         closeKept();
         closeSwitches();
-    }
-
-    private static String rootMessage(Throwable t) {
-        while (t instanceof CompletionException && t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName();
     }
 }
