@@ -31,8 +31,9 @@ class PackageLayersTest {
             "io.evloop.internal.javaloop", 3,
             "io.evloop.internal.nativeloop", 3,
             "io.evloop.redis", 4,
-            "io.evloop.dag", 5,
-            "io.evloop.micrometer", 6);
+            "io.evloop.redis.cluster", 5,
+            "io.evloop.dag", 6,
+            "io.evloop.micrometer", 7);
 
     private static final Pattern EDGE = Pattern.compile("^\\s*(io\\.evloop[\\w.]*)\\s+->\\s+(io\\.evloop[\\w.]*)\\s");
 

@@ -4,6 +4,7 @@ import io.evloop.EventLoop;
 import io.evloop.LoopFuture;
 import io.evloop.ScheduledTask;
 import io.evloop.internal.Durations;
+import io.evloop.internal.Failures;
 import io.evloop.internal.FlightEvents;
 import io.evloop.internal.LoopCounter;
 import io.evloop.internal.loop.AbstractEventLoop;

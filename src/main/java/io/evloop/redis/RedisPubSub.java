@@ -2,6 +2,7 @@ package io.evloop.redis;
 
 import io.evloop.EventLoop;
 import io.evloop.LoopFuture;
+import io.evloop.internal.Failures;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -69,24 +70,13 @@ public final class RedisPubSub implements AutoCloseable {
         }
     }
 
-    /**
-     * Where a cluster takes a shard subscription whose slot moved to another node; null on a
-     * plain connection, where a refusal ends the subscription.
-     */
-    interface Relocator {
-        void relocate(RedisSubscription subscription, RedisErrorException moved);
-
-        /** The node's connection was lost: its slots may have another master by now. */
-        void connectionLost(RedisPubSub node);
-    }
-
     /** Between attempts to make a subscription again that failed without the server refusing it. */
     private static final long REMAKE_RETRY_MILLIS = 200;
 
-    private final Relocator relocator;
+    private final ClusterAccess.Relocator relocator; // null on a plain connection
 
     private RedisPubSub(EventLoop loop, RedisConfig config, Function<RedisConfig, Supplier<RedisTransport>> transports,
-                        Function<RedisConfig, Supplier<RedisTransport>> sentinelTransports, Relocator relocator) {
+                        Function<RedisConfig, Supplier<RedisTransport>> sentinelTransports, ClusterAccess.Relocator relocator) {
         this.loop = loop;
         this.relocator = relocator;
         for (RedisSubscription.Kind kind : RedisSubscription.Kind.values()) {
@@ -111,12 +101,12 @@ public final class RedisPubSub implements AutoCloseable {
     }
 
     /**
-     * A cluster node's pub/sub connection, with the cluster's resolved TLS (null for plain TCP)
-     * and where its moved shard subscriptions go; completes once it is up.
+     * A cluster node's pub/sub connection over {@code transports} (the cluster's, sharing its TLS
+     * setup), whose moved shard subscriptions go to {@code relocator}; completes once it is up.
      */
-    static CompletableFuture<RedisPubSub> connectNode(EventLoop loop, RedisConfig node, TlsMaterial tls,
-                                                      Relocator relocator) {
-        Function<RedisConfig, Supplier<RedisTransport>> transports = c -> RedisTransport.factory(loop, c, tls);
+    static CompletableFuture<RedisPubSub> connectNode(EventLoop loop, RedisConfig node,
+                                                      Function<RedisConfig, Supplier<RedisTransport>> transports,
+                                                      ClusterAccess.Relocator relocator) {
         RedisPubSub pubsub = new RedisPubSub(loop, node, transports, transports, relocator);
         return pubsub.connection.connectedFuture().thenApply(c -> pubsub);
     }

@@ -2,6 +2,7 @@ package io.evloop.redis;
 
 import io.evloop.EventLoop;
 import io.evloop.ScheduledTask;
+import io.evloop.internal.Failures;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;

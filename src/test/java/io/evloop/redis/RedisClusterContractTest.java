@@ -11,6 +11,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 import io.evloop.EventLoop;
 import io.evloop.EventLoopOptions;
 import io.evloop.TestFutures;
+import io.evloop.redis.cluster.RedisClusterClient;
+import io.evloop.redis.cluster.RedisClusterConfig;
 import io.evloop.testkit.Backend;
 import io.evloop.testkit.RedisClusterProcess;
 import java.time.Duration;
@@ -308,7 +310,7 @@ public abstract class RedisClusterContractTest {
     @Order(5)
     void readsFromReplicasWhenAskedTo() {
         RedisClusterClient replicaReader = await(RedisClusterClient.connect(loop,
-                io.evloop.redis.RedisClusterConfig.fromUris(cluster.seedUris()).withReadFromReplicas(true)));
+                RedisClusterConfig.fromUris(cluster.seedUris()).withReadFromReplicas(true)));
         try {
             await(redis.set("replicated", "yes"));
             assertEquals("yes", RedisClientContractTest.eventually(() -> replicaReader.get("replicated")

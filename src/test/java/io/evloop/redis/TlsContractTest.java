@@ -12,6 +12,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 import io.evloop.EventLoop;
 import io.evloop.EventLoopOptions;
 import io.evloop.TestFutures;
+import io.evloop.redis.cluster.RedisClusterClient;
+import io.evloop.redis.cluster.RedisClusterConfig;
 import io.evloop.testkit.Backend;
 import io.evloop.testkit.BlockingRedisClient;
 import io.evloop.testkit.RedisClusterProcess;

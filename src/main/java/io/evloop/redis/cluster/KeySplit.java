@@ -1,5 +1,7 @@
-package io.evloop.redis;
+package io.evloop.redis.cluster;
 
+import io.evloop.redis.RedisProtocolException;
+import io.evloop.redis.Reply;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

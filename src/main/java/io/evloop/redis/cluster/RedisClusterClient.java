@@ -1,8 +1,24 @@
-package io.evloop.redis;
+package io.evloop.redis.cluster;
 
 import io.evloop.EventLoop;
 import io.evloop.LoopFuture;
 import io.evloop.internal.Durations;
+import io.evloop.internal.Failures;
+import io.evloop.redis.ClusterAccess;
+import io.evloop.redis.PubSubListener;
+import io.evloop.redis.RedisClient;
+import io.evloop.redis.RedisClosedException;
+import io.evloop.redis.RedisCommands;
+import io.evloop.redis.RedisConfig;
+import io.evloop.redis.RedisConnectionException;
+import io.evloop.redis.RedisErrorException;
+import io.evloop.redis.RedisException;
+import io.evloop.redis.RedisPubSub;
+import io.evloop.redis.RedisScan;
+import io.evloop.redis.RedisSubscription;
+import io.evloop.redis.RedisTransaction;
+import io.evloop.redis.Reply;
+import io.evloop.redis.SubscriptionOptions;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -42,6 +58,7 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class RedisClusterClient implements RedisCommands, AutoCloseable {
 
+    private static final ClusterAccess ACCESS = ClusterAccess.get();
     private static final System.Logger LOG = System.getLogger("io.evloop.redis");
     private static final Set<String> READ_ONLY_COMMANDS = Set.of("GET", "MGET", "EXISTS", "HGET", "HGETALL", "HMGET",
             "HEXISTS", "HLEN", "LRANGE", "LLEN", "LINDEX", "SMEMBERS", "SISMEMBER", "SCARD", "ZRANGE", "ZSCORE",
@@ -51,7 +68,7 @@ public final class RedisClusterClient implements RedisCommands, AutoCloseable {
 
     private final EventLoop loop;
     private final RedisClusterConfig config;
-    private final TlsMaterial tls; // null: plain TCP
+    private final ClusterAccess.NodeConnector connector;
     private final Map<String, CompletableFuture<RedisClient>> nodes = new ConcurrentHashMap<>();
     private final Map<String, CompletableFuture<RedisClient>> replicaNodes = new ConcurrentHashMap<>();
     private final AtomicReference<CompletableFuture<Void>> refreshing = new AtomicReference<>();
@@ -67,10 +84,9 @@ public final class RedisClusterClient implements RedisCommands, AutoCloseable {
         this.loop = loop;
         this.config = config;
         this.shardedPubSub = new ClusterShardedPubSub(loop, new ShardedPubSubHost());
-        // Once for every node connection, at the connect call: bad TLS input fails the call,
-        // and no node connection (made on the loop thread) reads a file.
-        this.tls = config.node().tls() == null ? null : TlsMaterial.resolve(config.node().tls());
-        RedisTransport.factory(loop, config.node(), tls); // refuses a loop that cannot carry the config, now
+        // Once for every node connection, at the connect call: bad TLS input or a loop that
+        // cannot carry the node settings fails the call, and no node connection reads a file.
+        this.connector = ACCESS.connector(loop, config.node());
     }
 
     /** Connects through the seed nodes of {@code redis://host:port} URIs. */
@@ -147,8 +163,7 @@ public final class RedisClusterClient implements RedisCommands, AutoCloseable {
     }
 
     private CompletableFuture<Reply> route(byte[][] argv, Duration timeout) {
-        RespEncoder.validate(argv);
-        UnsupportedCommands.refuse(argv);
+        ACCESS.checkCommand(argv);
         if (closed) {
             return CompletableFuture.failedFuture(new RedisClosedException("the cluster client is closed"));
         }
@@ -214,7 +229,7 @@ public final class RedisClusterClient implements RedisCommands, AutoCloseable {
      */
     public RedisTransaction transaction() {
         int[] slot = {-1};
-        return new RedisTransaction((group, timeout) -> sendTransaction(group, timeout, slot[0]), argv -> {
+        return ACCESS.transaction((group, timeout) -> sendTransaction(group, timeout, slot[0]), argv -> {
             String command = ClusterKeys.commandName(argv);
             for (int k : ClusterKeys.keyIndexes(command, argv)) {
                 int s = ClusterKeys.slot(argv[k]);
@@ -245,7 +260,7 @@ public final class RedisClusterClient implements RedisCommands, AutoCloseable {
                 return CompletableFuture.failedFuture(new RedisException("slot " + slot + " is being migrated between"
                         + " nodes (ASK): the transaction was not run; retry it once the migration is done"));
             }
-            List<CompletableFuture<Reply>> sent = node.sendGroup(group, t);
+            List<CompletableFuture<Reply>> sent = ACCESS.sendGroup(node, group, t);
             attempt.set(sent);
             // EXECABORT after a MOVED while queueing: hand the redirection to the retry logic.
             return sent.get(sent.size() - 1).handle((reply, error) -> {
@@ -303,7 +318,7 @@ public final class RedisClusterClient implements RedisCommands, AutoCloseable {
     }
 
     private static Sender command(byte[][] argv) {
-        return (node, timeout, asking) -> asking ? node.sendAsking(timeout, argv)
+        return (node, timeout, asking) -> asking ? ACCESS.sendAsking(node, timeout, argv)
                 : timeout == null ? node.send(argv) : node.send(timeout, argv);
     }
 
@@ -401,8 +416,7 @@ public final class RedisClusterClient implements RedisCommands, AutoCloseable {
 
     private CompletableFuture<RedisClient> connection(Map<String, CompletableFuture<RedisClient>> pool, String address, boolean readOnly) {
         return NodeConnections.get(loop, pool, address, () -> {
-            RedisConfig nodeConfig = nodeConfig(address, readOnly);
-            return RedisClient.connect(loop, nodeConfig, RedisTransport.factory(loop, nodeConfig, tls));
+            return connector.client(nodeConfig(address, readOnly));
         }, () -> closed, RedisClient::closeAsync);
     }
 
@@ -479,8 +493,8 @@ public final class RedisClusterClient implements RedisCommands, AutoCloseable {
         }
 
         @Override
-        public TlsMaterial tls() {
-            return tls;
+        public ClusterAccess.NodeConnector connector() {
+            return connector;
         }
 
         @Override

@@ -1,6 +1,7 @@
-package io.evloop.redis;
+package io.evloop.redis.cluster;
 
 import io.evloop.internal.Durations;
+import io.evloop.redis.RedisConfig;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;

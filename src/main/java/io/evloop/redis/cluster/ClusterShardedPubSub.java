@@ -1,6 +1,16 @@
-package io.evloop.redis;
+package io.evloop.redis.cluster;
 
 import io.evloop.EventLoop;
+import io.evloop.internal.Failures;
+import io.evloop.redis.ClusterAccess;
+import io.evloop.redis.PubSubListener;
+import io.evloop.redis.RedisConfig;
+import io.evloop.redis.RedisConnectionException;
+import io.evloop.redis.RedisErrorException;
+import io.evloop.redis.RedisException;
+import io.evloop.redis.RedisPubSub;
+import io.evloop.redis.RedisSubscription;
+import io.evloop.redis.SubscriptionOptions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -36,13 +46,15 @@ final class ClusterShardedPubSub {
         /** The config of a connection to {@code address}. */
         RedisConfig nodeConfig(String address);
 
-        TlsMaterial tls();
+        /** Opens node connections with the cluster's TLS setup. */
+        ClusterAccess.NodeConnector connector();
 
         int maxRedirects();
 
         boolean isClosed();
     }
 
+    private static final ClusterAccess ACCESS = ClusterAccess.get();
     private static final System.Logger LOG = System.getLogger("io.evloop.redis");
     /** Between looks at the slot map while a node's connection is down. */
     private static final long FAILOVER_CHECK_MILLIS = 500;
@@ -101,12 +113,12 @@ final class ClusterShardedPubSub {
     /** The pub/sub connection to a master, opened on first use. */
     private CompletableFuture<RedisPubSub> node(String address) {
         return NodeConnections.get(loop, nodes, address,
-                () -> RedisPubSub.connectNode(loop, cluster.nodeConfig(address), cluster.tls(), new NodeWatch(address)),
+                () -> cluster.connector().pubSub(cluster.nodeConfig(address), new NodeWatch(address)),
                 cluster::isClosed, RedisPubSub::closeAsync);
     }
 
     /** What one node's pub/sub connection tells: a subscription it was told MOVED, its loss. */
-    private final class NodeWatch implements RedisPubSub.Relocator {
+    private final class NodeWatch implements ClusterAccess.Relocator {
         private final String address;
 
         NodeWatch(String address) {
@@ -127,9 +139,10 @@ final class ClusterShardedPubSub {
     /** A node said MOVED when a subscription was made again there: take it to the node named. */
     private void relocate(RedisSubscription subscription, RedisErrorException moved, String from) {
         String target = movedTarget(moved, from);
-        int slot = ClusterKeys.slot(subscription.nameBytes()[0]);
-        if (target == null || ++subscription.moves > cluster.maxRedirects()) {
-            subscription.endWith(new RedisException("gave up moving " + subscription + " after " + subscription.moves
+        int slot = ClusterKeys.slot(ACCESS.firstName(subscription));
+        int moves = ACCESS.countMove(subscription);
+        if (target == null || moves > cluster.maxRedirects()) {
+            ACCESS.end(subscription, new RedisException("gave up moving " + subscription + " after " + moves
                     + " cluster redirections; the last one was: " + moved.getMessage(), moved));
             return;
         }
@@ -142,10 +155,10 @@ final class ClusterShardedPubSub {
         LOG.log(System.Logger.Level.INFO, subscription + ": slot " + slot + " is served by " + target + " now; subscribing there");
         node(target).whenComplete((pubsub, error) -> {
             if (error == null) {
-                pubsub.adopt(subscription);
+                ACCESS.adopt(pubsub, subscription);
             } else {
                 Throwable cause = Failures.unwrap(error);
-                subscription.endWith(cause instanceof RedisException r ? r
+                ACCESS.end(subscription, cause instanceof RedisException r ? r
                         : new RedisConnectionException("cannot reach " + target + ", the master of slot " + slot, cause));
             }
         });
@@ -163,21 +176,21 @@ final class ClusterShardedPubSub {
             return;
         }
         cluster.refresh().whenComplete((v, refreshError) -> loop.post(() -> {
-            for (RedisSubscription s : node.shardSubscriptions()) {
-                int slot = ClusterKeys.slot(s.nameBytes()[0]);
+            for (RedisSubscription s : ACCESS.shardSubscriptions(node)) {
+                int slot = ClusterKeys.slot(ACCESS.firstName(s));
                 String master = cluster.currentMaster(slot);
                 if (master != null && !master.equals(address) && s.isActive()) {
-                    node.handOver(s);
+                    ACCESS.handOver(node, s);
                     moveTo(s, master, slot);
                 }
             }
-            if (node.shardSubscriptions().isEmpty() && !cluster.isMaster(address)) {
+            if (ACCESS.shardSubscriptions(node).isEmpty() && !cluster.isMaster(address)) {
                 if (nodes.remove(address) != null) {
                     node.closeAsync();
                 }
                 return;
             }
-            if (!node.isUp() && !node.shardSubscriptions().isEmpty() && checks + 1 < FAILOVER_CHECKS && !cluster.isClosed()) {
+            if (!ACCESS.isUp(node) && !ACCESS.shardSubscriptions(node).isEmpty() && checks + 1 < FAILOVER_CHECKS && !cluster.isClosed()) {
                 loop.schedule(() -> followFailover(address, node, checks + 1), FAILOVER_CHECK_MILLIS,
                         java.util.concurrent.TimeUnit.MILLISECONDS);
             }

@@ -1,5 +1,8 @@
-package io.evloop.redis;
+package io.evloop.redis.cluster;
 
+import io.evloop.redis.RedisConnectionException;
+import io.evloop.redis.RedisProtocolException;
+import io.evloop.redis.Reply;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;

@@ -1,15 +1,15 @@
-package io.evloop.redis;
+package io.evloop.internal;
 
 import java.util.concurrent.CompletionException;
 
 /** How the client reads the failures its futures carry. */
-final class Failures {
+public final class Failures {
 
     private Failures() {
     }
 
     /** The failure inside the CompletionExceptions that dependent futures wrap it in. */
-    static Throwable unwrap(Throwable t) {
+    public static Throwable unwrap(Throwable t) {
         while (t instanceof CompletionException && t.getCause() != null) {
             t = t.getCause();
         }
@@ -17,7 +17,7 @@ final class Failures {
     }
 
     /** The message that says what happened: past the wrappers and the exceptions without a message of their own. */
-    static String rootMessage(Throwable t) {
+    public static String rootMessage(Throwable t) {
         Throwable root = t;
         while (root.getCause() != null && root.getCause() != root
                 && (root instanceof CompletionException || root.getMessage() == null)) {

@@ -1,4 +1,4 @@
-package io.evloop.redis;
+package io.evloop.redis.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -6,6 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.evloop.redis.ClusterAccess;
+import io.evloop.redis.RedisConnectionException;
+import io.evloop.redis.RedisProtocolException;
+import io.evloop.redis.Reply;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -63,7 +67,7 @@ class ClusterPartsTest {
     @Test
     void anMgetAcrossSlotsIsSplitPerSlotAndMergedInKeyOrder() {
         String[] keys = {"a", "b", "{a}x", "c", "{b}y"};
-        byte[][] argv = RespEncoder.utf8("MGET", keys[0], keys[1], keys[2], keys[3], keys[4]);
+        byte[][] argv = ArgvOf.utf8("MGET", keys[0], keys[1], keys[2], keys[3], keys[4]);
         KeySplit split = KeySplit.of("MGET", argv);
         List<Reply> replies = new ArrayList<>();
         for (KeySplit.Part part : split.parts()) {
@@ -81,9 +85,14 @@ class ClusterPartsTest {
         for (int i = 0; i < keys.length; i++) {
             assertEquals("v-" + keys[i], merged.get(i).asString());
         }
-        KeySplit del = KeySplit.of("DEL", RespEncoder.utf8("DEL", "a", "b", "c"));
+        KeySplit del = KeySplit.of("DEL", ArgvOf.utf8("DEL", "a", "b", "c"));
         List<Reply> counts = new ArrayList<>();
         del.parts().forEach(p -> counts.add(new Reply.IntegerReply(p.argv().length - 1)));
         assertEquals(3L, del.merge(counts).asLong());
+    }
+
+    @Test
+    void theClusterPackageGetsTheNodeHooks() {
+        assertSame(ClusterAccess.get(), ClusterAccess.get(), "one instance, served to this package");
     }
 }

@@ -1,4 +1,4 @@
-package io.evloop.redis;
+package io.evloop.redis.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -30,13 +30,13 @@ class ClusterKeysTest {
 
     @Test
     void keyPositions() {
-        assertArrayEquals(new int[] {1}, ClusterKeys.keyIndexes("GET", RespEncoder.utf8("GET", "k")));
-        assertArrayEquals(new int[] {}, ClusterKeys.keyIndexes("PING", RespEncoder.utf8("PING")));
-        assertArrayEquals(new int[] {1, 3}, ClusterKeys.keyIndexes("MSET", RespEncoder.utf8("MSET", "a", "1", "b", "2")));
-        assertArrayEquals(new int[] {1, 2, 3}, ClusterKeys.keyIndexes("MGET", RespEncoder.utf8("MGET", "a", "b", "c")));
-        assertArrayEquals(new int[] {1, 2}, ClusterKeys.keyIndexes("BLPOP", RespEncoder.utf8("BLPOP", "a", "b", "0")));
-        assertArrayEquals(new int[] {3, 4}, ClusterKeys.keyIndexes("EVAL", RespEncoder.utf8("EVAL", "s", "2", "a", "b", "x")));
+        assertArrayEquals(new int[] {1}, ClusterKeys.keyIndexes("GET", ArgvOf.utf8("GET", "k")));
+        assertArrayEquals(new int[] {}, ClusterKeys.keyIndexes("PING", ArgvOf.utf8("PING")));
+        assertArrayEquals(new int[] {1, 3}, ClusterKeys.keyIndexes("MSET", ArgvOf.utf8("MSET", "a", "1", "b", "2")));
+        assertArrayEquals(new int[] {1, 2, 3}, ClusterKeys.keyIndexes("MGET", ArgvOf.utf8("MGET", "a", "b", "c")));
+        assertArrayEquals(new int[] {1, 2}, ClusterKeys.keyIndexes("BLPOP", ArgvOf.utf8("BLPOP", "a", "b", "0")));
+        assertArrayEquals(new int[] {3, 4}, ClusterKeys.keyIndexes("EVAL", ArgvOf.utf8("EVAL", "s", "2", "a", "b", "x")));
         assertThrows(IllegalArgumentException.class,
-                () -> ClusterKeys.keyIndexes("EVAL", RespEncoder.utf8("EVAL", "s", "5", "a")));
+                () -> ClusterKeys.keyIndexes("EVAL", ArgvOf.utf8("EVAL", "s", "5", "a")));
     }
 }

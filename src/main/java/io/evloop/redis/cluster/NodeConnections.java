@@ -1,7 +1,9 @@
-package io.evloop.redis;
+package io.evloop.redis.cluster;
 
 import io.evloop.EventLoop;
 import io.evloop.LoopFuture;
+import io.evloop.internal.Failures;
+import io.evloop.redis.RedisClosedException;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
