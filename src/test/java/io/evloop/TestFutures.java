@@ -54,4 +54,26 @@ public final class TestFutures {
             throw new AssertionError("thread " + thread.getName() + " still alive after " + BOUND);
         }
     }
+
+    /** The first result of {@code attempt} that succeeds within 5 s, tried every 20 ms until {@link #BOUND}. */
+    public static <T> T eventually(java.util.function.Supplier<CompletableFuture<T>> attempt) {
+        long deadline = System.nanoTime() + BOUND.toNanos();
+        Throwable last = null;
+        while (System.nanoTime() < deadline) {
+            try {
+                return attempt.get().get(5, TimeUnit.SECONDS);
+            } catch (ExecutionException e) {
+                last = e.getCause();
+            } catch (Exception e) {
+                last = e;
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+        throw new AssertionError("did not succeed within " + BOUND, last);
+    }
 }

@@ -396,7 +396,7 @@ public abstract class RedisClientContractTest {
             }
             // The pinging client found the server gone and reconnected: a new connection. The
             // other never noticed: without traffic nothing on its connection changed.
-            long after = eventually(() -> pinging.send(Duration.ofSeconds(2), "CLIENT", "ID")).asLong();
+            long after = TestFutures.eventually(() -> pinging.send(Duration.ofSeconds(2), "CLIENT", "ID")).asLong();
             assertNotEquals(pingingId, after, "the idle PING closed the connection and the client reconnected");
             assertEquals(silentId, await(silent.send("CLIENT", "ID")).asLong(), "no idle PING, no reconnect");
         }
@@ -416,7 +416,7 @@ public abstract class RedisClientContractTest {
             } finally {
                 proxy.stall(false);
             }
-            long after = eventually(() -> pinging.send(Duration.ofSeconds(2), "CLIENT", "ID")).asLong();
+            long after = TestFutures.eventually(() -> pinging.send(Duration.ofSeconds(2), "CLIENT", "ID")).asLong();
             assertNotEquals(id, after, "the idle PING closed the stalled connection and the client reconnected");
         }
     }
@@ -460,7 +460,7 @@ public abstract class RedisClientContractTest {
             failure(redis.incr(k), RedisErrorException.class); // WRONGTYPE-like: not an integer
             failure(redis.send(Duration.ofMillis(50), "BLPOP", key("metrics-empty"), "1"), RedisTimeoutException.class);
             server.admin("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes");
-            assertEquals("PONG", eventually(() -> redis.ping()));
+            assertEquals("PONG", TestFutures.eventually(() -> redis.ping()));
             RedisClientMetrics m = redis.metrics();
             assertTrue(m.commandsWritten() >= 13, m.toString());
             assertTrue(m.replies() >= 11, m.toString());
@@ -820,7 +820,7 @@ public abstract class RedisClientContractTest {
             long value = awaitValue(() -> server.adminWithPassword("pw", "EVAL", "redis.call('SELECT', 2) return redis.call('GET', KEYS[1])", "1", counter));
             assertTrue(value >= ok && value <= ok + failed, "counter " + value + " outside [" + ok + ", " + (ok + failed) + "]");
             // The reconnect replays AUTH, SELECT 2 and CLIENT SETNAME before anything else.
-            Reply name = eventually(() -> redis.send("CLIENT", "GETNAME"));
+            Reply name = TestFutures.eventually(() -> redis.send("CLIENT", "GETNAME"));
             assertEquals("victim", name.asString());
             await(redis.set(counter + ":after", "1"));
             assertEquals("1", server.adminWithPassword("pw", "EVAL", "redis.call('SELECT', 2) return redis.call('GET', KEYS[1])", "1", counter + ":after").asString());
@@ -849,7 +849,7 @@ public abstract class RedisClientContractTest {
             RedisConnectionException down = failure(redis.ping(), RedisConnectionException.class);
             assertTrue(down.getMessage().contains("127.0.0.1:" + server.port()), down.getMessage());
             server.restart();
-            assertEquals("PONG", eventually(redis::ping));
+            assertEquals("PONG", TestFutures.eventually(redis::ping));
         }
     }
 
@@ -1012,7 +1012,7 @@ public abstract class RedisClientContractTest {
             RedisProtocolException e = failure(tooLarge, RedisProtocolException.class);
             assertTrue(e.getMessage().contains("reply larger than 65536 bytes"), e.getMessage());
             assertInstanceOf(RedisException.class, failureOrValue(behind));
-            assertEquals("fits", eventually(() -> redis.get(small)), "the client reconnects and goes on");
+            assertEquals("fits", TestFutures.eventually(() -> redis.get(small)), "the client reconnects and goes on");
             assertEquals(RedisConfig.DEFAULT_MAX_REPLY_BYTES, RedisConfig.builder().build().maxReplyBytes());
         }
     }
@@ -1140,27 +1140,6 @@ public abstract class RedisClientContractTest {
             Thread.currentThread().interrupt();
             throw new AssertionError(e);
         }
-    }
-
-    static <T> T eventually(java.util.function.Supplier<CompletableFuture<T>> attempt) {
-        long deadline = System.nanoTime() + TestFutures.BOUND.toNanos();
-        Throwable last = null;
-        while (System.nanoTime() < deadline) {
-            try {
-                return attempt.get().get(5, TimeUnit.SECONDS);
-            } catch (ExecutionException e) {
-                last = e.getCause();
-            } catch (Exception e) {
-                last = e;
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
-        throw new AssertionError("did not succeed within " + TestFutures.BOUND, last);
     }
 
     private static long awaitValue(java.util.function.Supplier<Reply> read) {

@@ -1,4 +1,4 @@
-package io.evloop.redis;
+package io.evloop.redis.cluster;
 
 import io.evloop.testkit.Backend;
 

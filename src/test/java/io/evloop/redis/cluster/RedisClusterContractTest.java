@@ -1,4 +1,4 @@
-package io.evloop.redis;
+package io.evloop.redis.cluster;
 
 import static io.evloop.TestFutures.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -11,8 +11,15 @@ import static org.junit.jupiter.api.Assertions.fail;
 import io.evloop.EventLoop;
 import io.evloop.EventLoopOptions;
 import io.evloop.TestFutures;
-import io.evloop.redis.cluster.RedisClusterClient;
-import io.evloop.redis.cluster.RedisClusterConfig;
+import io.evloop.redis.PubSubListener;
+import io.evloop.redis.PubSubMessage;
+import io.evloop.redis.RedisClientContractTest;
+import io.evloop.redis.RedisConnectionException;
+import io.evloop.redis.RedisException;
+import io.evloop.redis.RedisScript;
+import io.evloop.redis.RedisSubscription;
+import io.evloop.redis.RedisTransaction;
+import io.evloop.redis.Reply;
 import io.evloop.testkit.Backend;
 import io.evloop.testkit.RedisClusterProcess;
 import java.time.Duration;
@@ -313,7 +320,7 @@ public abstract class RedisClusterContractTest {
                 RedisClusterConfig.fromUris(cluster.seedUris()).withReadFromReplicas(true)));
         try {
             await(redis.set("replicated", "yes"));
-            assertEquals("yes", RedisClientContractTest.eventually(() -> replicaReader.get("replicated")
+            assertEquals("yes", TestFutures.eventually(() -> replicaReader.get("replicated")
                     .thenApply(v -> {
                         if (v == null) {
                             throw new IllegalStateException("not replicated yet");
@@ -372,7 +379,7 @@ public abstract class RedisClusterContractTest {
             }
         }
         // New writes succeed once the replica is promoted and the client has found it.
-        Void written = RedisClientContractTest.eventually(() -> redis.set(tag + ":after", "ok"));
+        Void written = TestFutures.eventually(() -> redis.set(tag + ":after", "ok"));
         long resumedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
         assertNull(written);
         assertNotEquals(victim, redis.masterOf(slot));
