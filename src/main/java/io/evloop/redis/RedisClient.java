@@ -75,8 +75,6 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
     private static final Handshake.Step ROLE = new Handshake.Step(RespEncoder.utf8("ROLE"), "ROLE");
     /** The shortest wait before connecting again to a node that said it is not the primary. */
     private static final long NOT_PRIMARY_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
-    /** READONLY replies bring the next sentinel check forward, but to at most one per this gap. */
-    private static final long READONLY_CHECK_GAP_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private enum State { NEW, CONNECTING, HANDSHAKE, CONNECTED, DISCONNECTED, CLOSED }
 
@@ -86,6 +84,7 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
     private final RedisConfig config;
     private final Supplier<RedisTransport> transports;
     private final SentinelDiscovery sentinels; // null unless the config names sentinels
+    private final PrimaryWatch primaryWatch; // null unless the config names sentinels
     private final long defaultTimeoutNanos;
     private final AtomicInteger inFlight = new AtomicInteger();
     // Counted on the loop thread, read by metrics() from any thread.
@@ -125,10 +124,6 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
     private int reconnectAttempt;
     private long firstConnectDeadline;
     private SentinelDiscovery.Primary primary; // the address the sentinels gave this connection attempt
-    private ScheduledTask sentinelPoll;
-    private int primaryCheckFor = -1; // the generation whose sentinel check is in flight
-    private long lastPrimaryCheckNanos;
-    private boolean sentinelsSilent; // the last check got no answer: log the next ones quietly
     private boolean flushScheduled;
     private final Runnable flushAction = this::flush;
     private ConnectionEvents events; // set before the client starts; null for most clients
@@ -142,8 +137,9 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
         this.config = config;
         this.transports = transports;
         this.sentinels = config.sentinel() == null ? null : new SentinelDiscovery(loop, config, sentinelTransports);
+        this.primaryWatch = sentinels == null ? null : new PrimaryWatch(loop, config, sentinels, new WatchedConnection());
         if (sentinels != null) {
-            sentinels.watchSwitches(this::onSwitchAnnounced);
+            sentinels.watchSwitches(primaryWatch::switchAnnounced);
         }
         this.defaultTimeoutNanos = Durations.toNanosSaturated(config.commandTimeout());
         long slow = Durations.toNanosSaturated(config.slowCommandThreshold());
@@ -535,7 +531,7 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
         if (reply instanceof Reply.ErrorReply error) {
             errorReplies.increment();
             if (sentinels != null && error.message().startsWith("READONLY")) {
-                onReadOnlyReply();
+                primaryWatch.readOnlyReply();
             }
             finish(c, error.toException());
         } else {
@@ -828,8 +824,8 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
         state = State.CONNECTED;
         lastReplyNanos = loopCore.turnStartNanos();
         armIdleCheck(config.idlePingInterval().toNanos());
-        if (sentinels != null && !config.sentinel().pollInterval().isZero()) {
-            armPrimaryCheck(config.sentinel().pollInterval().toNanos());
+        if (primaryWatch != null) {
+            primaryWatch.connected();
         }
         if (reconnectAttempt > 0 && connected.isDone()) {
             reconnects.increment(); // not the retries of a first connection that met a replica
@@ -891,63 +887,6 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
             }
         });
         write(ping);
-    }
-
-    /** Loop thread: asks the sentinels whether the primary moved, in {@code delayNanos}; replaces a check already due. */
-    private void armPrimaryCheck(long delayNanos) {
-        cancel(sentinelPoll);
-        sentinelPoll = loop.schedule(this::checkPrimary, delayNanos, TimeUnit.NANOSECONDS);
-    }
-
-    /**
-     * The poll of a connected client: when the sentinels name another primary than this
-     * connection's, a failover happened, and the connection is closed as lost so that the
-     * client reconnects to the new one. Sentinels that do not answer leave the connection be:
-     * the primary may well be fine.
-     */
-    private void checkPrimary() {
-        sentinelPoll = null;
-        if (state != State.CONNECTED || primaryCheckFor == generation) {
-            return;
-        }
-        int attempt = generation;
-        primaryCheckFor = attempt;
-        lastPrimaryCheckNanos = System.nanoTime();
-        sentinels.ask((found, failure) -> {
-            if (primaryCheckFor == attempt) {
-                primaryCheckFor = -1;
-            }
-            if (attempt != generation || state != State.CONNECTED) {
-                return;
-            }
-            if (failure != null) {
-                LOG.log(sentinelsSilent ? System.Logger.Level.DEBUG : System.Logger.Level.WARNING, "cannot check where "
-                        + config.endpoint() + " is (" + failure.getMessage() + "); keeping the connection to " + primary.endpoint());
-            }
-            sentinelsSilent = failure != null;
-            if (found != null && !found.equals(primary)) {
-                connectionLost(new RedisConnectionException("a failover happened: the sentinels name " + found.endpoint()
-                        + " as the primary of " + config.sentinel().masterName() + " now, no longer " + primary.endpoint()), attempt);
-                return;
-            }
-            if (!config.sentinel().pollInterval().isZero()) {
-                armPrimaryCheck(config.sentinel().pollInterval().toNanos());
-            }
-        });
-    }
-
-    /** A sentinel announced a failover of this primary: check now rather than at the next poll. */
-    private void onSwitchAnnounced() {
-        if (state == State.CONNECTED && primaryCheckFor != generation) {
-            armPrimaryCheck(0);
-        }
-    }
-
-    /** A READONLY reply: the node was demoted to a replica, most likely by a failover; check now rather than at the next poll. */
-    private void onReadOnlyReply() {
-        if (state == State.CONNECTED && primaryCheckFor != generation) {
-            armPrimaryCheck(Math.max(0, lastPrimaryCheckNanos + READONLY_CHECK_GAP_NANOS - System.nanoTime()));
-        }
     }
 
     private void connectionLost(Throwable cause, int attempt) {
@@ -1015,8 +954,9 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
         connectTimer = null;
         cancel(idleTimer);
         idleTimer = null;
-        cancel(sentinelPoll);
-        sentinelPoll = null;
+        if (primaryWatch != null) {
+            primaryWatch.stop();
+        }
         if (transport != null) {
             transport.close();
             transport = null;
@@ -1098,6 +1038,24 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
     private static void cancel(ScheduledTask task) {
         if (task != null) {
             task.cancel();
+        }
+    }
+
+    /** The connection as the Sentinel primary watch sees it. */
+    private final class WatchedConnection implements PrimaryWatch.Connection {
+        @Override
+        public int upGeneration() {
+            return state == State.CONNECTED ? generation : -1;
+        }
+
+        @Override
+        public SentinelDiscovery.Primary primary() {
+            return primary;
+        }
+
+        @Override
+        public void failover(RedisConnectionException cause, int attempt) {
+            connectionLost(cause, attempt);
         }
     }
 
