@@ -8,7 +8,8 @@
 #      (and its test fixtures, classifier "tests") into the local Maven repository; the demo
 #      project (examples/demo) is built against it and runs its smoke test;
 #   3. the consumer example (examples/consumer) runs in a fresh JVM against that jar, with
-#      nothing else on its classpath, and must get the native loop (on Linux also with the
+#      nothing else on its classpath, and must get the native loop, then again with evloop on the
+#      module path (on Linux also with the
 #      system libuv and hiredis hidden in a mount namespace, when root or sudo allows);
 #   4. on a Debian host, as root: the release jar tried on three Debian generations
 #      (scripts/test-debian-generations.sh: the Linux library built in a Debian 11 chroot
@@ -31,6 +32,8 @@ echo "==> The demo project (examples/demo) against the installed jar: its smoke 
 mvn -B -ntp -f examples/demo/pom.xml verify
 echo "==> Consumer example against the installed jar"
 EVLOOP_REQUIRE_NATIVE=1 examples/consumer/run.sh --skip-install
+echo "==> Consumer example with evloop on the module path (the automatic module io.evloop)"
+EVLOOP_REQUIRE_NATIVE=1 examples/consumer/run.sh --skip-install --module-path
 if [ "$(uname -s)" = Linux ] && { [ "$(id -u)" -eq 0 ] || sudo -n true 2>/dev/null; }; then
   echo "==> Consumer example again, with the system libuv and hiredis hidden (the jar's copies only)"
   EVLOOP_REQUIRE_NATIVE=1 scripts/without-system-libs.sh examples/consumer/run.sh --skip-install

@@ -7,7 +7,7 @@ set -euo pipefail
 
 usage() {
   cat <<'EOF'
-Usage: examples/consumer/run.sh [--skip-install | --jar FILE] [--java-home DIR]
+Usage: examples/consumer/run.sh [--skip-install | --jar FILE] [--java-home DIR] [--module-path]
                                 [--jvm-wrapper PROGRAM] [--redis-uri URI] [-- JVM_ARG...]
 
   1. Installs io.evloop:evloop into the local Maven repository: 'mvn -q -DskipTests install'
@@ -24,6 +24,10 @@ Options:
                    pom instead of building one (step 1 replaced).
   --java-home DIR  Run the consumer's JVM from DIR/bin/java (Maven itself runs on JAVA_HOME
                    or the java on the PATH, as usual).
+  --module-path    Put evloop and its dependencies on the module path (evloop as the
+                   automatic module io.evloop), with --add-modules ALL-MODULE-PATH: JCTools
+                   and ASM (jnr-ffi's) are explicit modules that no automatic module makes
+                   the JVM resolve. The consumer's own classes stay on the classpath.
   --jvm-wrapper PROGRAM
                    Start the consumer's JVM as 'PROGRAM JAVA JVM_ARG... -cp CLASSPATH MAIN URI',
                    where JAVA is DIR/bin/java with --java-home, else plain 'java', and is not
@@ -53,12 +57,14 @@ RUN_JAVA_HOME=""
 JVM_WRAPPER=""
 REDIS_URI=""
 JVM_ARGS=()
+MODULE_PATH=no
 
 while [ $# -gt 0 ]; do
   case "$1" in
     --skip-install) INSTALL=skip ;;
     --jar) [ $# -ge 2 ] || { usage >&2; exit 2; }; INSTALL=jar; JAR="$2"; shift ;;
     --java-home) [ $# -ge 2 ] || { usage >&2; exit 2; }; RUN_JAVA_HOME="$2"; shift ;;
+    --module-path) MODULE_PATH=yes ;;
     --jvm-wrapper) [ $# -ge 2 ] || { usage >&2; exit 2; }; JVM_WRAPPER="$2"; shift ;;
     --redis-uri) [ $# -ge 2 ] || { usage >&2; exit 2; }; REDIS_URI="$2"; shift ;;
     --) shift; JVM_ARGS=("$@"); break ;;
@@ -96,6 +102,10 @@ rm -f "$CLASSPATH_FILE"
     dependency:build-classpath -Dmdep.includeScope=runtime -Dmdep.outputFile="$CLASSPATH_FILE"
 [ -s "$CLASSPATH_FILE" ] || die "Maven wrote no classpath to $CLASSPATH_FILE"
 CP="$HERE/target/classes:$(cat "$CLASSPATH_FILE")"
+PATH_ARGS=(-cp "$CP")
+if [ "$MODULE_PATH" = yes ]; then
+  PATH_ARGS=(--module-path "$(cat "$CLASSPATH_FILE")" --add-modules ALL-MODULE-PATH -cp "$HERE/target/classes")
+fi
 
 say "the consumer's classpath, in full:"
 echo "$CP" | tr ':' '\n' | sed 's/^/    /'
@@ -161,9 +171,9 @@ start_redis() {
 
 [ -n "$REDIS_URI" ] || start_redis
 
-say "running: ${LAUNCH[*]+${LAUNCH[*]} }$JAVA ${JVM_ARGS[*]+${JVM_ARGS[*]}} -cp <the classpath above> io.evloop.examples.consumer.ConsumerExample $REDIS_URI"
+say "running: ${LAUNCH[*]+${LAUNCH[*]} }$JAVA ${JVM_ARGS[*]+${JVM_ARGS[*]}} ${PATH_ARGS[0]} <the $([ "$MODULE_PATH" = yes ] && echo 'module path' || echo classpath) above> ${PATH_ARGS[*]:2} io.evloop.examples.consumer.ConsumerExample $REDIS_URI"
 set +e
-env -u CLASSPATH ${LAUNCH[@]+"${LAUNCH[@]}"} "$JAVA" ${JVM_ARGS[@]+"${JVM_ARGS[@]}"} -cp "$CP" \
+env -u CLASSPATH ${LAUNCH[@]+"${LAUNCH[@]}"} "$JAVA" ${JVM_ARGS[@]+"${JVM_ARGS[@]}"} "${PATH_ARGS[@]}" \
     io.evloop.examples.consumer.ConsumerExample "$REDIS_URI" 2>&1 | tee "$WORK/consumer.log"
 STATUS=${PIPESTATUS[0]}
 set -e

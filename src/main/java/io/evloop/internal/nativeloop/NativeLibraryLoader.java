@@ -336,6 +336,9 @@ public final class NativeLibraryLoader {
 
     /** Turns a dlopen failure of the extracted copy into a message with its cause and its fix. */
     static UnsatisfiedLinkError explain(UnsatisfiedLinkError e, Path extractedTo) {
+        if (e.getCause() instanceof NoClassDefFoundError) {
+            return e; // jnr-ffi could not run: loadFile said why, and the file is not to blame
+        }
         String message = String.valueOf(e.getMessage());
         String hint;
         Matcher glibc = GLIBC_MISSING.matcher(message);
@@ -379,6 +382,15 @@ public final class NativeLibraryLoader {
                     .option(LibraryOption.IgnoreError, Boolean.TRUE)
                     .failImmediately()
                     .load(file.toAbsolutePath().toString());
+        } catch (NoClassDefFoundError t) {
+            // Not the library: jnr-ffi itself cannot run. On the module path that is an explicit
+            // module (ASM) that nothing made the JVM resolve.
+            UnsatisfiedLinkError e = new UnsatisfiedLinkError("loading " + file + " (from " + source + ") failed: jnr-ffi"
+                    + " cannot find its dependency's class " + t.getMessage() + "; with evloop on the module path, add"
+                    + " --add-modules ALL-MODULE-PATH (jnr-ffi's ASM and evloop's JCTools are explicit modules,"
+                    + " which the automatic modules of jnr-ffi and evloop do not make the JVM resolve)");
+            e.initCause(t);
+            throw e;
         } catch (Throwable t) {
             UnsatisfiedLinkError e = new UnsatisfiedLinkError(
                     "loading " + file + " (from " + source + ") failed: " + t.getMessage());

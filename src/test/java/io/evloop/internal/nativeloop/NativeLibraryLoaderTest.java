@@ -6,6 +6,7 @@ import static io.evloop.internal.nativeloop.ProcessTools.listRecursively;
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.evloop.EventLoop;
@@ -148,6 +149,17 @@ class NativeLibraryLoaderTest {
                         "names the released jar's floor"),
                 () -> assertTrue(message.contains("-Devloop.native=false"), "names the fallback"),
                 () -> assertFalse(message.contains("noexec"), "no noexec hint"));
+    }
+
+    @Test
+    void jnrFfiThatCannotRunIsNotBlamedOnTheFile() {
+        // What loadFile makes of jnr-ffi missing ASM (evloop on the module path without ASM resolved).
+        UnsatisfiedLinkError raw = new UnsatisfiedLinkError("loading /tmp/evloop-1/libevloop.so failed: jnr-ffi cannot"
+                + " find its dependency's class org/objectweb/asm/ClassVisitor; ... --add-modules ALL-MODULE-PATH");
+        raw.initCause(new NoClassDefFoundError("org/objectweb/asm/ClassVisitor"));
+        UnsatisfiedLinkError explained = NativeLibraryLoader.explain(raw, Path.of("/tmp"));
+        assertSame(raw, explained, "its message already names the fix");
+        assertFalse(explained.getMessage().contains("noexec"), explained.getMessage());
     }
 
     @Test
