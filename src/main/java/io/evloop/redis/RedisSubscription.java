@@ -219,16 +219,34 @@ public final class RedisSubscription {
         try {
             executor.execute(drain);
         } catch (RejectedExecutionException e) {
+            // The messages go (counted, as an overflow would drop them); the listener's other
+            // calls run here, in order, so that a subscription's end is always told.
+            List<Runnable> events = new ArrayList<>();
             int lost;
             synchronized (buffer) {
                 lost = bufferedMessages;
+                for (Object item : buffer) {
+                    if (item instanceof Runnable event) {
+                        events.add(event);
+                    }
+                }
                 buffer.clear();
                 bufferedMessages = 0;
-                draining = false;
             }
             dropped.addAndGet(lost);
             LOG.log(System.Logger.Level.WARNING, "the executor of a subscription to " + names() + " refused its"
-                    + " delivery; " + lost + " message(s) dropped", e);
+                    + " delivery; " + lost + " message(s) dropped" + (events.isEmpty() ? "" : ", " + events.size()
+                    + " other listener call(s) made on " + Thread.currentThread().getName() + " instead"), e);
+            for (Runnable event : events) {
+                run(event);
+            }
+            synchronized (buffer) {
+                if (buffer.isEmpty()) {
+                    draining = false;
+                    return;
+                }
+            }
+            execute(); // what arrived meanwhile: the executor is asked again
         }
     }
 

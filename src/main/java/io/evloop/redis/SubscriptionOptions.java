@@ -14,7 +14,11 @@ import java.util.concurrent.Executor;
  *     the executor, one at a time (never two of one subscription at once). The buffer holds
  *     {@link #DEFAULT_BUFFER} messages unless {@link #buffer} says otherwise; when a message
  *     arrives and it is full, the overflow policy drops one message and counts it in
- *     {@link RedisSubscription#dropped()}: the loop never waits for a slow listener.</li>
+ *     {@link RedisSubscription#dropped()}: the loop never waits for a slow listener. An
+ *     executor that refuses a delivery (shut down, saturated) loses the messages buffered then,
+ *     counted as dropped; the listener's other calls ({@code onDisconnected},
+ *     {@code onResubscribed}, {@code onEnded}) are then made on the thread at hand, most often
+ *     the loop thread, so that a subscription's end is always told.</li>
  * </ul>
  */
 public final class SubscriptionOptions {

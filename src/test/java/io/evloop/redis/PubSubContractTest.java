@@ -230,6 +230,30 @@ public abstract class PubSubContractTest {
         }
     }
 
+    @Test
+    void anExecutorThatRefusesLosesTheMessagesButTheListenerStillHearsTheEnd() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean refusing = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.Executor picky = task -> {
+            if (refusing.get()) {
+                throw new java.util.concurrent.RejectedExecutionException("shut down");
+            }
+            executor.execute(task);
+        };
+        Recorder r = new Recorder();
+        String ch = channel("refused");
+        RedisSubscription s = await(pubsub.subscribe(SubscriptionOptions.on(picky), r, ch));
+        publish(ch, "before");
+        assertEquals("before", r.nextMessage().text());
+        executor.submit(() -> { }).get(10, TimeUnit.SECONDS); // the delivery task has ended
+        refusing.set(true);
+        publish(ch, "lost");
+        waitFor(() -> s.dropped() == 1, "the refused message counted as dropped, got " + s.dropped());
+        pubsub.close();
+        assertEquals("ended RedisClosedException", r.next(), "the end is told on the thread at hand");
+        assertNull(r.events.poll(100, TimeUnit.MILLISECONDS));
+        assertEquals(1, s.delivered());
+    }
+
     private static void waitFor(BooleanSupplier condition, String what) throws InterruptedException {
         long deadline = System.nanoTime() + TestFutures.BOUND.toNanos();
         while (!condition.getAsBoolean()) {
