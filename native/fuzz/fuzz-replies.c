@@ -1,7 +1,7 @@
 /*
  * A libFuzzer target for the shim's reply path: bytes from the socket, through the RESP
  * checker (resp.c), into hiredis's reader with the shim's record functions
- * (redis-records.c), attributes left out, to the records the Java side reads. Built with
+ * (redis-records.c), attributes parsed apart, to the records the Java side reads. Built with
  * -fsanitize=fuzzer,address,undefined (EVL_FUZZ=ON, Clang only; scripts/fuzz-native.sh runs
  * it for a bounded time).
  *
@@ -10,7 +10,7 @@
  * before an attribute). Besides memory and undefined-behaviour errors, it fails when the path
  * breaks its own promises:
  *   - hiredis completes exactly the replies the checker saw complete, pushes included and
- *     attributes not (hiredis never sees those);
+ *     attributes not (they are parsed apart, each into a record before its value's);
  *   - the records of the completed replies are well formed, hold exactly that many replies
  *     (walked as ReplyRecords walks them) and only what the checker lets through: a push
  *     only as a whole reply, verbatim strings with their "fmt:", big numbers without a
@@ -98,6 +98,14 @@ static size_t walk(const uint8_t *p, size_t len, size_t at, int depth) {
     for (int32_t i = 0; i < values; i++)
       at = walk(p, len, at, depth + 1);
     return at;
+  case EVL_REPLY_ATTRIBUTE:
+    /* Its entries a level deeper, then the value it describes, in its own place. */
+    n = count_at(p, len, at);
+    CHECK(n <= EVL__RESP_MAX_MAP_LENGTH);
+    at += 5;
+    for (int32_t i = 0; i < 2 * n; i++)
+      at = walk(p, len, at, depth + 1);
+    return walk(p, len, at, depth);
   default:
     CHECK(0 && "unknown record type");
     return len;
@@ -171,7 +179,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   CHECK(cut.c.out_complete == 0 || memcmp(whole.c.out, cut.c.out, cut.c.out_complete) == 0);
   CHECK(strcmp(whole.c.scan.error, cut.c.scan.error) == 0);
 
-  free(cut.c.out);
-  free(whole.c.out);
+  evl__redis_records_free(&cut.c);
+  evl__redis_records_free(&whole.c);
   return 0;
 }

@@ -83,6 +83,7 @@ extern "C" {
 #define EVL_REPLY_BOOL     '#'
 #define EVL_REPLY_BIGNUM   '('
 #define EVL_REPLY_VERBATIM '='
+#define EVL_REPLY_ATTRIBUTE '|'
 
 typedef struct evl_loop_s evl_loop_t;
 typedef struct evl_timer_s evl_timer_t;
@@ -222,9 +223,10 @@ EVL_EXPORT int evl_timer_close(evl_timer_t *timer);
  *       inside aggregates or before a reply, never inside another attribute.
  *   A reply no command waits for is a protocol error, with one exception: a top-level push
  *   is the server's own message, which no command waits for: it is delivered as a reply
- *   (EVL_REPLY_PUSH) and answers no command. An attribute is checked, then dropped: it never
- *   reaches hiredis, counts as no element of its aggregate and answers no command (the value
- *   after it does, unless it is a push). A stream that breaks
+ *   (EVL_REPLY_PUSH) and answers no command. An attribute is checked, then delivered as an
+ *   EVL_REPLY_ATTRIBUTE record right before the record of the value it describes: together
+ *   they are one element of their aggregate, or one reply, and the attribute answers no
+ *   command of its own (the value after it does, unless it is a push). A stream that breaks
  *   a rule ends the connection with EVL_REDIS_ERR_PROTOCOL after the replies before the bad
  *   bytes have been delivered. The shim needs hiredis 1.x (the jar's library carries 1.2.0).
  *   Which reply answers which command stays the caller's business. A command that switches
@@ -257,6 +259,10 @@ EVL_EXPORT int evl_timer_close(evl_timer_t *timer);
  *                              decimal ("-" and digits, as the server sent them)
  *     EVL_REPLY_VERBATIM '='   a 4-byte length n (at least 4), then the n bytes of the
  *                              content: the 3-byte format, ':', then the text
+ *     EVL_REPLY_ATTRIBUTE '|'  a 4-byte entry count n, then 2n records (key, value, key...),
+ *                              then the record of the value the attribute describes, which
+ *                              may be another attribute's first (attributes in a row) or,
+ *                              at top level, a push's
  *   Numbers are in the machine's byte order, with no alignment.
  *
  * When the loop stops or is destroyed

@@ -75,9 +75,10 @@ struct evl_timer_s {
  * command waits for; and so is a top-level reply longer than max_reply bytes (from its first
  * type byte, an attribute's included, to its last LF): the first byte beyond is refused.
  *
- * RESP3's attributes ('|') are checked like any value and then dropped: hiredis 1.2 cannot
- * parse them, so the caller must keep their bytes from it. Each call reports where they lie
- * among the bytes it accepted (cut[0 .. cuts)); an attribute may span calls.
+ * RESP3's attributes ('|') are checked like any value: hiredis 1.2 cannot parse them, so the
+ * caller must keep their bytes from its reader (and parses them apart, redis-records.c). Each
+ * call reports where they lie among the bytes it accepted (cut[0 .. cuts)); an attribute may
+ * span calls.
  */
 #define EVL__RESP_MAX_BULK_LENGTH (512 * 1024 * 1024)
 #define EVL__RESP_MAX_ARRAY_LENGTH (1 << 24)

@@ -77,7 +77,7 @@ static void evl__redis_on_handle_closed(uv_handle_t *handle) {
   evl_redis_t *c = handle->data;
 
   evl__tls_detach(c);
-  free(c->out);
+  evl__redis_records_free(c);
   free(c);
 }
 

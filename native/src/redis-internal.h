@@ -75,6 +75,10 @@ struct evl_redis_s {
   size_t out_complete;   /* then the records of the reply being parsed, up to out_len */
   size_t out_len;
   size_t out_cap;
+  char *attr;            /* the bytes of the RESP3 attribute being read (it may span reads) */
+  size_t attr_len;
+  size_t attr_cap;
+  redisReader *attr_reader; /* parses complete attributes into records; made on first use */
   evl__resp_scanner_t scan;
   /* TLS (redis-tls.c); all zero for a plain connection. */
   const evl_tls_ops_t *tls_ops;
@@ -126,8 +130,12 @@ void evl__redis_read(evl_redis_t *c);
 /* Has hiredis's reader build the connection's records; before it has read anything. */
 void evl__redis_records_attach(evl_redis_t *c, redisReader *reader);
 
-/* Feeds the reader the n bytes the checker accepted in its last call (c->scan), without the
- * attributes among them, and makes readable every reply it completes. -1 when the reader
+/* Frees the connection's records, and what reading attributes took. */
+void evl__redis_records_free(evl_redis_t *c);
+
+/* Feeds the reader the n bytes the checker accepted in its last call (c->scan), the
+ * attributes among them parsed apart (into EVL_REPLY_ATTRIBUTE records where they stood), and
+ * makes readable every reply it completes. -1 when the reader
  * failed (for want of memory): the connection must end. */
 int evl__redis_parse(evl_redis_t *c, redisReader *reader, const char *bytes, size_t n);
 

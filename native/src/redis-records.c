@@ -21,6 +21,9 @@
 /* Once the caller has read everything, a reply buffer larger than this is given back. */
 #define EVL__REDIS_RETAINED_OUT (1024 * 1024)
 
+/* An attribute buffer larger than this is given back once its attribute is parsed. */
+#define EVL__REDIS_RETAINED_ATTR (64 * 1024)
+
 /* Makes room for n more bytes in the reply buffer. */
 static int evl__redis_reserve(evl_redis_t *c, size_t n) {
   size_t cap;
@@ -97,7 +100,7 @@ static void *evl__rec_array(const redisReadTask *task, size_t elements) {
     break;
   case REDIS_REPLY_SET: type = EVL_REPLY_SET; break;
   case REDIS_REPLY_PUSH: type = EVL_REPLY_PUSH; break;
-  default: return NULL; /* hiredis 1.2 has no other aggregate (attributes never reach it) */
+  default: return NULL; /* hiredis 1.2 has no other aggregate (attributes come as maps) */
   }
   if (evl__rec_header(c, type, elements, 0) != 0)
     return NULL;
@@ -164,6 +167,16 @@ void evl__redis_records_attach(evl_redis_t *c, redisReader *reader) {
   reader->privdata = c;
 }
 
+void evl__redis_records_free(evl_redis_t *c) {
+  free(c->out);
+  free(c->attr);
+  if (c->attr_reader != NULL)
+    redisReaderFree(c->attr_reader);
+  c->out = NULL;
+  c->attr = NULL;
+  c->attr_reader = NULL;
+}
+
 /* Hands n checked bytes to hiredis's reader, a slice at a time, and takes every reply it
  * completes: each one's records become readable for the caller. */
 static int evl__redis_feed(evl_redis_t *c, redisReader *reader, const char *bytes, size_t n) {
@@ -190,7 +203,57 @@ static int evl__redis_feed(evl_redis_t *c, redisReader *reader, const char *byte
   return 0;
 }
 
-/* The bytes the checker accepted in its last call, without its attributes. */
+/* Keeps n more bytes of the attribute being read. */
+static int evl__redis_attr_append(evl_redis_t *c, const char *bytes, size_t n) {
+  if (c->attr_cap - c->attr_len < n) {
+    size_t cap = c->attr_cap != 0 ? c->attr_cap : 256;
+    char *grown;
+
+    while (cap - c->attr_len < n)
+      cap *= 2;
+    grown = realloc(c->attr, cap);
+    if (grown == NULL)
+      return -1;
+    c->attr = grown;
+    c->attr_cap = cap;
+  }
+  memcpy(c->attr + c->attr_len, bytes, n);
+  c->attr_len += n;
+  return 0;
+}
+
+/*
+ * A complete attribute (c->attr, checked): its records, where it stood in the stream, before
+ * those of the value it describes. hiredis 1.2 cannot parse '|', but an attribute has a map's
+ * shape byte for byte, so a reader of its own parses it as a map ('%'), and its record's type
+ * byte is then made EVL_REPLY_ATTRIBUTE. That reader completes nothing of the stream's: the
+ * replies stay counted by the main reader alone.
+ */
+static int evl__redis_attr_parse(evl_redis_t *c) {
+  size_t start = c->out_len;
+  void *reply = NULL;
+
+  if (c->attr_reader == NULL) {
+    c->attr_reader = redisReaderCreateWithFunctions(&evl__rec_functions);
+    if (c->attr_reader == NULL)
+      return -1;
+    c->attr_reader->privdata = c;
+  }
+  c->attr[0] = '%';
+  if (redisReaderFeed(c->attr_reader, c->attr, c->attr_len) != REDIS_OK ||
+      redisReaderGetReply(c->attr_reader, &reply) != REDIS_OK || reply == NULL)
+    return -1; /* only memory fails a checked attribute */
+  c->out[start] = EVL_REPLY_ATTRIBUTE;
+  c->attr_len = 0;
+  if (c->attr_cap > EVL__REDIS_RETAINED_ATTR) {
+    free(c->attr);
+    c->attr = NULL;
+    c->attr_cap = 0;
+  }
+  return 0;
+}
+
+/* The bytes the checker accepted in its last call: the attributes among them (cut[]) apart. */
 static int evl__redis_feed_uncut(evl_redis_t *c, redisReader *reader, const char *bytes,
                                  size_t n) {
   const evl__resp_scanner_t *s = &c->scan;
@@ -200,8 +263,14 @@ static int evl__redis_feed_uncut(evl_redis_t *c, redisReader *reader, const char
   for (k = 0; k < s->cuts; k++) {
     size_t cut_start = s->cut[k][0] < n ? s->cut[k][0] : n;
     size_t cut_end = s->cut[k][1] < n ? s->cut[k][1] : n;
+    /* Only the last one may go on in the next call; one the checker refused never ends. */
+    int complete = k + 1 < s->cuts || s->attr_depth == 0;
 
     if (cut_start > from && evl__redis_feed(c, reader, bytes + from, cut_start - from) != 0)
+      return -1;
+    if (cut_end > cut_start && evl__redis_attr_append(c, bytes + cut_start, cut_end - cut_start) != 0)
+      return -1;
+    if (complete && c->attr_len > 0 && evl__redis_attr_parse(c) != 0)
       return -1;
     if (cut_end > from)
       from = cut_end;
@@ -224,7 +293,7 @@ static int evl__redis_feed_call(void *arg) {
 
 /*
  * The checker has seen every byte, so the reader fails only for want of memory. Attributes
- * are left out (hiredis 1.2 cannot parse them); without one this is a single feed. Once the
+ * are parsed apart (hiredis 1.2 cannot parse them); without one this is a single feed. Once the
  * stream has had a double, the reader runs in the C locale: it parses doubles with strtod(),
  * which in a locale with a decimal comma would refuse "1.5".
  */

@@ -18,9 +18,9 @@
  * RESP3 on top of RESP2: null '_', boolean '#', double ',', big number '(', verbatim string
  * '=', map '%', set '~', push '>' and attribute '|'. A push is a reply no command waits for,
  * so it needs none and consumes none, and only a whole reply may be one. An attribute
- * describes the value that follows it: it is checked and then dropped, counted neither as an
- * element of its aggregate nor as a reply; hiredis 1.2 has no parser for it, so the caller
- * leaves its bytes out of what hiredis reads (cut[]). Blob errors ('!') and streamed strings
+ * describes the value that follows it: it is checked, and counted neither as an element of
+ * its aggregate nor as a reply; hiredis 1.2 has no parser for it, so the caller leaves its
+ * bytes out of what the connection's reader reads (cut[]) and parses them apart. Blob errors ('!') and streamed strings
  * and aggregates ("$?") stay refused: hiredis 1.2 cannot parse them either.
  */
 #include "evloop-internal.h"

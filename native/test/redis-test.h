@@ -474,6 +474,16 @@ static inline size_t evl_test_record_to_resp(const uint8_t *p, size_t len, evl_t
     for (i = 0; i < values; i++)
       used += evl_test_record_to_resp(p + used, len - used, into);
     return used;
+  case EVL_REPLY_ATTRIBUTE:
+    /* As the server sent it: the attribute, then the value it describes. */
+    ASSERT(len >= 5);
+    memcpy(&n32, p + 1, 4);
+    ASSERT(n32 >= 0);
+    evl_test_bytes_printf(into, "|%lld\r\n", n32);
+    used = 5;
+    for (i = 0; i < 2 * n32; i++)
+      used += evl_test_record_to_resp(p + used, len - used, into);
+    return used + evl_test_record_to_resp(p + used, len - used, into);
   default:
     ASSERT(0 && "unknown record type");
     return 0;

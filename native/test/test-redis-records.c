@@ -27,7 +27,7 @@ static void path_start(path_t *p, uint64_t commands) {
 
 static void path_end(path_t *p) {
   redisReaderFree(p->reader);
-  free(p->c.out);
+  evl__redis_records_free(&p->c);
 }
 
 /* Checks and parses the bytes as the read half does; returns how many the checker took. */
@@ -67,7 +67,8 @@ TEST_IMPL(redis_records_resp3) {
 
   path_start(&p, 4);
   /* A map counts its entries, not its keys and values; a boolean is one byte 0 or 1; a
-   * double is 8 bytes; a verbatim string keeps its format; an attribute leaves nothing. */
+   * double is 8 bytes; a verbatim string keeps its format; an attribute is a record of its
+   * own right before the value it describes. */
   FEED(&p, "%1\r\n#t\r\n#f\r\n"
            "|1\r\n+k\r\n+v\r\n,-0.25\r\n"
            "=6\r\ntxt:hi\r\n"
@@ -78,6 +79,11 @@ TEST_IMPL(redis_records_resp3) {
   want[n++] = 1;
   want[n++] = EVL_REPLY_BOOL;
   want[n++] = 0;
+  n += put_count(want + n, EVL_REPLY_ATTRIBUTE, 1);
+  n += put_count(want + n, EVL_REPLY_STATUS, 1);
+  want[n++] = 'k';
+  n += put_count(want + n, EVL_REPLY_STATUS, 1);
+  want[n++] = 'v';
   want[n++] = EVL_REPLY_DOUBLE;
   memcpy(want + n, &d, 8);
   n += 8;
@@ -94,6 +100,89 @@ TEST_IMPL(redis_records_resp3) {
   ASSERT_EQ(p.c.replies, 5);
   ASSERT_EQ(p.c.scan.expected, 0);
   path_end(&p);
+}
+
+/* Attributes where RESP3 allows them (before a reply, inside aggregates, several in a row,
+ * before a push, empty), the stream cut at every byte: the records are the same, an
+ * attribute's right before its value's, and only the main reader counts replies. */
+TEST_IMPL(redis_records_attributes) {
+  static const char stream[] =
+      "|1\r\n+ttl\r\n:3\r\n$2\r\nhi\r\n"                 /* before a top-level reply */
+      "*2\r\n:1\r\n|1\r\n+a\r\n,0.5\r\n*1\r\n:2\r\n"    /* on an aggregate inside one */
+      "|0\r\n|1\r\n+b\r\n#t\r\n_\r\n"                      /* empty, then another: in a row */
+      "|1\r\n+c\r\n:4\r\n>2\r\n+invalidate\r\n_\r\n";      /* before a push */
+  uint8_t want[256];
+  size_t n = 0;
+  double half = 0.5;
+  size_t cut;
+
+  n += put_count(want + n, EVL_REPLY_ATTRIBUTE, 1);
+  n += put_count(want + n, EVL_REPLY_STATUS, 3);
+  memcpy(want + n, "ttl", 3);
+  n += 3;
+  want[n++] = EVL_REPLY_INTEGER;
+  {
+    int64_t three = 3;
+    memcpy(want + n, &three, 8);
+    n += 8;
+  }
+  n += put_count(want + n, EVL_REPLY_BULK, 2);
+  memcpy(want + n, "hi", 2);
+  n += 2;
+  n += put_count(want + n, EVL_REPLY_ARRAY, 2);
+  want[n++] = EVL_REPLY_INTEGER;
+  {
+    int64_t one = 1;
+    memcpy(want + n, &one, 8);
+    n += 8;
+  }
+  n += put_count(want + n, EVL_REPLY_ATTRIBUTE, 1);
+  n += put_count(want + n, EVL_REPLY_STATUS, 1);
+  want[n++] = 'a';
+  want[n++] = EVL_REPLY_DOUBLE;
+  memcpy(want + n, &half, 8);
+  n += 8;
+  n += put_count(want + n, EVL_REPLY_ARRAY, 1);
+  want[n++] = EVL_REPLY_INTEGER;
+  {
+    int64_t two = 2;
+    memcpy(want + n, &two, 8);
+    n += 8;
+  }
+  n += put_count(want + n, EVL_REPLY_ATTRIBUTE, 0);
+  n += put_count(want + n, EVL_REPLY_ATTRIBUTE, 1);
+  n += put_count(want + n, EVL_REPLY_STATUS, 1);
+  want[n++] = 'b';
+  want[n++] = EVL_REPLY_BOOL;
+  want[n++] = 1;
+  want[n++] = EVL_REPLY_NIL;
+  n += put_count(want + n, EVL_REPLY_ATTRIBUTE, 1);
+  n += put_count(want + n, EVL_REPLY_STATUS, 1);
+  want[n++] = 'c';
+  want[n++] = EVL_REPLY_INTEGER;
+  {
+    int64_t four = 4;
+    memcpy(want + n, &four, 8);
+    n += 8;
+  }
+  n += put_count(want + n, EVL_REPLY_PUSH, 2);
+  n += put_count(want + n, EVL_REPLY_STATUS, 10);
+  memcpy(want + n, "invalidate", 10);
+  n += 10;
+  want[n++] = EVL_REPLY_NIL;
+
+  for (cut = 0; cut < sizeof(stream) - 1; cut++) {
+    path_t p;
+
+    path_start(&p, 3); /* the push answers no command */
+    ASSERT_EQ(path_feed(&p, stream, cut), cut);
+    ASSERT_EQ(path_feed(&p, stream + cut, sizeof(stream) - 1 - cut), sizeof(stream) - 1 - cut);
+    expect_records(&p, want, n);
+    ASSERT_EQ(p.c.replies, 4);
+    ASSERT_EQ(p.c.scan.expected, 0);
+    ASSERT_EQ(p.c.attr_len, 0);
+    path_end(&p);
+  }
 }
 
 /* A locale whose decimal point is a comma, made with localedef into a folder of the test's
@@ -165,6 +254,7 @@ TEST_IMPL(redis_records_double_in_any_locale) {
 
 int main(int argc, char **argv) {
   RUN_TEST(redis_records_resp3);
+  RUN_TEST(redis_records_attributes);
   RUN_TEST(redis_records_double_in_any_locale);
   return 0;
 }

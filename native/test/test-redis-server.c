@@ -153,7 +153,7 @@ TEST_IMPL(redis_round_trip) {
   evl_test_redis_kill(&server);
 }
 
-/* ---- RESP3: every type from a real server, its attribute left out, its push delivered ---- */
+/* ---- RESP3: every type from a real server, its attribute and its push delivered ---------- */
 
 /* redis-server's major version, from its --version ("Redis server v=7.0.15 ..."); 0 if unknown. */
 static int redis_major(void) {
@@ -180,11 +180,13 @@ static int redis_major(void) {
  * sends depends on the version (3.14159265359 in Redis 6, 3.141 in 7 and 8): it is compared
  * apart, and this is the rest. */
 static const char expected_resp3_head[] =
+    "|1\r\n$14\r\nkey-popularity\r\n*2\r\n$7\r\nkey:123\r\n:90\r\n"
     "$39\r\nSome real reply following the attribute\r\n"
     ">2\r\n$16\r\nserver-cpu-usage\r\n:42\r\n"
     "$40\r\nSome real reply following the push reply\r\n";
 /* Redis 8 sends DEBUG PROTOCOL push's reply before its push, where 6 and 7 send it after. */
 static const char expected_resp3_head8[] =
+    "|1\r\n$14\r\nkey-popularity\r\n*2\r\n$7\r\nkey:123\r\n:90\r\n"
     "$39\r\nSome real reply following the attribute\r\n"
     "$40\r\nSome real reply following the push reply\r\n"
     ">2\r\n$16\r\nserver-cpu-usage\r\n:42\r\n";

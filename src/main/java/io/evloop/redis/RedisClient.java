@@ -510,7 +510,7 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
         }
         repliesReceived.increment();
         Command c = pending.poll();
-        while (c != null && c.answeredByPush && (!(reply instanceof Reply.ErrorReply) || c.confirmations > 0)) {
+        while (c != null && c.answeredByPush && (!reply.isError() || c.confirmations > 0)) {
             // Its pushes came before this reply, which answers the command after it: the PING,
             // which the server may refuse (an ACL without PING, a stale replica) after it took
             // the command. An error before any confirmation is the command's own refusal.
@@ -528,7 +528,7 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
         if (!c.internal) {
             measure(c);
         }
-        if (reply instanceof Reply.ErrorReply error) {
+        if (reply.withoutAttributes() instanceof Reply.ErrorReply error) {
             errorReplies.increment();
             if (sentinels != null && error.message().startsWith("READONLY")) {
                 primaryWatch.readOnlyReply();

@@ -255,7 +255,7 @@ public interface RedisCommands {
     }
 
     private static List<ScoredValue> scored(List<Reply> items) {
-        if (!items.isEmpty() && items.get(0) instanceof Reply.ArrayReply) {
+        if (!items.isEmpty() && items.get(0).withoutAttributes() instanceof Reply.ArrayReply) {
             // RESP3's form: a [member, score] pair per member, the score a double.
             List<ScoredValue> out = new ArrayList<>(items.size());
             for (Reply pair : items) {
@@ -279,7 +279,7 @@ public interface RedisCommands {
 
     /** A score as RESP2 sends it (a bulk string) or RESP3 does (a double). */
     private static double score(Reply reply) {
-        return reply instanceof Reply.DoubleReply d ? d.value() : ScoredValue.parseScore(reply.asString());
+        return reply.withoutAttributes() instanceof Reply.DoubleReply d ? d.value() : ScoredValue.parseScore(reply.asString());
     }
 
     private static String[] withKey(String key, String[] fields) {

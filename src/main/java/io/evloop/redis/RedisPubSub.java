@@ -376,7 +376,7 @@ public final class RedisPubSub implements AutoCloseable {
             case "sunsubscribe" -> {
                 // Also sent unasked, when a cluster moves the channel's slot away: subscriptions
                 // that still hold it are made again, and the server says where it went.
-                if (e.size() >= 2 && e.get(1) instanceof Reply.BulkString channel) {
+                if (e.size() >= 2 && e.get(1).withoutAttributes() instanceof Reply.BulkString channel) {
                     Name name = new Name(channel.bytes());
                     Integer asked = unsubscribing.get(name);
                     if (asked != null) {

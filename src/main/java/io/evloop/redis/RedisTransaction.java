@@ -174,7 +174,7 @@ public final class RedisTransaction {
         }
         for (int i = 0; i < replies.size(); i++) {
             Reply r = replies.get(i);
-            if (r instanceof Reply.ErrorReply failed) {
+            if (r.withoutAttributes() instanceof Reply.ErrorReply failed) {
                 results.get(i).completeExceptionally(failed.toException());
             } else {
                 results.get(i).complete(r);

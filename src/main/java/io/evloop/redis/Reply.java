@@ -18,8 +18,9 @@ import java.util.Objects;
  * <p>RESP3 changes the shape of some replies (HGETALL and CONFIG GET give a map, SMEMBERS a
  * set, ZSCORE a double, INFO a verbatim string); the {@code as...} methods and the typed
  * reads of {@link RedisCommands} accept both shapes, so code written against RESP2 keeps
- * working. RESP3 attributes ({@code |}) are checked and skipped by both backends: Redis sends
- * them only for {@code DEBUG PROTOCOL attrib}, and no reply's meaning depends on them.
+ * working. A RESP3 attribute ({@code |}) reaches the caller with the value it describes, as an
+ * {@link AttributedReply}, whose {@code as...} methods read the value: code that does not care
+ * about attributes reads it as if they were not there.
  *
  * <p>A top-level error reply never reaches the caller as a {@code Reply}: the client turns it
  * into a {@link RedisErrorException}. An error can appear as an {@link ErrorReply} element of
@@ -33,7 +34,8 @@ import java.util.Objects;
 public sealed interface Reply
         permits Reply.BulkString, Reply.SimpleString, Reply.IntegerReply, Reply.Nil,
                 Reply.ArrayReply, Reply.ErrorReply, Reply.MapReply, Reply.SetReply, Reply.DoubleReply,
-                Reply.BooleanReply, Reply.BigNumberReply, Reply.VerbatimString, Reply.PushReply {
+                Reply.BooleanReply, Reply.BigNumberReply, Reply.VerbatimString, Reply.PushReply,
+                Reply.AttributedReply {
 
     /**
      * The nil reply: a nil bulk string ({@code $-1}), a nil array ({@code *-1}) and RESP3's
@@ -49,6 +51,11 @@ public sealed interface Reply
     /** Returns true if this is an {@link ErrorReply} (an error element inside an array). */
     default boolean isError() {
         return this instanceof ErrorReply;
+    }
+
+    /** This reply without the RESP3 attribute before it: {@link AttributedReply#value()}, else this. */
+    default Reply withoutAttributes() {
+        return this;
     }
 
     /**
@@ -494,8 +501,83 @@ public sealed interface Reply
         /** Returns the kind, the first element as text ({@code "message"}, {@code "invalidate"}...); "" if it is not a string. */
         public String kind() {
             Reply first = elements.get(0);
-            return first instanceof BulkString || first instanceof SimpleString || first instanceof VerbatimString
+            Reply bare = first.withoutAttributes();
+            return bare instanceof BulkString || bare instanceof SimpleString || bare instanceof VerbatimString
                     ? first.asString() : "";
+        }
+    }
+
+    /**
+     * A value with the RESP3 attribute the server sent before it ({@code |1\r\n+key-popularity\r\n...},
+     * then the value): data about the value, such as how popular a key is. Redis sends
+     * attributes only when asked ({@code DEBUG PROTOCOL attrib}). The {@code as...} methods,
+     * {@link #isNil()} and {@link #isError()} read the value, so code that does not care about
+     * attributes reads it as if they were not there; {@link #withoutAttributes()} gives it
+     * bare. Both backends decode attributes the same way: an attribute before a push message
+     * is dropped (the push is routed like any other), and several attributes before one value
+     * are merged, in the order they came.
+     *
+     * @param attributes the attribute's keys and values
+     * @param value      the value it describes: neither an AttributedReply nor a PushReply
+     */
+    record AttributedReply(MapReply attributes, Reply value) implements Reply {
+        /**
+         * Creates an attributed value.
+         *
+         * @throws IllegalArgumentException if {@code value} is attributed already, or a push message
+         */
+        public AttributedReply {
+            Objects.requireNonNull(attributes, "attributes");
+            Objects.requireNonNull(value, "value");
+            if (value instanceof AttributedReply || value instanceof PushReply) {
+                throw new IllegalArgumentException("an attribute describes a plain value, not " + value
+                        .getClass().getSimpleName() + ": merge attributes into one AttributedReply");
+            }
+        }
+
+        @Override
+        public Reply withoutAttributes() {
+            return value;
+        }
+
+        @Override
+        public boolean isNil() {
+            return value.isNil();
+        }
+
+        @Override
+        public boolean isError() {
+            return value.isError();
+        }
+
+        @Override
+        public String asString() {
+            return value.asString();
+        }
+
+        @Override
+        public byte[] asBytes() {
+            return value.asBytes();
+        }
+
+        @Override
+        public long asLong() {
+            return value.asLong();
+        }
+
+        @Override
+        public double asDouble() {
+            return value.asDouble();
+        }
+
+        @Override
+        public List<Reply> asList() {
+            return value.asList();
+        }
+
+        @Override
+        public Map<Reply, Reply> asMap() {
+            return value.asMap();
         }
     }
 }

@@ -25,8 +25,9 @@ import java.util.List;
  * shim's buffer (the format is in {@code native/include/evloop.h}, "Reply records"). The
  * shim has checked the stream with the limits {@link RespDecoder} applies, so the replies
  * are those the Java backend would decode from the same bytes; this only turns records into
- * {@link Reply} objects, with one copy of each string's bytes. RESP3's attributes never get
- * here: the shim checks them and keeps them from hiredis.
+ * {@link Reply} objects, with one copy of each string's bytes. A RESP3 attribute is a record
+ * of its own before the value it describes, which becomes an {@link Reply.AttributedReply}
+ * as {@link RespDecoder} makes it.
  *
  * <p>Valid only during the {@code EVL_EVENT_REDIS_DATA} upcall that handed over the records,
  * which are dropped when it returns. Loop thread only.
@@ -109,6 +110,15 @@ final class ReplyRecords {
             }
             case LibEvloop.EVL_REPLY_BIGNUM -> bigNumber(length());
             case LibEvloop.EVL_REPLY_VERBATIM -> verbatim(length());
+            case LibEvloop.EVL_REPLY_ATTRIBUTE -> {
+                int entries = length();
+                if (entries > Integer.MAX_VALUE / 2) {
+                    throw corrupt("an attribute of " + entries + " entries");
+                }
+                MapReply attribute = entries == 0 ? EMPTY_MAP : new MapReply(elements(2 * entries, depth));
+                // The value it describes follows, in its place (another attribute first, maybe).
+                yield RespDecoder.attributed(attribute, read(depth));
+            }
             default -> throw corrupt("unknown record type " + type);
         };
     }

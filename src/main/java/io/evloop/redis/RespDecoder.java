@@ -1,6 +1,7 @@
 package io.evloop.redis;
 
 import io.evloop.redis.Reply.ArrayReply;
+import io.evloop.redis.Reply.AttributedReply;
 import io.evloop.redis.Reply.BigNumberReply;
 import io.evloop.redis.Reply.BooleanReply;
 import io.evloop.redis.Reply.BulkString;
@@ -16,7 +17,9 @@ import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.AbstractList;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 import java.util.RandomAccess;
 import java.util.function.Consumer;
@@ -37,9 +40,10 @@ import java.util.function.Consumer;
  * {@code #}, double {@code ,}, big number {@code (}, verbatim string {@code =}, map {@code %},
  * set {@code ~}, push {@code >} and attribute {@code |}. A push message ({@link PushReply}) is
  * handed to the consumer like any top-level reply: the client routes it. An attribute is
- * checked like any aggregate, then dropped: it is not delivered, not an element of the
- * aggregate it stands in, and not a top-level reply of its own; the value it describes, which
- * follows it, is. A top-level attribute is part of the reply it precedes: that reply's size
+ * checked like any aggregate and delivered with the value it describes, which follows it, as
+ * one {@link AttributedReply} (see there for attributes in a row and before a push): not an
+ * element of its own in the aggregate it stands in, and not a top-level reply of its own. A
+ * top-level attribute is part of the reply it precedes: that reply's size
  * counts from the attribute's {@code '|'}, and {@link #hasPartialReply()} is true between them.
  *
  * <p>Limits. Any of these makes {@code feed} throw {@link RedisProtocolException}, naming what
@@ -212,13 +216,15 @@ final class RespDecoder {
 
     // Aggregates being filled, outermost first; depth is the number in use. The kind is the
     // type byte ('*', '%', '~', '>' or '|'); a map's or attribute's length counts keys and
-    // values. An attribute's elements are kept until it closes, then dropped.
+    // values. An attribute that closes waits in attributeFor[level] for the value it
+    // describes, the next one placed at that level (0: top level, d: in stack entry d - 1).
     private Reply[][] stackElements = new Reply[4][];
     private int[] stackFilled = new int[4];
     private int[] stackLength = new int[4];
     private byte[] stackKind = new byte[4];
     private int depth;
     private boolean inAttribute;    // one of the open aggregates is an attribute
+    private MapReply[] attributeFor = new MapReply[5];
 
     // A reply completed by the current step, handed out by feed once its position is saved.
     private Reply completed;
@@ -271,8 +277,8 @@ final class RespDecoder {
      * Consumes every remaining byte of {@code in} (its position ends at its limit) and passes
      * each top-level reply completed by them to {@code out}, in order. A top-level error
      * reply is passed as an {@link Reply.ErrorReply}; the client turns it into a
-     * {@link RedisErrorException}. A push message is passed as a {@link PushReply}; attributes
-     * are not passed at all.
+     * {@link RedisErrorException}. A push message is passed as a {@link PushReply}; a value
+     * after an attribute as an {@link AttributedReply}.
      *
      * <p>If {@code out} throws, the exception propagates; the bytes up to the end of the reply
      * it was given are consumed ({@code in}'s position says so) and the decoder stays usable,
@@ -512,9 +518,7 @@ final class RespDecoder {
                 checkRange(value, 0, maxArrayLength / 2, pos);
                 if (value == 0) {
                     // An empty attribute, done at once: the value it describes comes next.
-                    if (depth == 0) {
-                        state = AFTER_ATTRIBUTE;
-                    }
+                    holdAttribute(EMPTY_MAP);
                 } else {
                     push(2 * (int) value, '|', pos);
                     inAttribute = true;
@@ -792,6 +796,7 @@ final class RespDecoder {
             stackFilled = Arrays.copyOf(stackFilled, grown);
             stackLength = Arrays.copyOf(stackLength, grown);
             stackKind = Arrays.copyOf(stackKind, grown);
+            attributeFor = Arrays.copyOf(attributeFor, grown + 1);
         }
         stackElements[depth] = new Reply[Math.min(length, PREALLOCATED_ELEMENTS)];
         stackFilled[depth] = 0;
@@ -802,10 +807,19 @@ final class RespDecoder {
 
     /**
      * Adds a complete reply to the innermost open aggregate, closing aggregates it completes,
-     * or hands it out. An attribute that closes is dropped: the value it describes comes next.
+     * or hands it out, with the attribute held for its level, if any. An attribute that closes
+     * is held: the value it describes comes next.
      */
     private void emit(Reply reply, Consumer<? super Reply> out) {
-        while (depth > 0) {
+        while (true) {
+            MapReply attribute = attributeFor[depth];
+            if (attribute != null) {
+                attributeFor[depth] = null;
+                reply = attributed(attribute, reply);
+            }
+            if (depth == 0) {
+                break;
+            }
             int top = depth - 1;
             Reply[] elements = stackElements[top];
             int filled = stackFilled[top];
@@ -826,9 +840,7 @@ final class RespDecoder {
                 reply = new ArrayReply(new ElementList(elements));
             } else if (kind == '|') {
                 inAttribute = false;
-                if (depth == 0) {
-                    state = AFTER_ATTRIBUTE;
-                }
+                holdAttribute(new MapReply(new ElementList(elements)));
                 return;
             } else {
                 ElementList list = new ElementList(elements);
@@ -836,6 +848,41 @@ final class RespDecoder {
             }
         }
         out.accept(reply);
+    }
+
+    /** An attribute closed: it waits for the next value at its level (after another, merged with it). */
+    private void holdAttribute(MapReply attribute) {
+        MapReply held = attributeFor[depth];
+        attributeFor[depth] = held == null ? attribute : concat(held, attribute);
+        if (depth == 0) {
+            state = AFTER_ATTRIBUTE;
+        }
+    }
+
+    /**
+     * {@code value} with the attribute sent before it (null: none), as both backends give it:
+     * an attribute before a push message is dropped; attributes in a row are merged, in order.
+     */
+    static Reply attributed(MapReply attribute, Reply value) {
+        if (attribute == null || value instanceof PushReply) {
+            return value;
+        }
+        if (value instanceof AttributedReply inner) {
+            return new AttributedReply(concat(attribute, inner.attributes()), inner.value());
+        }
+        return new AttributedReply(attribute, value);
+    }
+
+    private static MapReply concat(MapReply first, MapReply second) {
+        if (first.size() == 0) {
+            return second;
+        }
+        if (second.size() == 0) {
+            return first;
+        }
+        List<Reply> all = new ArrayList<>(first.keysAndValues());
+        all.addAll(second.keysAndValues());
+        return new MapReply(all);
     }
 
     private RedisProtocolException error(String what, int pos) {

@@ -34,7 +34,8 @@ import org.junit.jupiter.api.Test;
  * The native backend's RESP3 replies as the Reply types, below the client: a fake server's
  * stream of every RESP3 type goes through the shim's checker and hiredis into reply records,
  * and {@link ReplyRecords} makes them the same objects the Java decoder makes, with the
- * decoder's element lists, attributes left out and pushes handed over like any reply.
+ * decoder's element lists, attributes with the values they describe and pushes handed over
+ * like any reply.
  */
 class NativeReplyRecordsTest {
 
@@ -91,9 +92,11 @@ class NativeReplyRecordsTest {
                 new SetReply(List.of(new DoubleReply(1), new BooleanReply(false),
                         new ArrayReply(List.of(new BigNumberReply(BigInteger.valueOf(7)))))),
                 new MapReply(List.of()),
-                bulk("hi"),
-                new ArrayReply(List.of(new IntegerReply(1), new IntegerReply(3), Reply.NIL)),
-                new PushReply(List.of(bulk("message"), bulk("news"), bulk("hi"))),
+                new Reply.AttributedReply(new MapReply(List.of(new SimpleString("ttl"), new IntegerReply(3600))), bulk("hi")),
+                new ArrayReply(List.of(new IntegerReply(1), new Reply.AttributedReply(new MapReply(List.of(
+                        new SimpleString("a"), new ArrayReply(List.of(new IntegerReply(2))))), new IntegerReply(3)), Reply.NIL)),
+                new PushReply(List.of(bulk("message"), bulk("news"),
+                        new Reply.AttributedReply(new MapReply(List.of()), bulk("hi")))),
                 new SimpleString("OK"));
         // Every reply but the push answers a command.
         List<Reply> replies = exchange(stream, expected.size() - 1, expected.size());

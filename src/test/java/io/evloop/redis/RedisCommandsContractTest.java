@@ -262,6 +262,44 @@ public abstract class RedisCommandsContractTest {
         assertEquals("1", await(redis.get(n)), "nothing of the aborted transaction ran");
     }
 
+    @Test
+    void aRealServersAttributeComesWithTheValueItDescribes() throws Exception {
+        // DEBUG is off by default from Redis 7 on, and Redis 6 knows no switch for it.
+        String[] debugOn = redisServerMajorVersion() >= 7 ? new String[] {"--enable-debug-command", "yes"} : new String[0];
+        try (RedisServer debug = RedisServer.start(debugOn)) {
+            RedisClient client = await(RedisClient.connect(loop, debug.config().protocol(protocol).build()));
+            try {
+                Reply reply = await(client.send("DEBUG", "PROTOCOL", "attrib"));
+                if (protocol == RedisProtocol.RESP2) {
+                    assertInstanceOf(Reply.BulkString.class, reply, "RESP2 has no attributes: the server sends the value only");
+                    assertEquals("Some real reply following the attribute", reply.asString());
+                    return;
+                }
+                Reply.AttributedReply attributed = assertInstanceOf(Reply.AttributedReply.class, reply);
+                assertEquals("Some real reply following the attribute", reply.asString(), "read as if it were not there");
+                assertEquals(new Reply.BulkString("Some real reply following the attribute".getBytes(StandardCharsets.UTF_8)),
+                        reply.withoutAttributes());
+                Map<Reply, Reply> attributes = attributed.attributes().asMap();
+                Reply popularity = attributes.get(new Reply.BulkString("key-popularity".getBytes(StandardCharsets.UTF_8)));
+                assertEquals(List.of("key:123", "90"), popularity.asList().stream()
+                        .map(r -> r instanceof Reply.IntegerReply i ? Long.toString(i.value()) : r.asString()).toList(),
+                        attributes.toString());
+                assertEquals("PONG", await(client.ping()), "the next reply is the next command's");
+            } finally {
+                client.close();
+            }
+        }
+    }
+
+    private static int redisServerMajorVersion() throws Exception {
+        Process p = new ProcessBuilder("redis-server", "--version").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(10, TimeUnit.SECONDS), "redis-server --version did not end");
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("v=(\\d+)\\.").matcher(out);
+        assertTrue(m.find(), "no version in: " + out);
+        return Integer.parseInt(m.group(1));
+    }
+
     /** How many times the server ran {@code command}, from INFO commandstats. */
     private long commandCalls(String command) {
         String info = await(redis.send("INFO", "commandstats")).asString();

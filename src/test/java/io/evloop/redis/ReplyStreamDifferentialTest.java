@@ -112,10 +112,14 @@ class ReplyStreamDifferentialTest {
         expected.put("map of sets of doubles", List.of("reply MapReply[keysAndValues=[SimpleString[value=a],"
                 + " SetReply[elements=[DoubleReply[value=1.5], DoubleReply[value=Infinity]]], SimpleString[value=b],"
                 + " SetReply[elements=[DoubleReply[value=-0.5]]]]]"));
-        expected.put("attribute at top level", List.of(
-                "reply ArrayReply[elements=[IntegerReply[value=2039123], IntegerReply[value=9543892]]]"));
-        expected.put("attribute nested", List.of("reply ArrayReply[elements=[IntegerReply[value=1], IntegerReply[value=2],"
-                + " MapReply[keysAndValues=[SimpleString[value=k], SimpleString[value=v]]]]]"));
+        expected.put("attribute at top level", List.of("reply AttributedReply[attributes=MapReply[keysAndValues="
+                + "[SimpleString[value=key-popularity], MapReply[keysAndValues=[BulkString[1 byte \"a\"],"
+                + " DoubleReply[value=0.1923], BulkString[1 byte \"b\"], DoubleReply[value=0.0012]]]]],"
+                + " value=ArrayReply[elements=[IntegerReply[value=2039123], IntegerReply[value=9543892]]]]"));
+        expected.put("attribute nested", List.of("reply ArrayReply[elements=[IntegerReply[value=1],"
+                + " AttributedReply[attributes=MapReply[keysAndValues=[SimpleString[value=ttl], IntegerReply[value=3600]]],"
+                + " value=IntegerReply[value=2]], MapReply[keysAndValues=[AttributedReply[attributes=MapReply["
+                + "keysAndValues=[]], value=SimpleString[value=k]], SimpleString[value=v]]]]]"));
         expected.put("attribute before an error", List.of("failed RedisErrorException: ERR after an attribute"));
         expected.put("push between replies", List.of("reply SimpleString[value=OK]", "reply IntegerReply[value=1]",
                 "push PushReply[elements=[BulkString[7 bytes \"message\"], BulkString[2 bytes \"ch\"],"
@@ -124,7 +128,8 @@ class ReplyStreamDifferentialTest {
                 "push PushReply[elements=[SimpleString[value=x]]]"));
         expected.put("push then a bad reply", List.of("reply SimpleString[value=OK]", "failed RedisProtocolException",
                 "push PushReply[elements=[SimpleString[value=x]]]"));
-        expected.put("attribute within the size limit", List.of("reply IntegerReply[value=1]"));
+        expected.put("attribute within the size limit", List.of("reply AttributedReply[attributes=MapReply["
+                + "keysAndValues=[SimpleString[value=aaaa], SimpleString[value=bbbb]]], value=IntegerReply[value=1]]"));
         expected.put("attribute over the size limit", List.of("failed RedisProtocolException"));
         expected.put("push in an attribute", List.of("failed RedisProtocolException"));
         expected.put("double overflow", List.of("failed RedisProtocolException"));
@@ -244,8 +249,9 @@ class ReplyStreamDifferentialTest {
     }
 
     private static void resp3(List<Case> cases) {
-        // RESP3, valid: every type, the edges of each, nested combinations, attributes dropped
-        // (top level, nested, in a row, empty), pushes at top level between replies.
+        // RESP3, valid: every type, the edges of each, nested combinations, attributes with
+        // their values (top level, nested, in a row, empty, before a push, where it is dropped),
+        // pushes at top level between replies.
         cases.add(new Case("null", "_\r\n", 1));
         cases.add(new Case("booleans", "#t\r\n#f\r\n", 2));
         cases.add(new Case("doubles", ",1.5\r\n,-0.25e-3\r\n,10\r\n,007.50E+2\r\n,1e-400\r\n,-0\r\n"

@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.evloop.redis.Reply.ArrayReply;
+import io.evloop.redis.Reply.AttributedReply;
 import io.evloop.redis.Reply.BigNumberReply;
 import io.evloop.redis.Reply.BooleanReply;
 import io.evloop.redis.Reply.BulkString;
@@ -71,7 +72,8 @@ class RespDecoderTest {
             new SimpleString(""));
 
     // RESP3: every type, the double and big number forms, attributes (top level, nested, empty,
-    // before a push) dropped, a push between replies, and nested combinations.
+    // before a push, where it is dropped) with their values, a push between replies, and nested
+    // combinations.
     private static final String RESP3 = "_\r\n"
             + "#t\r\n#f\r\n"
             + ",1.5\r\n,-0.25e-3\r\n,10\r\n,007.50E+2\r\n,inf\r\n,-inf\r\n,nan\r\n,1e-400\r\n,-0\r\n"
@@ -101,9 +103,10 @@ class RespDecoderTest {
             map(), set(),
             set(new IntegerReply(1), Reply.NIL, new BooleanReply(true)),
             push(bulk("message"), bulk("ch"), bulk("hi")),
-            new IntegerReply(42),
-            array(new IntegerReply(1), map(new SimpleString("k"), new SimpleString("v"))),
-            new SimpleString("after an empty attribute"),
+            attributed(map(new SimpleString("ttl"), new IntegerReply(100)), new IntegerReply(42)),
+            array(attributed(map(new SimpleString("a"), array(new SimpleString("b"))), new IntegerReply(1)),
+                    map(attributed(map(), new SimpleString("k")), new SimpleString("v"))),
+            attributed(map(), new SimpleString("after an empty attribute")),
             push(new SimpleString("invalidate"), array(bulk("a"))),
             array(map(new SimpleString("m"), set(new DoubleReply(3.25)))),
             map(set(big("7")), new BooleanReply(false)),
@@ -115,6 +118,19 @@ class RespDecoderTest {
 
     private static VerbatimString verbatim(String format, String latin1) {
         return new VerbatimString(format, bytes(latin1));
+    }
+
+    /** {@code levels} arrays of one element each, around {@code innermost}. */
+    private static Reply deepArray(int levels, Reply innermost) {
+        Reply r = innermost;
+        for (int i = 0; i < levels; i++) {
+            r = array(r);
+        }
+        return r;
+    }
+
+    private static AttributedReply attributed(MapReply attributes, Reply value) {
+        return new AttributedReply(attributes, value);
     }
 
     private static MapReply map(Reply... keysAndValues) {
@@ -505,23 +521,37 @@ class RespDecoderTest {
     }
 
     @Test
-    void attributesAreCheckedAndDroppedAtTopLevelAndNested() {
-        // At top level: the value after it is the reply, and nothing else is.
-        assertEquals(List.of(new IntegerReply(1)), decode(bytes("|1\r\n+a\r\n+b\r\n:1\r\n")));
-        assertEquals(List.of(new IntegerReply(1)), decode(bytes("|0\r\n|1\r\n+a\r\n+b\r\n:1\r\n")), "two in a row");
+    void attributesComeWithTheValueTheyDescribeAtTopLevelAndNested() {
+        MapReply ab = map(new SimpleString("a"), new SimpleString("b"));
+        // At top level: the value after it is the reply, with the attribute.
+        assertEquals(List.of(attributed(ab, new IntegerReply(1))), decode(bytes("|1\r\n+a\r\n+b\r\n:1\r\n")));
+        assertEquals(List.of(attributed(ab, new IntegerReply(1))), decode(bytes("|0\r\n|1\r\n+a\r\n+b\r\n:1\r\n")),
+                "two in a row are merged, in order");
+        assertEquals(List.of(attributed(map(new SimpleString("a"), new SimpleString("b"), new SimpleString("c"),
+                new SimpleString("d")), new IntegerReply(1))),
+                decode(bytes("|1\r\n+a\r\n+b\r\n|1\r\n+c\r\n+d\r\n:1\r\n")), "merged in the order they came");
         assertEquals(List.of(push(new SimpleString("x"))), decode(bytes("|1\r\n+a\r\n+b\r\n>1\r\n+x\r\n")),
-                "before a push, which is still at top level");
-        assertEquals(List.of(new ErrorReply("ERR x")), decode(bytes("|1\r\n+a\r\n+b\r\n-ERR x\r\n")));
-        // Nested: not an element of the array, map, set or push it stands in.
-        assertEquals(List.of(array(new IntegerReply(1), new IntegerReply(2))),
+                "dropped before a push, which is routed as any push");
+        Reply error = decode(bytes("|1\r\n+a\r\n+b\r\n-ERR x\r\n")).get(0);
+        assertEquals(attributed(ab, new ErrorReply("ERR x")), error);
+        assertTrue(error.isError(), "an attributed error is an error");
+        // Nested: one element with the value it describes, in the array, map, set or push it stands in.
+        assertEquals(List.of(array(new IntegerReply(1), attributed(map(new SimpleString("a"),
+                array(new IntegerReply(3), new IntegerReply(4))), new IntegerReply(2)))),
                 decode(bytes("*2\r\n:1\r\n|1\r\n+a\r\n*2\r\n:3\r\n:4\r\n:2\r\n")));
-        assertEquals(List.of(map(new SimpleString("k"), new SimpleString("v"))),
+        assertEquals(List.of(map(attributed(map(), new SimpleString("k")), attributed(ab, new SimpleString("v")))),
                 decode(bytes("%1\r\n|0\r\n+k\r\n|1\r\n+a\r\n+b\r\n+v\r\n")));
-        assertEquals(List.of(set(new BooleanReply(true))), decode(bytes("~1\r\n|1\r\n+a\r\n%1\r\n+x\r\n+y\r\n#t\r\n")));
-        assertEquals(List.of(push(new SimpleString("message"), new SimpleString("x"))),
+        assertEquals(List.of(set(attributed(map(new SimpleString("a"), map(new SimpleString("x"), new SimpleString("y"))),
+                new BooleanReply(true)))), decode(bytes("~1\r\n|1\r\n+a\r\n%1\r\n+x\r\n+y\r\n#t\r\n")));
+        assertEquals(List.of(push(new SimpleString("message"), attributed(ab, new SimpleString("x")))),
                 decode(bytes(">2\r\n+message\r\n|1\r\n+a\r\n+b\r\n+x\r\n")));
+        // The value reads as if the attribute were not there.
+        Reply read = decode(bytes("|1\r\n+a\r\n+b\r\n$2\r\nhi\r\n")).get(0);
+        assertEquals("hi", read.asString());
+        assertEquals(bulk("hi"), read.withoutAttributes());
         // Its keys and values may be anything but a push or an attribute, and are checked.
-        assertEquals(List.of(new DoubleReply(1)),
+        assertEquals(List.of(attributed(map(set(new IntegerReply(1)), map(new IntegerReply(2), new IntegerReply(3)),
+                array(Reply.NIL), verbatim("txt", "x")), new DoubleReply(1))),
                 decode(bytes("|2\r\n~1\r\n:1\r\n%1\r\n:2\r\n:3\r\n*1\r\n_\r\n=5\r\ntxt:x\r\n,1\r\n")));
         assertProtocolError(new RespDecoder(), "|1\r\n+a\r\n:007\r\n:1\r\n", "leading zero in the integer reply");
     }
@@ -536,19 +566,22 @@ class RespDecoderTest {
         assertTrue(decoder.hasPartialReply(), "after a top-level attribute, before its value");
         decoder.feed(ByteBuffer.wrap(bytes(":1\r\n|0\r\n")), out::add);
         assertTrue(decoder.hasPartialReply(), "after an empty attribute");
-        assertEquals(List.of(new IntegerReply(1)), out);
+        assertEquals(List.of(attributed(map(new SimpleString("a"), new SimpleString("b")), new IntegerReply(1))), out);
         decoder.feed(ByteBuffer.wrap(bytes("+x\r\n*1\r\n|1\r\n+a\r\n+b\r\n")), out::add);
         assertTrue(decoder.hasPartialReply(), "after a nested attribute");
         decoder.feed(ByteBuffer.wrap(bytes("_\r\n")), out::add);
         assertFalse(decoder.hasPartialReply());
-        assertEquals(List.of(new IntegerReply(1), new SimpleString("x"), array(Reply.NIL)), out);
+        MapReply ab = map(new SimpleString("a"), new SimpleString("b"));
+        assertEquals(List.of(attributed(ab, new IntegerReply(1)), attributed(map(), new SimpleString("x")),
+                array(attributed(ab, Reply.NIL))), out);
     }
 
     @Test
     void depthCountsEveryAggregateKind() {
         String head = ">1\r\n%1\r\n+k\r\n~1\r\n|1\r\n+a\r\n"; // push, map, set, attribute: 4 levels
         String tail = ":1\r\n:7\r\n";                           // the attribute's value's end, the set's element
-        Reply expected = push(map(new SimpleString("k"), set(new IntegerReply(7))));
+        Reply expected = push(map(new SimpleString("k"), set(attributed(map(new SimpleString("a"),
+                deepArray(28, new IntegerReply(1))), new IntegerReply(7)))));
         assertEquals(List.of(expected), decode(bytes(head + "*1\r\n".repeat(28) + tail)), "32 levels");
         assertProtocolError(new RespDecoder(), head + "*1\r\n".repeat(29) + tail, "aggregates nested deeper than 32 levels");
         assertProtocolError(new RespDecoder(), "%1\r\n+k\r\n".repeat(33) + ":1\r\n", "aggregates nested deeper than 32 levels");
@@ -563,7 +596,7 @@ class RespDecoderTest {
         RespDecoder two = new RespDecoder(16, 2, 64);
         List<Reply> out = new ArrayList<>();
         two.feed(ByteBuffer.wrap(bytes("*1\r\n|1\r\n+a\r\n+b\r\n:1\r\n")), out::add);
-        assertEquals(List.of(array(new IntegerReply(1))), out);
+        assertEquals(List.of(array(attributed(map(new SimpleString("a"), new SimpleString("b")), new IntegerReply(1)))), out);
         assertProtocolError(new RespDecoder(16, 2, 64), "*1\r\n|1\r\n*1\r\n:1\r\n+b\r\n:1\r\n",
                 "aggregates nested deeper than 2 levels");
         assertProtocolError(new RespDecoder(16, 2, 64), "|1\r\n%1\r\n~1\r\n", "aggregates nested deeper than 2 levels");
@@ -574,7 +607,8 @@ class RespDecoderTest {
         String attributed = "|1\r\n+a\r\n+b\r\n:1\r\n"; // 16 bytes, the attribute's 12 included
         List<Reply> out = new ArrayList<>();
         new RespDecoder(16, 4, 64, 16).feed(ByteBuffer.wrap(bytes(attributed + attributed + ":22\r\n")), out::add);
-        assertEquals(List.of(new IntegerReply(1), new IntegerReply(1), new IntegerReply(22)), out,
+        Reply one = attributed(map(new SimpleString("a"), new SimpleString("b")), new IntegerReply(1));
+        assertEquals(List.of(one, one, new IntegerReply(22)), out,
                 "exactly the limit, then the limit afresh for the next reply");
         byte[] all = bytes(attributed);
         for (int limit : new int[] {15, 12, 10}) {
@@ -601,7 +635,8 @@ class RespDecoderTest {
         assertEquals(List.of(map(new IntegerReply(1), new IntegerReply(2)),
                 set(new IntegerReply(1), new IntegerReply(2), new IntegerReply(3)),
                 push(new SimpleString("a"), new SimpleString("b"), new SimpleString("c")),
-                new DoubleReply(1.234), big("12345"), big("-1234")), out);
+                attributed(map(new SimpleString("a"), new SimpleString("b")), new DoubleReply(1.234)), big("12345"),
+                big("-1234")), out);
         assertProtocolError(new RespDecoder(3, 4, 5), "%2\r\n", "map length 2 is out of range (0 to 1)");
         assertProtocolError(new RespDecoder(3, 4, 5), "|2\r\n", "attribute length 2 is out of range (0 to 1)");
         assertProtocolError(new RespDecoder(3, 4, 5), "~4\r\n", "set length 4 is out of range (0 to 3)");

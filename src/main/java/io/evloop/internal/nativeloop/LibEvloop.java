@@ -51,6 +51,7 @@ public interface LibEvloop {
     byte EVL_REPLY_BOOL = '#';
     byte EVL_REPLY_BIGNUM = '(';
     byte EVL_REPLY_VERBATIM = '=';
+    byte EVL_REPLY_ATTRIBUTE = '|';
 
     /** {@code evl_event_cb}: the loop's one upcall, on the loop thread. */
     interface EventCallback {
