@@ -19,7 +19,7 @@ import java.util.function.BiConsumer;
  * shared, and parking costs no allocation beyond the one completion callback that wakes the
  * thread. The callback is this object itself, for the same reason.
  */
-final class CoroutineRun implements Coroutine, BiConsumer<Object, Throwable> {
+final class CoroutineRun implements Coroutine, DagScheduler.Stoppable, BiConsumer<Object, Throwable> {
 
     private final String node;
     private final EventLoop loop;
@@ -56,7 +56,8 @@ final class CoroutineRun implements Coroutine, BiConsumer<Object, Throwable> {
     }
 
     /** Ends the current or next await with a {@link DagNodeCancelledException}. Idempotent. */
-    void stop(String reason) {
+    @Override
+    public void stop(String reason) {
         if (stopReason == null) {
             stopReason = reason;
         }

@@ -408,7 +408,7 @@ public final class DagScheduler implements AutoCloseable {
          */
         void startCoroutine(Dag.Node node, NodeInputs inputs, long started) {
             CoroutineRun run = new CoroutineRun(node.name, loop, metrics);
-            running.put(node.index, run::stop);
+            running.put(node.index, run);
             coroutines.add(run);
             metrics.coroutineStarted();
             try {
@@ -439,8 +439,18 @@ public final class DagScheduler implements AutoCloseable {
                     run.finish();
                     running.remove(node.index);
                 }
-                // As after an IO node: what follows runs on the CPU executor, and this thread ends.
-                onCpu(() -> complete(node, value, started));
+                if (node.dependents.length > 0) {
+                    // This thread is neither the loop nor a pool thread that others wait on, so
+                    // it can hand the value over itself: complete only launches the dependents,
+                    // each on its own executor, and cannot end the execution (they are still to
+                    // run), so no caller's callback runs here. That saves a hop through the CPU
+                    // executor before the dependents are even submitted to it.
+                    complete(node, value, started);
+                } else {
+                    // The last node: completing it completes the caller's future, whose callbacks
+                    // run on the CPU executor, as after an IO node.
+                    onCpu(() -> complete(node, value, started));
+                }
             } finally {
                 coroutineEnded(run);
             }
