@@ -203,6 +203,12 @@ public final class Report {
                         num(d.get().requestsPerSec() / s), s), s >= 20 ? MET : SHORT));
             }
         }
+        // DAG parts: dependent calls as coroutines, executions suspended at once, hot keys.
+        for (String loop : List.of("native", "java")) {
+            v.add(coroutineVerdict(loop));
+        }
+        v.add(suspendedVerdict());
+        v.add(coalescingVerdict());
         // Memory.
         for (String client : List.of("evloop-native", "evloop-java")) {
             Optional<Results.MemoryRow> m = r.memory.stream().filter(x -> x.client().equals(client)).findFirst();
@@ -219,6 +225,64 @@ public final class Report {
             }
         }
         return v;
+    }
+
+    /** Coroutine IO nodes against the same three dependent calls written with thenCompose, on one loop. */
+    private Verdict coroutineVerdict(String loop) {
+        String target = "DAG, 3 dependent calls per IO node at 1 ms: coroutine IO nodes >= 0.9x the requests/s of"
+                + " thenCompose nodes (" + loop + " loop)";
+        Optional<Results.DagDependentRow> futures = r.dagDependent.stream().filter(x -> x.mode().equals("thencompose-" + loop))
+                .findFirst();
+        Optional<Results.DagDependentRow> coroutines = r.dagDependent.stream().filter(x -> x.mode().equals("coroutine-" + loop))
+                .findFirst();
+        if (futures.isEmpty() || coroutines.isEmpty()) {
+            return new Verdict(target, "no result", NOT_MEASURED);
+        }
+        for (Results.DagDependentRow d : List.of(futures.get(), coroutines.get())) {
+            if (!"ok".equals(d.status())) {
+                return new Verdict(target, d.mode() + ": " + why(d.status(), d.reason()), NOT_MEASURED);
+            }
+        }
+        double ratio = coroutines.get().requestsPerSec() / futures.get().requestsPerSec();
+        return new Verdict(target, String.format(Locale.ROOT, "%s req/s vs %s req/s (Java %s): **%.2fx**, at %.2fx the CPU"
+                        + " per request", num(coroutines.get().requestsPerSec()), num(futures.get().requestsPerSec()),
+                coroutines.get().java(), ratio, coroutines.get().cpuMsPerRequest() / futures.get().cpuMsPerRequest()),
+                ratio >= 0.9 ? MET : SHORT);
+    }
+
+    /** Every way of writing the node: its executions suspended at once fit in a 512 MB heap. */
+    private Verdict suspendedVerdict() {
+        String target = "DAG: 10,000 executions suspended at once fit in a 512 MB heap (futures and coroutines)";
+        if (r.dagSuspended.isEmpty()) {
+            return new Verdict(target, "no result", NOT_MEASURED);
+        }
+        List<String> measured = new ArrayList<>();
+        boolean allFit = true;
+        for (Results.DagSuspendedRow d : r.dagSuspended) {
+            if (!"ok".equals(d.status())) {
+                return new Verdict(target, d.mode() + ": " + why(d.status(), d.reason()), NOT_MEASURED);
+            }
+            double mb = d.executions() * d.heapBytesPerExecution() / (1024.0 * 1024.0);
+            allFit &= d.executions() >= 10_000 && mb < 512;
+            measured.add(String.format(Locale.ROOT, "%s: %s executions, %.0f B each, **%.1f MB**", d.mode(),
+                    num(d.executions()), d.heapBytesPerExecution(), mb));
+        }
+        return new Verdict(target, String.join("; ", measured), allFit ? MET : SHORT);
+    }
+
+    /** Read coalescing on the hot-key workload: at least 2x fewer Redis calls per request. */
+    private Verdict coalescingVerdict() {
+        String target = "DAG, hot keys (Zipf 1.1): read coalescing makes >= 2x fewer Redis calls per request";
+        Optional<Results.DagHotKeyRow> plain = r.dagHotKeys.stream().filter(x -> x.mode().equals("plain")).findFirst();
+        Optional<Results.DagHotKeyRow> coalesced = r.dagHotKeys.stream().filter(x -> x.mode().equals("coalescing")).findFirst();
+        if (plain.isEmpty() || coalesced.isEmpty() || !"ok".equals(plain.get().status()) || !"ok".equals(coalesced.get().status())
+                || coalesced.get().ioCallsPerRequest() <= 0) {
+            return new Verdict(target, "no result", NOT_MEASURED);
+        }
+        double fewer = plain.get().ioCallsPerRequest() / coalesced.get().ioCallsPerRequest();
+        return new Verdict(target, String.format(Locale.ROOT, "%.2f calls per request instead of %.2f: **%.2fx** fewer,"
+                        + " at %.2fx the requests/s", coalesced.get().ioCallsPerRequest(), plain.get().ioCallsPerRequest(), fewer,
+                coalesced.get().requestsPerSec() / plain.get().requestsPerSec()), fewer >= 2 ? MET : SHORT);
     }
 
     /** A throughput ratio that must reach {@code min}. */
