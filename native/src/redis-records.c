@@ -24,24 +24,29 @@
 /* An attribute buffer larger than this is given back once its attribute is parsed. */
 #define EVL__REDIS_RETAINED_ATTR (64 * 1024)
 
-/* Makes room for n more bytes in the reply buffer. */
-static int evl__redis_reserve(evl_redis_t *c, size_t n) {
-  size_t cap;
+/* Makes room for n more bytes in a buffer holding len of *cap (doubling from first). */
+static int evl__redis_grow(char **buf, size_t *cap, size_t len, size_t n, size_t first) {
+  size_t want;
   char *grown;
 
-  if (c->out_cap - c->out_len >= n)
+  if (*cap - len >= n)
     return 0;
-  if (n > (size_t) INT32_MAX - c->out_len)
-    return -1; /* the caller reads with int32_t counts; never get near that */
-  cap = c->out_cap != 0 ? c->out_cap : 16 * 1024;
-  while (cap - c->out_len < n)
-    cap *= 2;
-  grown = realloc(c->out, cap);
+  want = *cap != 0 ? *cap : first;
+  while (want - len < n)
+    want *= 2;
+  grown = realloc(*buf, want);
   if (grown == NULL)
     return -1;
-  c->out = grown;
-  c->out_cap = cap;
+  *buf = grown;
+  *cap = want;
   return 0;
+}
+
+/* Makes room for n more bytes in the reply buffer. */
+static int evl__redis_reserve(evl_redis_t *c, size_t n) {
+  if (n > (size_t) INT32_MAX - c->out_len)
+    return -1; /* the caller reads with int32_t counts; never get near that */
+  return evl__redis_grow(&c->out, &c->out_cap, c->out_len, n, 16 * 1024);
 }
 
 /* What the object functions return: hiredis wants a non-NULL object for every value, and
@@ -205,18 +210,8 @@ static int evl__redis_feed(evl_redis_t *c, redisReader *reader, const char *byte
 
 /* Keeps n more bytes of the attribute being read. */
 static int evl__redis_attr_append(evl_redis_t *c, const char *bytes, size_t n) {
-  if (c->attr_cap - c->attr_len < n) {
-    size_t cap = c->attr_cap != 0 ? c->attr_cap : 256;
-    char *grown;
-
-    while (cap - c->attr_len < n)
-      cap *= 2;
-    grown = realloc(c->attr, cap);
-    if (grown == NULL)
-      return -1;
-    c->attr = grown;
-    c->attr_cap = cap;
-  }
+  if (evl__redis_grow(&c->attr, &c->attr_cap, c->attr_len, n, 256) != 0)
+    return -1;
   memcpy(c->attr + c->attr_len, bytes, n);
   c->attr_len += n;
   return 0;

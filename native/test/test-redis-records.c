@@ -52,6 +52,13 @@ static void expect_records(const path_t *p, const void *records, size_t n) {
   ASSERT_OK(memcmp(p->c.out, records, n));
 }
 
+/* An integer record, in the machine's order. */
+static size_t put_integer(uint8_t *at, int64_t v) {
+  at[0] = (uint8_t) EVL_REPLY_INTEGER;
+  memcpy(at + 1, &v, 8);
+  return 9;
+}
+
 /* A record's 4-byte count or length, in the machine's order. */
 static size_t put_count(uint8_t *at, char type, int32_t n) {
   at[0] = (uint8_t) type;
@@ -120,22 +127,12 @@ TEST_IMPL(redis_records_attributes) {
   n += put_count(want + n, EVL_REPLY_STATUS, 3);
   memcpy(want + n, "ttl", 3);
   n += 3;
-  want[n++] = EVL_REPLY_INTEGER;
-  {
-    int64_t three = 3;
-    memcpy(want + n, &three, 8);
-    n += 8;
-  }
+  n += put_integer(want + n, 3);
   n += put_count(want + n, EVL_REPLY_BULK, 2);
   memcpy(want + n, "hi", 2);
   n += 2;
   n += put_count(want + n, EVL_REPLY_ARRAY, 2);
-  want[n++] = EVL_REPLY_INTEGER;
-  {
-    int64_t one = 1;
-    memcpy(want + n, &one, 8);
-    n += 8;
-  }
+  n += put_integer(want + n, 1);
   n += put_count(want + n, EVL_REPLY_ATTRIBUTE, 1);
   n += put_count(want + n, EVL_REPLY_STATUS, 1);
   want[n++] = 'a';
@@ -143,12 +140,7 @@ TEST_IMPL(redis_records_attributes) {
   memcpy(want + n, &half, 8);
   n += 8;
   n += put_count(want + n, EVL_REPLY_ARRAY, 1);
-  want[n++] = EVL_REPLY_INTEGER;
-  {
-    int64_t two = 2;
-    memcpy(want + n, &two, 8);
-    n += 8;
-  }
+  n += put_integer(want + n, 2);
   n += put_count(want + n, EVL_REPLY_ATTRIBUTE, 0);
   n += put_count(want + n, EVL_REPLY_ATTRIBUTE, 1);
   n += put_count(want + n, EVL_REPLY_STATUS, 1);
@@ -159,12 +151,7 @@ TEST_IMPL(redis_records_attributes) {
   n += put_count(want + n, EVL_REPLY_ATTRIBUTE, 1);
   n += put_count(want + n, EVL_REPLY_STATUS, 1);
   want[n++] = 'c';
-  want[n++] = EVL_REPLY_INTEGER;
-  {
-    int64_t four = 4;
-    memcpy(want + n, &four, 8);
-    n += 8;
-  }
+  n += put_integer(want + n, 4);
   n += put_count(want + n, EVL_REPLY_PUSH, 2);
   n += put_count(want + n, EVL_REPLY_STATUS, 10);
   memcpy(want + n, "invalidate", 10);

@@ -87,6 +87,33 @@ public abstract class RedisClusterContractTest {
         await(loop.terminationFuture());
     }
 
+    /** A listener that puts what it hears into {@code events}: message texts, "resubscribed", "ended ...", and "disconnected" if asked. */
+    private static PubSubListener recording(java.util.concurrent.BlockingQueue<Object> events, boolean disconnections) {
+        return new PubSubListener() {
+            @Override
+            public void onMessage(PubSubMessage message) {
+                events.add(message.text());
+            }
+
+            @Override
+            public void onDisconnected(RedisException cause) {
+                if (disconnections) {
+                    events.add("disconnected");
+                }
+            }
+
+            @Override
+            public void onResubscribed() {
+                events.add("resubscribed");
+            }
+
+            @Override
+            public void onEnded(RedisException cause) {
+                events.add("ended " + cause);
+            }
+        };
+    }
+
     @Test
     @Order(1)
     void keysSpreadOverEveryMasterAndHashTagsLandTogether() {
@@ -260,22 +287,7 @@ public abstract class RedisClusterContractTest {
         String channel = "{shardps}news";
         int slot = RedisClusterClient.slotOf(channel);
         java.util.concurrent.LinkedBlockingQueue<Object> events = new java.util.concurrent.LinkedBlockingQueue<>();
-        PubSubListener listener = new PubSubListener() {
-            @Override
-            public void onMessage(PubSubMessage message) {
-                events.add(message.text());
-            }
-
-            @Override
-            public void onResubscribed() {
-                events.add("resubscribed");
-            }
-
-            @Override
-            public void onEnded(RedisException cause) {
-                events.add("ended " + cause);
-            }
-        };
+        PubSubListener listener = recording(events, false);
         IllegalArgumentException crossing = assertThrows(IllegalArgumentException.class,
                 () -> redis.ssubscribe(listener, "{a}x", "{b}x"));
         assertTrue(crossing.getMessage().contains("several slots"), crossing.getMessage());
@@ -341,27 +353,7 @@ public abstract class RedisClusterContractTest {
         // A shard subscription on the victim: a dead master sends no MOVED, so the client must
         // find the promoted replica in the slot map itself.
         java.util.concurrent.LinkedBlockingQueue<Object> events = new java.util.concurrent.LinkedBlockingQueue<>();
-        PubSubListener listener = new PubSubListener() {
-            @Override
-            public void onMessage(PubSubMessage message) {
-                events.add(message.text());
-            }
-
-            @Override
-            public void onDisconnected(RedisException cause) {
-                events.add("disconnected");
-            }
-
-            @Override
-            public void onResubscribed() {
-                events.add("resubscribed");
-            }
-
-            @Override
-            public void onEnded(RedisException cause) {
-                events.add("ended " + cause);
-            }
-        };
+        PubSubListener listener = recording(events, true);
         await(redis.ssubscribe(listener, tag + "events"));
         List<CompletableFuture<Reply>> inFlight = new ArrayList<>();
         for (int i = 0; i < 5000; i++) {
