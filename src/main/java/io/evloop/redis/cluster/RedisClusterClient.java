@@ -64,8 +64,6 @@ public final class RedisClusterClient implements RedisCommands, AutoCloseable {
             "HEXISTS", "HLEN", "LRANGE", "LLEN", "LINDEX", "SMEMBERS", "SISMEMBER", "SCARD", "ZRANGE", "ZSCORE",
             "ZCARD", "STRLEN", "TTL", "PTTL", "TYPE", "GETRANGE");
 
-    /** The routing table: for each slot, the master's address and its replicas'. */
-
     private final EventLoop loop;
     private final RedisClusterConfig config;
     private final ClusterAccess.NodeConnector connector;
@@ -75,6 +73,7 @@ public final class RedisClusterClient implements RedisCommands, AutoCloseable {
     private final LongAdder moved = new LongAdder();
     private final LongAdder asks = new LongAdder();
     private final LongAdder refreshes = new LongAdder();
+    /** The routing table: for each slot, the master's address and its replicas'. */
     private volatile ClusterSlotMap slots = ClusterSlotMap.EMPTY;
     private volatile long lastRefreshStart;
     private volatile boolean closed;
