@@ -24,7 +24,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -86,7 +85,7 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
     private final SentinelDiscovery sentinels; // null unless the config names sentinels
     private final PrimaryWatch primaryWatch; // null unless the config names sentinels
     private final long defaultTimeoutNanos;
-    private final AtomicInteger inFlight = new AtomicInteger();
+    private final InFlightCount inFlight = new InFlightCount();
     // Counted on the loop thread, read by metrics() from any thread.
     private final LoopCounter commandsWritten = new LoopCounter();
     private final LoopCounter repliesReceived = new LoopCounter();
@@ -366,12 +365,11 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
             refused = new RedisBackpressureException("a group of " + weight + " commands (a transaction's, say) to "
                     + config.endpoint() + " is more than maxInFlight (" + config.maxInFlight() + ") allows in flight;"
                     + " split it, or raise RedisConfig.maxInFlight");
-        } else if (inFlight.addAndGet(weight) > config.maxInFlight()) {
-            inFlight.addAndGet(-weight);
+        } else if (!inFlight.tryTake(weight, config.maxInFlight())) {
             refused = new RedisBackpressureException(config.maxInFlight() + " commands already in flight to "
                     + config.endpoint() + " (maxInFlight); wait for replies before sending more, or raise RedisConfig.maxInFlight");
         } else if (!submitted.offer(command)) {
-            inFlight.addAndGet(-weight);
+            inFlight.giveBack(weight);
             refused = loop.isStopping()
                     ? new RedisClosedException("event loop " + loop.name() + " is stopped; the command was not sent")
                     : closedException();
@@ -1023,7 +1021,7 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
     private void release(Command c) {
         if (c.counted) {
             c.counted = false;
-            inFlight.addAndGet(c.prefix == null ? -1 : -1 - c.prefix.length);
+            inFlight.release(c.prefix == null ? 1 : 1 + c.prefix.length);
         }
     }
 

@@ -88,6 +88,63 @@ class RedisClientPartsTest {
         assertTrue(pending.allDone());
     }
 
+    // ---- InFlightCount --------------------------------------------------------------------
+
+    @Test
+    void inFlightCountRefusesPastTheLimitAndSeesEveryRelease() {
+        InFlightCount count = new InFlightCount();
+        assertTrue(count.tryTake(3, 4));
+        assertFalse(count.tryTake(2, 4), "5 > 4: refused, nothing taken");
+        assertEquals(3, count.get());
+        assertTrue(count.tryTake(1, 4));
+        assertFalse(count.tryTake(1, 4));
+        count.release(1); // the sender's bound is stale now: it must read the release
+        assertTrue(count.tryTake(1, 4));
+        count.giveBack(1);
+        assertEquals(3, count.get());
+        count.release(3);
+        assertEquals(0, count.get());
+        assertTrue(count.tryTake(4, 4), "every place is free again");
+        assertEquals(4, count.get());
+    }
+
+    @Test
+    void inFlightCountReleasedOnOneThreadIsRoomOnAnother() throws Exception {
+        InFlightCount count = new InFlightCount();
+        int max = 8;
+        int commands = 200_000;
+        // What the benchmark's producers do: a permit comes back only after its command was
+        // released, so a sender holding one must always find room.
+        java.util.concurrent.Semaphore freed = new java.util.concurrent.Semaphore(max);
+        java.util.concurrent.LinkedBlockingQueue<Integer> taken = new java.util.concurrent.LinkedBlockingQueue<>();
+        Thread releaser = new Thread(() -> {
+            try {
+                for (int i = 0; i < commands; i++) {
+                    taken.take();
+                    count.release(1);
+                    freed.release();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        releaser.start();
+        int refused = 0;
+        for (int i = 0; i < commands; i++) {
+            freed.acquire();
+            if (!count.tryTake(1, max)) {
+                refused++;
+                freed.release();
+                i--;
+                continue;
+            }
+            taken.put(i);
+        }
+        releaser.join(TimeUnit.SECONDS.toMillis(30));
+        assertEquals(0, refused, "a sender that saw a release was refused");
+        assertEquals(0, count.get());
+    }
+
     // ---- Handshake ------------------------------------------------------------------------
 
     @Test
