@@ -68,6 +68,17 @@ final class Command extends LoopFuture<Reply> {
         return CLAIMED.compareAndSet(this, false, true);
     }
 
+    /**
+     * The loop thread, while the submission queue that held this command is open: claims it
+     * with a release store instead of a compare-and-set. No sender can claim it meanwhile (a
+     * sender claims only once it sees the queue closed, and the loop thread closes it later),
+     * and a sender that sees the close sees this store too. It spares the loop thread a locked
+     * instruction per command on a line that the sending thread, often on another core, wrote last.
+     */
+    void claimWhileOpen() {
+        CLAIMED.setRelease(this, true);
+    }
+
     /** The command's name for messages: upper case, at most 32 bytes, never a password. */
     String name() {
         if (shownName != null) {

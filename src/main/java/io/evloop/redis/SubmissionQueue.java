@@ -54,8 +54,11 @@ final class SubmissionQueue {
             if (c == null) {
                 return;
             }
-            if (c.claim()) {
-                (closed ? failer : dispatcher).accept(c);
+            if (!closed) {
+                c.claimWhileOpen(); // only this thread closes the queue: no sender can claim c before the close
+                dispatcher.accept(c);
+            } else if (c.claim()) {
+                failer.accept(c);
             }
         }
         // More than a turn's worth: the rest in a later task, so that IO gets its turn.
