@@ -125,40 +125,26 @@ public abstract class RedisSentinelContractTest {
             int after = own.nodes().get(1).port();
             // What closed the connection: the client's own finding that the primary moved, not
             // the old primary dropping its clients (which it does many seconds later).
-            List<String> warnings = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
-            java.util.logging.Logger log = java.util.logging.Logger.getLogger("io.evloop.redis");
-            java.util.logging.Handler handler = new java.util.logging.Handler() {
-                @Override
-                public void publish(java.util.logging.LogRecord record) {
-                    warnings.add(String.valueOf(record.getMessage()));
-                }
+            List<String> warnings;
+            try (LogCapture log = LogCapture.of("io.evloop.redis")) {
+                RedisConfig base = RedisConfig.fromUri(own.uri());
+                redis = await(RedisClient.connect(loop, base.toBuilder()
+                        .sentinel(base.sentinel().toBuilder().pollInterval(pollInterval).build())
+                        .commandTimeout(Duration.ofSeconds(2)).build()));
+                assertEquals(before, portOf(redis));
 
-                @Override
-                public void flush() {
-                }
-
-                @Override
-                public void close() {
-                }
-            };
-            log.addHandler(handler);
-            RedisConfig base = RedisConfig.fromUri(own.uri());
-            redis = await(RedisClient.connect(loop, base.toBuilder()
-                    .sentinel(base.sentinel().toBuilder().pollInterval(pollInterval).build())
-                    .commandTimeout(Duration.ofSeconds(2)).build()));
-            assertEquals(before, portOf(redis));
-
-            long start = System.nanoTime();
-            assertEquals("OK", own.sentinels().get(0).admin("SENTINEL", "FAILOVER", RedisSentinelSetup.MASTER_NAME).asString());
-            // The old primary stays up and, until a sentinel turns it into a replica, even takes
-            // writes: only asking the sentinels tells the client that the primary moved.
-            long moved = firstWriteOn(redis, after, start);
-            assertNotEquals(0, moved, "the client did not follow the failover within " + TestFutures.BOUND);
-            System.out.printf("sentinel manual failover on the %s loop, %s: first write on the new primary %d ms after"
-                            + " SENTINEL FAILOVER (connections lost %d, reconnects %d)%n", loop.implementation(), how,
-                    TimeUnit.NANOSECONDS.toMillis(moved - start), redis.metrics().connectionsLost(),
-                    redis.metrics().reconnects());
-            log.removeHandler(handler);
+                long start = System.nanoTime();
+                assertEquals("OK", own.sentinels().get(0).admin("SENTINEL", "FAILOVER", RedisSentinelSetup.MASTER_NAME).asString());
+                // The old primary stays up and, until a sentinel turns it into a replica, even takes
+                // writes: only asking the sentinels tells the client that the primary moved.
+                long moved = firstWriteOn(redis, after, start);
+                assertNotEquals(0, moved, "the client did not follow the failover within " + TestFutures.BOUND);
+                System.out.printf("sentinel manual failover on the %s loop, %s: first write on the new primary %d ms after"
+                                + " SENTINEL FAILOVER (connections lost %d, reconnects %d)%n", loop.implementation(), how,
+                        TimeUnit.NANOSECONDS.toMillis(moved - start), redis.metrics().connectionsLost(),
+                        redis.metrics().reconnects());
+                warnings = log.messages();
+            }
             assertTrue(warnings.stream().anyMatch(w -> w.contains("(a failover happened: the sentinels name")), warnings.toString());
             assertEquals(after, own.primaryPort());
             assertTrue(redis.metrics().connectionsLost() >= 1, redis.metrics().toString());

@@ -16,15 +16,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -231,23 +227,7 @@ public abstract class RedisSentinelTlsContractTest {
         int after = setup.nodes().get(1).port();
         // Without polls, only the +switch-master message, on its TLS connection to the
         // sentinel, makes the client ask where the primary went.
-        List<String> warnings = Collections.synchronizedList(new ArrayList<>());
-        Logger log = Logger.getLogger("io.evloop.redis");
-        Handler handler = new Handler() {
-            @Override
-            public void publish(LogRecord record) {
-                warnings.add(String.valueOf(record.getMessage()));
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        log.addHandler(handler);
+        LogCapture log = LogCapture.of("io.evloop.redis");
         // Copies of the CA that are gone before any reconnect: the TLS of both sides is resolved once.
         Path toSentinels = certificates.dir().resolve("ca-for-the-sentinels-" + backend + ".pem");
         Path toPrimary = certificates.dir().resolve("ca-for-the-primary-" + backend + ".pem");
@@ -283,11 +263,12 @@ public abstract class RedisSentinelTlsContractTest {
                             + " SENTINEL FAILOVER (connections lost %d, reconnects %d)%n", loop.implementation(),
                     TimeUnit.NANOSECONDS.toMillis(moved - start), redis.metrics().connectionsLost(),
                     redis.metrics().reconnects());
+            List<String> warnings = log.messages();
             assertTrue(warnings.stream().anyMatch(w -> w.contains("(a failover happened: the sentinels name")), warnings.toString());
             assertEquals(setup.clientPort(setup.nodes().get(1)), setup.primaryPort());
             assertEquals("1", await(redis.get("moved")));
         } finally {
-            log.removeHandler(handler);
+            log.close();
         }
     }
 }
