@@ -526,7 +526,9 @@ public final class RedisClient implements RedisCommands, AutoCloseable {
         if (!c.internal) {
             measure(c);
         }
-        if (reply.withoutAttributes() instanceof Reply.ErrorReply error) {
+        // Two exact type checks rather than a call on the sealed interface for every reply.
+        Reply bare = reply instanceof Reply.AttributedReply attributed ? attributed.value() : reply;
+        if (bare instanceof Reply.ErrorReply error) {
             errorReplies.increment();
             if (sentinels != null && error.message().startsWith("READONLY")) {
                 primaryWatch.readOnlyReply();
