@@ -82,13 +82,7 @@ final class ReplyRecords {
                 int count = length();
                 yield count == 0 ? ArrayReply.EMPTY : new ArrayReply(elements(count, depth));
             }
-            case LibEvloop.EVL_REPLY_MAP -> {
-                int entries = length();
-                if (entries > Integer.MAX_VALUE / 2) {
-                    throw corrupt("a map of " + entries + " entries");
-                }
-                yield entries == 0 ? EMPTY_MAP : new MapReply(elements(2 * entries, depth));
-            }
+            case LibEvloop.EVL_REPLY_MAP -> entries("a map", depth);
             case LibEvloop.EVL_REPLY_SET -> {
                 int count = length();
                 yield count == 0 ? EMPTY_SET : new SetReply(elements(count, depth));
@@ -110,17 +104,19 @@ final class ReplyRecords {
             }
             case LibEvloop.EVL_REPLY_BIGNUM -> bigNumber(length());
             case LibEvloop.EVL_REPLY_VERBATIM -> verbatim(length());
-            case LibEvloop.EVL_REPLY_ATTRIBUTE -> {
-                int entries = length();
-                if (entries > Integer.MAX_VALUE / 2) {
-                    throw corrupt("an attribute of " + entries + " entries");
-                }
-                MapReply attribute = entries == 0 ? EMPTY_MAP : new MapReply(elements(2 * entries, depth));
-                // The value it describes follows, in its place (another attribute first, maybe).
-                yield RespDecoder.attributed(attribute, read(depth));
-            }
+            // The value it describes follows, in its place (another attribute first, maybe).
+            case LibEvloop.EVL_REPLY_ATTRIBUTE -> RespDecoder.attributed(entries("an attribute", depth), read(depth));
             default -> throw corrupt("unknown record type " + type);
         };
+    }
+
+    /** A map's or an attribute's entries: a count, then keys and values, a level deeper. */
+    private MapReply entries(String what, int depth) {
+        int entries = length();
+        if (entries > Integer.MAX_VALUE / 2) {
+            throw corrupt(what + " of " + entries + " entries");
+        }
+        return entries == 0 ? EMPTY_MAP : new MapReply(elements(2 * entries, depth));
     }
 
     /** The count records of an aggregate's elements, which is a level deeper. */
